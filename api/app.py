@@ -1,0 +1,81 @@
+"""The ASGI application: routes, lifespan (database, storage) and the GraphQL endpoint."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from strawberry.asgi import GraphQL
+
+from api.context import Context, get_context
+from api.database import connect, ping
+from api.passwords import PasswordHasher
+from api.services import Services
+from api.settings import Settings
+from api.tokens import TokenService
+from models.registry import Repositories
+from resolvers.schema import build_schema
+from storage.factory import build_storage
+from storage.local import LocalStorage
+from storage.local_routes import local_storage_routes
+
+log = logging.getLogger(__name__)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    async def get_context(self, request: Any, response: Any) -> Context:  # noqa: D102
+        return await get_context(request, response)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    secret = settings.resolved_jwt_secret()
+    storage = build_storage(settings, secret)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(storage.close)
+            mongo = await connect(settings, stack)
+            services = Services(
+                settings=settings,
+                mongo=mongo,
+                repos=Repositories(),
+                passwords=PasswordHasher(settings.password_hash_concurrency),
+                tokens=TokenService(
+                    secret,
+                    issuer=settings.jwt_issuer,
+                    audience=settings.jwt_audience,
+                    ttl_seconds=settings.jwt_ttl_seconds,
+                    leeway_seconds=settings.jwt_leeway_seconds,
+                ),
+                storage=storage,
+            )
+            log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)
+            # Starlette copies this into every request's `request.state`.
+            yield {"services": services}
+
+    async def healthz(request: Request) -> Response:
+        services: Services = request.state.services
+        if await ping(services.mongo):
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+
+    graphql = GraphQLApp(
+        build_schema(),
+        graphql_ide="graphiql" if not settings.is_production else None,
+        allow_queries_via_get=False,
+    )
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+    ]
+    if isinstance(storage.backend, LocalStorage):
+        routes.extend(local_storage_routes(storage.backend))
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,130 @@
+"""The embedded database: a SecantusDB server run as a child process.
+
+Used when no `MONGODB_URL` is configured, so that a fresh clone serves real data with
+one command. A child process (not an in-process thread) keeps WiredTiger's work off the
+API's event loop and lets the server be stopped cleanly with the service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+log = logging.getLogger(__name__)
+
+STARTUP_TIMEOUT_S = 30.0
+
+
+class EmbeddedDatabaseError(RuntimeError):
+    pass
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _server_command() -> list[str]:
+    script = shutil.which("secantusd-py", path=str(Path(sys.executable).parent))
+    if script is None:
+        raise EmbeddedDatabaseError(
+            "SecantusDB is not installed (it is a development dependency: run `make start`, "
+            "or set MONGODB_URL to use a real MongoDB)"
+        )
+    return [script]
+
+
+class EmbeddedMongo:
+    """Start a SecantusDB server on a free loopback port; stop it on exit.
+
+    `storage` is a directory (data survives restarts) or ":memory:" (tests).
+    """
+
+    def __init__(self, storage: str | Path) -> None:
+        self.storage = str(storage)
+        self.port = _free_loopback_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    def start(self) -> str:
+        if self.storage != ":memory:":
+            Path(self.storage).mkdir(parents=True, exist_ok=True)
+        command = [
+            *_server_command(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--storage-path",
+            self.storage,
+            "--log-level",
+            "WARNING",
+        ]
+        self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            command,
+            stdin=subprocess.DEVNULL,
+            # Its own process group: a Ctrl-C in the terminal reaches the API, which
+            # then stops the database in order instead of both dying at once.
+            start_new_session=True,
+        )
+        self._wait_until_ready()
+        return self.url
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise EmbeddedDatabaseError(
+                    f"the embedded database exited with code {self._process.returncode}"
+                )
+            try:
+                with MongoClient(self.url, serverSelectionTimeoutMS=250) as client:
+                    client.admin.command("ping")
+                return
+            except PyMongoError:
+                time.sleep(0.05)
+        self.stop()
+        raise EmbeddedDatabaseError("the embedded database did not answer within 30 s")
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            log.warning("embedded database did not stop in 15 s; killing it")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def __enter__(self) -> EmbeddedMongo:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

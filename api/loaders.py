@@ -1,0 +1,38 @@
+"""Per-request DataLoaders: one batched query per kind, however many objects ask.
+
+Built fresh for each request (in `get_context`), so nothing is cached across users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from typing import TypeVar
+
+from beanie import Document, PydanticObjectId
+from strawberry.dataloader import DataLoader
+
+from models.registry import Repositories
+from models.user import UserDocument
+
+
+DocT = TypeVar("DocT", bound=Document)
+
+
+def order_by_keys(keys: Sequence[PydanticObjectId], found: Sequence[DocT]) -> list[DocT | None]:
+    """Line the documents up with the keys asked for (None where one is missing)."""
+    index = {doc.id: doc for doc in found}
+    return [index.get(key) for key in keys]
+
+
+@dataclass(frozen=True, slots=True)
+class Loaders:
+    users: DataLoader[PydanticObjectId, UserDocument | None]
+
+
+def build_loaders(repos: Repositories) -> Loaders:
+    async def load_users(keys: list[PydanticObjectId]) -> list[UserDocument | None]:
+        return order_by_keys(keys, await repos.users.get_many(keys))
+
+    return Loaders(users=DataLoader(load_fn=load_users))

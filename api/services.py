@@ -1,0 +1,24 @@
+"""What the lifespan builds once and every request shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from api.passwords import PasswordHasher
+from api.settings import Settings
+from api.tokens import TokenService
+from models.registry import Repositories
+from storage.service import MediaStorage
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    mongo: AsyncMongoClient[dict[str, Any]]
+    repos: Repositories
+    passwords: PasswordHasher
+    tokens: TokenService
+    storage: MediaStorage

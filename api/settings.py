@@ -1,0 +1,123 @@
+"""Service settings, read from the environment and an optional `.env` file.
+
+Everything the service needs to know about where it runs lives here, so that the
+rest of the code receives a typed `Settings` object and never reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
+MIN_JWT_SECRET_BYTES = 32
+DEV_SECRET_FILE = "jwt_secret"
+
+
+class AppEnv(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run the service; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: AppEnv = AppEnv.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path("./data")
+
+    # Without a URL the service starts its own embedded SecantusDB (development only).
+    mongodb_url: str | None = None
+    mongodb_db: str = "perfect_boulder"
+    # Bounded so that a database outage turns into a quick, clean error instead of
+    # requests hanging for pymongo's default 30 s.
+    mongodb_server_selection_timeout_ms: int = Field(default=2000, ge=100)
+
+    jwt_secret: str | None = None
+    jwt_issuer: str = "perfect-boulder"
+    jwt_audience: str = "perfect-boulder-app"
+    jwt_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    # A Fly machine resumed from suspension may run with a clock a little off.
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+
+    # Argon2id at m=19 MiB costs ~19 MiB per concurrent hash: cap them so a burst of
+    # logins cannot exhaust a 256 MB machine.
+    password_hash_concurrency: int = Field(default=2, ge=1, le=16)
+
+    # Public base URL of this API, used by the local storage backend to build
+    # upload and download URLs; defaults to http://HOST:PORT.
+    public_base_url: str | None = None
+
+    # Cloudflare R2 (S3 API). All empty: the local storage backend is used.
+    r2_account_id: str | None = None
+    r2_endpoint_url: str | None = None
+    r2_access_key: str | None = None
+    r2_secret_key: str | None = None
+    r2_bucket: str | None = None
+    r2_public_url: str | None = None
+
+    cors_allow_origins: list[str] = Field(default_factory=list)
+
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env is AppEnv.PRODUCTION
+
+    @property
+    def base_url(self) -> str:
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def r2_configured(self) -> bool:
+        return any(
+            (self.r2_account_id, self.r2_endpoint_url, self.r2_bucket, self.r2_access_key)
+        )
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if not self.is_production:
+            return self
+        missing: list[str] = []
+        if not self.mongodb_url:
+            missing.append("MONGODB_URL (a MongoDB connection string)")
+        if not self.jwt_secret or len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:
+            missing.append(f"JWT_SECRET (at least {MIN_JWT_SECRET_BYTES} bytes)")
+        if missing:
+            raise ConfigurationError(
+                "APP_ENV=production refuses to start without: " + ", ".join(missing)
+            )
+        return self
+
+    def resolved_jwt_secret(self) -> str:
+        """The signing secret; in development one is generated once under DATA_DIR.
+
+        Keeping it on disk means tokens issued before a restart still work after it.
+        """
+        if self.jwt_secret:
+            if len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:
+                raise ConfigurationError(
+                    f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long"
+                )
+            return self.jwt_secret
+        if self.is_production:  # pragma: no cover - the validator refuses this first
+            raise ConfigurationError("JWT_SECRET is required in production")
+        path = self.data_dir / DEV_SECRET_FILE
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.write_text(secret)
+        path.chmod(0o600)
+        return secret

@@ -1,0 +1,1 @@
+"""Beanie documents and the repositories that hold every MongoDB query."""

@@ -1,0 +1,134 @@
+"""Accounts: the `users` collection and every query that touches it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from beanie import Document, PydanticObjectId
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UserDocument(Document):
+    email: str
+    # Uniqueness is enforced on normalized copies, by unique indexes, so that two
+    # concurrent sign-ups differing only in letter case cannot both succeed.
+    email_normalized: str
+    pseudo: str
+    pseudo_normalized: str
+    password_hash: str
+    avatar_url: str | None = None
+    bio: str | None = None
+    # Bumped to revoke every token issued before (logout everywhere, password change).
+    token_version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "users"
+        indexes = [  # noqa: RUF012 - Beanie reads a plain list
+            IndexModel([("email_normalized", ASCENDING)], unique=True, name="email_unique"),
+            IndexModel([("pseudo_normalized", ASCENDING)], unique=True, name="pseudo_unique"),
+        ]
+
+
+class DuplicateAccountError(Exception):
+    """Raised when a unique field is taken; `field` names it ("email" or "pseudo")."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} already taken")
+        self.field = field
+
+
+def _duplicate_field(error: DuplicateKeyError) -> str:
+    details: dict[str, Any] = error.details or {}
+    key_pattern = details.get("keyPattern") or details.get("keyValue") or {}
+    text = f"{key_pattern} {details.get('errmsg', '')} {error}"
+    return "email" if "email" in text else "pseudo"
+
+
+class UserRepository:
+    async def create(
+        self, *, email: str, email_normalized: str, pseudo: str, pseudo_normalized: str,
+        password_hash: str,
+    ) -> UserDocument:
+        user = UserDocument(
+            email=email,
+            email_normalized=email_normalized,
+            pseudo=pseudo,
+            pseudo_normalized=pseudo_normalized,
+            password_hash=password_hash,
+        )
+        try:
+            await user.insert()
+        except DuplicateKeyError as error:
+            raise DuplicateAccountError(_duplicate_field(error)) from error
+        return user
+
+    async def get(self, user_id: PydanticObjectId) -> UserDocument | None:
+        return await UserDocument.get(user_id)
+
+    async def get_many(self, user_ids: Sequence[PydanticObjectId]) -> list[UserDocument]:
+        """One query for a batch of ids (what the per-request DataLoader calls)."""
+        if not user_ids:
+            return []
+        return await UserDocument.find({"_id": {"$in": list(user_ids)}}).to_list()
+
+    async def by_email(self, email_normalized: str) -> UserDocument | None:
+        return await UserDocument.find_one({"email_normalized": email_normalized})
+
+    async def pseudo_exists(self, pseudo_normalized: str) -> bool:
+        return await UserDocument.find_one({"pseudo_normalized": pseudo_normalized}) is not None
+
+    async def search_by_pseudo_prefix(self, prefix_normalized: str, limit: int) -> list[UserDocument]:
+        """Users whose pseudo starts with the prefix, exact match first, then shortest.
+
+        The prefix is regex-escaped (no injection) and anchored, so the unique index
+        on `pseudo_normalized` serves the scan.
+        """
+        pattern = "^" + re.escape(prefix_normalized)
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"pseudo_normalized": {"$regex": pattern}}},
+            # Rank: the exact pseudo first, then the shortest (closest to what was
+            # typed), then alphabetical so the order is stable.
+            {
+                "$addFields": {
+                    "_rank_exact": {"$ne": ["$pseudo_normalized", prefix_normalized]},
+                    "_rank_len": {"$strLenCP": "$pseudo_normalized"},
+                }
+            },
+            {"$sort": {"_rank_exact": 1, "_rank_len": 1, "pseudo_normalized": 1}},
+            {"$limit": limit},
+            {"$project": {"_rank_exact": 0, "_rank_len": 0}},
+        ]
+        return await UserDocument.aggregate(pipeline, projection_model=UserDocument).to_list()
+
+    async def update_profile(
+        self, user_id: PydanticObjectId, changes: dict[str, Any]
+    ) -> UserDocument | None:
+        """Apply a `$set` of validated fields atomically; returns the updated user."""
+        if not changes:
+            return await self.get(user_id)
+        collection = UserDocument.get_pymongo_collection()
+        try:
+            raw = await collection.find_one_and_update(
+                {"_id": user_id}, {"$set": changes}, return_document=True
+            )
+        except DuplicateKeyError as error:
+            raise DuplicateAccountError(_duplicate_field(error)) from error
+        return None if raw is None else UserDocument.model_validate(raw)
+
+    async def set_password(self, user_id: PydanticObjectId, password_hash: str) -> None:
+        await UserDocument.find_one({"_id": user_id}).update(
+            {"$set": {"password_hash": password_hash}, "$inc": {"token_version": 1}}
+        )
+
+    async def bump_token_version(self, user_id: PydanticObjectId) -> None:
+        await UserDocument.find_one({"_id": user_id}).update({"$inc": {"token_version": 1}})

@@ -1,0 +1,1 @@
+"""Strawberry types and the Query / Mutation fields, one module per area."""

@@ -1,0 +1,46 @@
+"""The one schema: each area's Query and Mutation merged, plus the security extensions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from api.error_policy import ErrorPolicy
+from resolvers.logbook import LogbookMutation, LogbookQuery
+from resolvers.uploads import UploadMutation
+from resolvers.users import UserMutation, UserQuery
+from resolvers.videos import VideoMutation, VideoQuery
+
+# One Query and one Mutation, merged from one module per area.
+Query = merge_types("Query", (UserQuery, VideoQuery, LogbookQuery))
+Mutation = merge_types("Mutation", (UserMutation, VideoMutation, LogbookMutation, UploadMutation))
+
+
+class AppSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Logging is the ErrorPolicy extension's job: it knows which errors were
+        # expected (not worth a stack trace) and tags the rest with the request id.
+        return None
+
+
+def build_schema(extensions: list[type[SchemaExtension] | SchemaExtension] | None = None) -> AppSchema:
+    all_extensions: list[Any] = [ErrorPolicy, *(extensions or [])]
+    return AppSchema(
+        query=Query,
+        mutation=Mutation,
+        # The seed schema speaks snake_case fields; operation names are set explicitly.
+        config=StrawberryConfig(auto_camel_case=False),
+        extensions=all_extensions,
+    )
+
+
+def export_sdl() -> str:
+    return build_schema().as_str() + "\n"

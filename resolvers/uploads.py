@@ -1,0 +1,81 @@
+"""Direct uploads: the seed's `getPresignedUploadUrl` and the richer `createUpload`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from api.context import Info
+from api.errors import BadUserInput
+from storage.kinds import MediaKind, content_type_for_filename, kind_for_content_type
+from storage.service import UploadTicket
+
+UploadKind = strawberry.enum(MediaKind, name="UploadKind")
+
+
+@strawberry.type
+class UploadHeader:
+    name: str
+    value: str
+
+
+@strawberry.type(description="Where and how to PUT one file, straight to object storage.")
+class Upload:
+    upload_url: str
+    method: str
+    headers: list[UploadHeader] = strawberry.field(
+        description="Send exactly these headers with the PUT, or it is refused."
+    )
+    key: str
+    public_url: str = strawberry.field(
+        description="Pass this to postVideo / createCroix / updateProfile once uploaded."
+    )
+    expires_at: datetime
+
+    @classmethod
+    def from_ticket(cls, ticket: UploadTicket) -> Upload:
+        return cls(
+            upload_url=ticket.upload_url,
+            method=ticket.method,
+            headers=[UploadHeader(name=k, value=v) for k, v in ticket.headers.items()],
+            key=ticket.key,
+            public_url=ticket.public_url,
+            expires_at=ticket.expires_at,
+        )
+
+
+@strawberry.type
+class UploadMutation:
+    @strawberry.mutation(
+        name="getPresignedUploadUrl",
+        description="The seed's upload flow: a PUT URL for a video or photo, typed from the "
+        "file name's extension. Send the matching Content-Type header.",
+    )
+    async def get_presigned_upload_url(self, info: Info, filename: str) -> str:
+        viewer = info.context.require_viewer()
+        content_type = content_type_for_filename(filename)
+        kind = kind_for_content_type(content_type) if content_type else None
+        if content_type is None or kind is None:
+            raise BadUserInput(
+                "filename", "must end in .mp4, .mov, .webm, .jpg, .jpeg, .png, .heic or .webp"
+            )
+        ticket = await info.context.services.storage.create_upload(
+            kind=kind, content_type=content_type, size=None, owner_id=str(viewer)
+        )
+        return ticket.upload_url
+
+    @strawberry.mutation(
+        name="createUpload",
+        description="Sign an upload of `size` bytes of `content_type` for a video, photo or "
+        "avatar. Video: mp4, quicktime, webm up to 100 MiB; photo: jpeg, png, heic, webp up "
+        "to 15 MiB; avatar: the same types up to 5 MiB.",
+    )
+    async def create_upload(
+        self, info: Info, kind: UploadKind, content_type: str, size: int  # type: ignore[valid-type]
+    ) -> Upload:
+        viewer = info.context.require_viewer()
+        ticket = await info.context.services.storage.create_upload(
+            kind=kind, content_type=content_type, size=size, owner_id=str(viewer)
+        )
+        return Upload.from_ticket(ticket)

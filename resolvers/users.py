@@ -1,0 +1,150 @@
+"""Accounts: sign-up, log-in, the viewer, profiles and user search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from beanie import PydanticObjectId
+
+from api.context import Info
+from api.errors import BadUserInput, NotFound, Unauthenticated
+from models.user import DuplicateAccountError, UserDocument
+from resolvers import account_rules as rules
+from resolvers.ids import parse_id
+from storage.kinds import MediaKind
+
+SEARCH_LIMIT = 20
+LOGIN_FAILED = "invalid email or password"
+
+
+@strawberry.type(name="User")
+class User:
+    id: strawberry.ID
+    pseudo: str
+    avatar_url: str | None
+    bio: str | None
+
+    @classmethod
+    def from_document(cls, doc: UserDocument) -> User:
+        return cls(id=strawberry.ID(str(doc.id)), pseudo=doc.pseudo, avatar_url=doc.avatar_url,
+                   bio=doc.bio)
+
+
+@strawberry.type
+class AuthPayload:
+    token: str
+    user: User
+
+
+def _auth_payload(info: Info, user: UserDocument) -> AuthPayload:
+    assert user.id is not None
+    token = info.context.services.tokens.issue(user.id, user.token_version)
+    return AuthPayload(token=token, user=User.from_document(user))
+
+
+async def load_user(info: Info, user_id: PydanticObjectId) -> UserDocument | None:
+    return await info.context.loaders.users.load(user_id)
+
+
+@strawberry.type
+class UserQuery:
+    @strawberry.field(description="The signed-in user.")
+    async def me(self, info: Info) -> User:
+        viewer = info.context.require_viewer()
+        user = await load_user(info, viewer)
+        if user is None:  # the account was deleted after the token was issued
+            raise Unauthenticated("this account no longer exists")
+        return User.from_document(user)
+
+    @strawberry.field
+    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+        user = await load_user(info, parse_id(id, "id"))
+        return None if user is None else User.from_document(user)
+
+    @strawberry.field(
+        name="searchUsers",
+        description=(
+            "Users whose pseudo starts with `query` (case-insensitive), "
+            f"best matches first, at most {SEARCH_LIMIT}."
+        ),
+    )
+    async def search_users(self, info: Info, query: str) -> list[User]:
+        prefix = rules.search_prefix(query)
+        if prefix is None:
+            return []
+        found = await info.context.repos.users.search_by_pseudo_prefix(prefix, SEARCH_LIMIT)
+        return [User.from_document(doc) for doc in found]
+
+
+@strawberry.type
+class UserMutation:
+    @strawberry.mutation
+    async def signup(self, info: Info, email: str, password: str, pseudo: str) -> AuthPayload:
+        email, email_key = rules.normalize_email(email)
+        pseudo, pseudo_key = rules.normalize_pseudo(pseudo)
+        rules.check_password(password)
+        services = info.context.services
+        password_hash = await services.passwords.hash(password)
+        try:
+            user = await services.repos.users.create(
+                email=email, email_normalized=email_key, pseudo=pseudo,
+                pseudo_normalized=pseudo_key, password_hash=password_hash,
+            )
+        except DuplicateAccountError as error:
+            raise BadUserInput(error.field, f"this {error.field} is already taken") from error
+        return _auth_payload(info, user)
+
+    @strawberry.mutation
+    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+        services = info.context.services
+        try:
+            _, email_key = rules.normalize_email(email)
+        except BadUserInput:
+            email_key = None
+        user = await services.repos.users.by_email(email_key) if email_key else None
+        # Always run one verification, against a dummy hash when there is no user, so
+        # the response time does not tell whether the email has an account.
+        valid = await services.passwords.verify(
+            password[: rules.PASSWORD_MAX], user.password_hash if user else None
+        )
+        if user is None or not valid:
+            raise Unauthenticated(LOGIN_FAILED)
+        return _auth_payload(info, user)
+
+    @strawberry.mutation(
+        name="updateProfile",
+        description="Change the caller's pseudo, bio or avatar; omitted fields are kept, "
+        "an empty bio or avatar_url clears it.",
+    )
+    async def update_profile(
+        self,
+        info: Info,
+        pseudo: str | None = None,
+        bio: str | None = None,
+        avatar_url: str | None = None,
+    ) -> User:
+        viewer = info.context.require_viewer()
+        changes: dict[str, Any] = {}
+        if pseudo is not None:
+            changes["pseudo"], changes["pseudo_normalized"] = rules.normalize_pseudo(pseudo)
+        if bio is not None:
+            changes["bio"] = rules.clean_bio(bio)
+        if avatar_url is not None:
+            changes["avatar_url"] = await _checked_avatar(info, viewer, avatar_url)
+        try:
+            user = await info.context.repos.users.update_profile(viewer, changes)
+        except DuplicateAccountError as error:
+            raise BadUserInput(error.field, f"this {error.field} is already taken") from error
+        if user is None:
+            raise NotFound("this account no longer exists")
+        return User.from_document(user)
+
+
+async def _checked_avatar(info: Info, viewer: PydanticObjectId, url: str) -> str | None:
+    url = url.strip()
+    if not url:
+        return None
+    return await info.context.services.storage.verify_media_url(
+        url, kind=MediaKind.AVATAR, owner_id=str(viewer), field="avatar_url"
+    )

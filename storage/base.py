@@ -1,0 +1,48 @@
+"""The storage backend interface: sign a PUT, look an object up, name its URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+# Presigned URLs live at most this long (the uploads issue caps them at 15 minutes).
+MAX_EXPIRY_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class SignedPut:
+    url: str
+    # Headers the client must send exactly as given, or the upload is refused.
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    size: int
+    content_type: str | None
+
+
+class StorageBackend(Protocol):
+    name: str
+
+    async def presign_put(
+        self, key: str, *, content_type: str, content_length: int | None, expires_in: int
+    ) -> SignedPut:
+        """A URL that accepts one PUT of `key` with exactly this type (and length, if given)."""
+        ...
+
+    async def head(self, key: str) -> StoredObject | None:
+        """The object's size and type, or None when it does not exist."""
+        ...
+
+    def public_url(self, key: str) -> str:
+        """Where anyone can GET the object once uploaded."""
+        ...
+
+    def key_from_url(self, url: str) -> str | None:
+        """The key of one of this backend's public or upload URLs (query dropped), else None."""
+        ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,86 @@
+"""HTTP endpoints of the local backend: signed PUT in, public GET out."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import secrets
+import time
+from functools import partial
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from storage.kinds import RULES, content_type_for_key
+from storage.local import SIGNED_TYPE_AND_LENGTH, SIGNED_TYPE_ONLY, LocalStorage
+
+_KEY = re.compile(r"^(videos|photos|avatars)/[0-9a-f]{24}/[A-Za-z0-9_-]{16,64}\.[a-z0-9]{2,5}$")
+_CAP_BY_PREFIX = {rule.prefix: rule.max_bytes for rule in RULES.values()}
+
+
+def _refuse(status: int, message: str) -> Response:
+    return PlainTextResponse(message, status_code=status)
+
+
+async def put_upload(storage: LocalStorage, request: Request) -> Response:
+    key = request.path_params["key"]
+    if not _KEY.match(key):
+        return _refuse(404, "not found")
+    query = request.query_params
+    signed = query.get("signed", "")
+    expires_raw = query.get("expires", "")
+    if signed not in (SIGNED_TYPE_ONLY, SIGNED_TYPE_AND_LENGTH) or not expires_raw.isdigit():
+        return _refuse(403, "malformed upload URL")
+    content_type = request.headers.get("content-type", "")
+    declared_length = request.headers.get("content-length", "")
+    length = declared_length if signed == SIGNED_TYPE_AND_LENGTH else ""
+    expected = storage.signature(key, int(expires_raw), signed, content_type, length)
+    if not hmac.compare_digest(expected, query.get("sig", "")):
+        return _refuse(403, "signature does not match (key, Content-Type or Content-Length)")
+    if int(expires_raw) < time.time():
+        return _refuse(403, "upload URL expired")
+    cap = int(length) if length else _CAP_BY_PREFIX[key.split("/", 1)[0]]
+    return await _store(storage, key, request, cap, exact=bool(length))
+
+
+async def _store(storage: LocalStorage, key: str, request: Request, cap: int, exact: bool) -> Response:
+    path = storage.path_for(key)
+    await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
+    # Written beside the target and renamed into place: a reader never sees half a file,
+    # and a refused upload leaves nothing behind.
+    part_file = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    received = 0
+    try:
+        async with await anyio.open_file(part_file, "wb") as out:
+            async for chunk in request.stream():
+                received += len(chunk)
+                if received > cap:
+                    return _refuse(413 if not exact else 403, "body larger than allowed")
+                await out.write(chunk)
+        if exact and received != cap:
+            return _refuse(403, "body length does not match the signed Content-Length")
+        await anyio.to_thread.run_sync(os.replace, part_file, path)
+    finally:
+        await anyio.Path(part_file).unlink(missing_ok=True)
+    return Response(status_code=200)
+
+
+async def get_media(storage: LocalStorage, request: Request) -> Response:
+    key = request.path_params["key"]
+    if not _KEY.match(key):
+        return _refuse(404, "not found")
+    path = storage.path_for(key)
+    if not await anyio.Path(path).is_file():
+        return _refuse(404, "not found")
+    return FileResponse(path, media_type=content_type_for_key(key))
+
+
+def local_storage_routes(storage: LocalStorage) -> list[Route]:
+    """The routes serving `storage`, bound to it (no lookup in app state per request)."""
+    return [
+        Route("/uploads/{key:path}", partial(put_upload, storage), methods=["PUT"]),
+        Route("/media/{key:path}", partial(get_media, storage), methods=["GET", "HEAD"]),
+    ]

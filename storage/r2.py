@@ -1,0 +1,125 @@
+"""The Cloudflare R2 backend (S3 API through aioboto3).
+
+Presigned PUT URLs are SigV4 query-signed with the Content-Type (and Content-Length
+when the size is known) among the signed headers, so R2 itself refuses an upload of
+another type, another length, or to another key.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import aioboto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from api.settings import ConfigurationError, Settings
+from storage.base import SignedPut, StoredObject
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
+
+
+class R2Storage:
+    name = "r2"
+
+    def __init__(
+        self, *, endpoint_url: str, access_key: str, secret_key: str, bucket: str,
+        public_url: str,
+    ) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.bucket = bucket
+        self.public_base = public_url.rstrip("/")
+        self._session = aioboto3.Session(
+            aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name="auto"
+        )
+        self._stack = AsyncExitStack()
+        self._client: S3Client | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> R2Storage:
+        endpoint = settings.r2_endpoint_url or (
+            f"https://{settings.r2_account_id}.r2.cloudflarestorage.com"
+            if settings.r2_account_id
+            else None
+        )
+        required = {
+            "R2_ACCOUNT_ID or R2_ENDPOINT_URL": endpoint,
+            "R2_ACCESS_KEY": settings.r2_access_key,
+            "R2_SECRET_KEY": settings.r2_secret_key,
+            "R2_BUCKET": settings.r2_bucket,
+            "R2_PUBLIC_URL": settings.r2_public_url,
+        }
+        missing = [name for name, value in required.items() if not value]
+        if missing:
+            raise ConfigurationError("R2 storage is missing: " + ", ".join(missing))
+        assert endpoint and settings.r2_access_key and settings.r2_secret_key
+        assert settings.r2_bucket and settings.r2_public_url
+        return cls(
+            endpoint_url=endpoint,
+            access_key=settings.r2_access_key,
+            secret_key=settings.r2_secret_key,
+            bucket=settings.r2_bucket,
+            public_url=settings.r2_public_url,
+        )
+
+    async def _s3(self) -> S3Client:
+        # One client for the process, opened on first use (no I/O at import or start-up).
+        if self._client is None:
+            client: Any = self._session.client(
+                "s3",
+                endpoint_url=self.endpoint_url,
+                config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+            )
+            self._client = await self._stack.enter_async_context(client)
+        return self._client
+
+    async def presign_put(
+        self, key: str, *, content_type: str, content_length: int | None, expires_in: int
+    ) -> SignedPut:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "ContentType": content_type}
+        headers = {"Content-Type": content_type}
+        if content_length is not None:
+            params["ContentLength"] = content_length
+            headers["Content-Length"] = str(content_length)
+        s3 = await self._s3()
+        url = await s3.generate_presigned_url(
+            "put_object", Params=params, ExpiresIn=expires_in, HttpMethod="PUT"
+        )
+        return SignedPut(
+            url=url, headers=headers,
+            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
+        )
+
+    async def head(self, key: str) -> StoredObject | None:
+        s3 = await self._s3()
+        try:
+            found = await s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return StoredObject(size=found["ContentLength"], content_type=found.get("ContentType"))
+
+    def public_url(self, key: str) -> str:
+        return f"{self.public_base}/{key}"
+
+    def key_from_url(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        path = unquote(parts.path)
+        public = urlsplit(self.public_base)
+        if (parts.scheme, parts.netloc) == (public.scheme, public.netloc):
+            base_path = public.path.rstrip("/") + "/"
+            return path[len(base_path):] if path.startswith(base_path) else None
+        endpoint = urlsplit(self.endpoint_url)
+        if (parts.scheme, parts.netloc) == (endpoint.scheme, endpoint.netloc):
+            bucket_path = f"{endpoint.path.rstrip('/')}/{self.bucket}/"
+            return path[len(bucket_path):] if path.startswith(bucket_path) else None
+        return None
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+        self._client = None

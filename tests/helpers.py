@@ -1,0 +1,90 @@
+"""Talking to the API as the mobile app does: GraphQL documents over HTTP."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from httpx import AsyncClient, Response
+
+BASE_URL = "http://testserver"
+
+_counter = itertools.count()
+
+SIGNUP = """
+mutation Signup($email: String!, $password: String!, $pseudo: String!) {
+  signup(email: $email, password: $password, pseudo: $pseudo) { token user { id pseudo } }
+}
+"""
+
+
+@dataclass
+class Account:
+    token: str
+    id: str
+    pseudo: str
+    email: str
+    password: str
+
+
+class GraphQLErrorResponse(AssertionError):
+    pass
+
+
+@dataclass
+class Api:
+    http: AsyncClient
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
+        )
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        """The whole GraphQL response body (data and errors)."""
+        response = await self.post(query, variables, token)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        """The data of a response that must have no errors."""
+        body = await self.execute(query, variables, token)
+        if body.get("errors"):
+            raise GraphQLErrorResponse(body["errors"])
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def error(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        """The single error of a response that must fail."""
+        body = await self.execute(query, variables, token)
+        errors = body.get("errors") or []
+        assert len(errors) == 1, body
+        error: dict[str, Any] = errors[0]
+        return error
+
+    async def signup(self, pseudo: str | None = None, password: str = "correct horse 1") -> Account:
+        n = next(_counter)
+        pseudo = pseudo or f"climber{n}"
+        email = f"{pseudo.lower()}@example.com"
+        data = await self.data(SIGNUP, {"email": email, "password": password, "pseudo": pseudo})
+        payload = data["signup"]
+        return Account(payload["token"], payload["user"]["id"], pseudo, email, password)
+
+
+def code_of(error: dict[str, Any]) -> str:
+    code: str = error["extensions"]["code"]
+    return code
