@@ -14,7 +14,7 @@ def main() -> None:
     try:
         settings = Settings()
     except ConfigurationError as error:
-        print(f"error: {error}", file=sys.stderr)  # noqa: T201
+        print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from error
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -24,7 +24,7 @@ def main() -> None:
     try:
         app = create_app(settings)
     except ConfigurationError as error:
-        print(f"error: {error}", file=sys.stderr)  # noqa: T201
+        print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from error
     uvicorn.run(
         app,

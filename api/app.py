@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    async def get_context(self, request: Any, response: Any) -> Context:  # noqa: D102
+    async def get_context(self, request: Any, response: Any) -> Context:
         return await get_context(request, response)
 
 

@@ -95,7 +95,9 @@ class EmbeddedMongo:
                     f"the embedded database exited with code {self._process.returncode}"
                 )
             try:
-                with MongoClient(self.url, serverSelectionTimeoutMS=250) as client:
+                with MongoClient[dict[str, object]](
+                    self.url, serverSelectionTimeoutMS=250
+                ) as client:
                     client.admin.command("ping")
                 return
             except PyMongoError:

@@ -3,4 +3,4 @@
 from resolvers.schema import export_sdl
 
 if __name__ == "__main__":
-    print(export_sdl(), end="")  # noqa: T201
+    print(export_sdl(), end="")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from typing import TypeVar
 
 from beanie import Document, PydanticObjectId
@@ -15,7 +14,6 @@ from strawberry.dataloader import DataLoader
 
 from models.registry import Repositories
 from models.user import UserDocument
-
 
 DocT = TypeVar("DocT", bound=Document)
 

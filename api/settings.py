@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
 MIN_JWT_SECRET_BYTES = 32
-DEV_SECRET_FILE = "jwt_secret"
+DEV_SECRET_FILE = "jwt_secret"  # noqa: S105 - a file name, not a secret
 
 
 class AppEnv(StrEnum):
@@ -81,9 +81,7 @@ class Settings(BaseSettings):
 
     @property
     def r2_configured(self) -> bool:
-        return any(
-            (self.r2_account_id, self.r2_endpoint_url, self.r2_bucket, self.r2_access_key)
-        )
+        return any((self.r2_account_id, self.r2_endpoint_url, self.r2_bucket, self.r2_access_key))
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ class UserDocument(Document):
 
     class Settings:
         name = "users"
-        indexes = [  # noqa: RUF012 - Beanie reads a plain list
+        indexes = [
             IndexModel([("email_normalized", ASCENDING)], unique=True, name="email_unique"),
             IndexModel([("pseudo_normalized", ASCENDING)], unique=True, name="pseudo_unique"),
         ]
@@ -48,7 +48,7 @@ class DuplicateAccountError(Exception):
 
 
 def _duplicate_field(error: DuplicateKeyError) -> str:
-    details: dict[str, Any] = error.details or {}
+    details: Mapping[str, Any] = error.details or {}
     key_pattern = details.get("keyPattern") or details.get("keyValue") or {}
     text = f"{key_pattern} {details.get('errmsg', '')} {error}"
     return "email" if "email" in text else "pseudo"
@@ -56,7 +56,12 @@ def _duplicate_field(error: DuplicateKeyError) -> str:
 
 class UserRepository:
     async def create(
-        self, *, email: str, email_normalized: str, pseudo: str, pseudo_normalized: str,
+        self,
+        *,
+        email: str,
+        email_normalized: str,
+        pseudo: str,
+        pseudo_normalized: str,
         password_hash: str,
     ) -> UserDocument:
         user = UserDocument(
@@ -87,7 +92,9 @@ class UserRepository:
     async def pseudo_exists(self, pseudo_normalized: str) -> bool:
         return await UserDocument.find_one({"pseudo_normalized": pseudo_normalized}) is not None
 
-    async def search_by_pseudo_prefix(self, prefix_normalized: str, limit: int) -> list[UserDocument]:
+    async def search_by_pseudo_prefix(
+        self, prefix_normalized: str, limit: int
+    ) -> list[UserDocument]:
         """Users whose pseudo starts with the prefix, exact match first, then shortest.
 
         The prefix is regex-escaped (no injection) and anchored, so the unique index

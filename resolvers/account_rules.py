@@ -32,17 +32,13 @@ def normalize_pseudo(raw: str) -> tuple[str, str]:
     if not PSEUDO_MIN <= len(pseudo) <= PSEUDO_MAX:
         raise BadUserInput("pseudo", f"must be {PSEUDO_MIN} to {PSEUDO_MAX} characters long")
     if not _PSEUDO.match(pseudo):
-        raise BadUserInput(
-            "pseudo", "may contain only letters, digits, underscore, dot and hyphen"
-        )
+        raise BadUserInput("pseudo", "may contain only letters, digits, underscore, dot and hyphen")
     return pseudo, pseudo.lower()
 
 
 def check_password(password: str, field: str = "password") -> str:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise BadUserInput(
-            field, f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long"
-        )
+        raise BadUserInput(field, f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long")
     return password
 
 

@@ -7,7 +7,9 @@ from enum import Enum
 import strawberry
 
 
-@strawberry.enum(name="VideoStatus", description="How the problem went: flashed, topped, or still a project.")
+@strawberry.enum(
+    name="VideoStatus", description="How the problem went: flashed, topped, or still a project."
+)
 class VideoStatus(Enum):
     FLASH = "FLASH"
     TOP = "TOP"

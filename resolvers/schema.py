@@ -31,7 +31,9 @@ class AppSchema(strawberry.Schema):
         return None
 
 
-def build_schema(extensions: list[type[SchemaExtension] | SchemaExtension] | None = None) -> AppSchema:
+def build_schema(
+    extensions: list[type[SchemaExtension] | SchemaExtension] | None = None,
+) -> AppSchema:
     all_extensions: list[Any] = [ErrorPolicy, *(extensions or [])]
     return AppSchema(
         query=Query,

@@ -11,7 +11,8 @@ from api.errors import BadUserInput
 from storage.kinds import MediaKind, content_type_for_filename, kind_for_content_type
 from storage.service import UploadTicket
 
-UploadKind = strawberry.enum(MediaKind, name="UploadKind")
+# Registers the storage enum as the GraphQL enum `UploadKind`.
+strawberry.enum(MediaKind, name="UploadKind")
 
 
 @strawberry.type
@@ -72,7 +73,11 @@ class UploadMutation:
         "to 15 MiB; avatar: the same types up to 5 MiB.",
     )
     async def create_upload(
-        self, info: Info, kind: UploadKind, content_type: str, size: int  # type: ignore[valid-type]
+        self,
+        info: Info,
+        kind: MediaKind,
+        content_type: str,
+        size: int,
     ) -> Upload:
         viewer = info.context.require_viewer()
         ticket = await info.context.services.storage.create_upload(

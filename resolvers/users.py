@@ -27,8 +27,9 @@ class User:
 
     @classmethod
     def from_document(cls, doc: UserDocument) -> User:
-        return cls(id=strawberry.ID(str(doc.id)), pseudo=doc.pseudo, avatar_url=doc.avatar_url,
-                   bio=doc.bio)
+        return cls(
+            id=strawberry.ID(str(doc.id)), pseudo=doc.pseudo, avatar_url=doc.avatar_url, bio=doc.bio
+        )
 
 
 @strawberry.type
@@ -88,8 +89,11 @@ class UserMutation:
         password_hash = await services.passwords.hash(password)
         try:
             user = await services.repos.users.create(
-                email=email, email_normalized=email_key, pseudo=pseudo,
-                pseudo_normalized=pseudo_key, password_hash=password_hash,
+                email=email,
+                email_normalized=email_key,
+                pseudo=pseudo,
+                pseudo_normalized=pseudo_key,
+                password_hash=password_hash,
             )
         except DuplicateAccountError as error:
             raise BadUserInput(error.field, f"this {error.field} is already taken") from error

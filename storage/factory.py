@@ -17,4 +17,6 @@ def build_storage(settings: Settings, secret: str) -> MediaStorage:
             "APP_ENV=production needs R2 storage: set R2_ACCOUNT_ID (or R2_ENDPOINT_URL), "
             "R2_ACCESS_KEY, R2_SECRET_KEY, R2_BUCKET and R2_PUBLIC_URL"
         )
-    return MediaStorage(LocalStorage(settings.data_dir.resolve() / "uploads", settings.base_url, secret))
+    return MediaStorage(
+        LocalStorage(settings.data_dir.resolve() / "uploads", settings.base_url, secret)
+    )

@@ -35,9 +35,17 @@ RULES: dict[MediaKind, KindRule] = {
 
 # File extensions as phones name them, for the seed's `getPresignedUploadUrl(filename)`.
 _EXTENSION_TYPES = {
-    "mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime", "qt": "video/quicktime",
-    "webm": "video/webm", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png",
-    "heic": "image/heic", "heif": "image/heic", "webp": "image/webp",
+    "mp4": "video/mp4",
+    "m4v": "video/mp4",
+    "mov": "video/quicktime",
+    "qt": "video/quicktime",
+    "webm": "video/webm",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "heic": "image/heic",
+    "heif": "image/heic",
+    "webp": "image/webp",
 }
 
 

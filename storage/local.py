@@ -37,7 +37,11 @@ class LocalStorage:
         self._key = hmac.new(secret.encode(), b"local-upload-urls", hashlib.sha256).digest()
 
     def signature(
-        self, key: str, expires: int, signed_headers: str, content_type: str,
+        self,
+        key: str,
+        expires: int,
+        signed_headers: str,
+        content_type: str,
         content_length: str,
     ) -> str:
         message = "\n".join(
@@ -90,7 +94,7 @@ class LocalStorage:
         path = parts.path
         for prefix in (base.path + MEDIA_PATH, base.path + UPLOAD_PATH):
             if path.startswith(prefix):
-                return path[len(prefix):]
+                return path[len(prefix) :]
         return None
 
     async def close(self) -> None:

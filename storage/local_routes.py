@@ -46,7 +46,9 @@ async def put_upload(storage: LocalStorage, request: Request) -> Response:
     return await _store(storage, key, request, cap, exact=bool(length))
 
 
-async def _store(storage: LocalStorage, key: str, request: Request, cap: int, exact: bool) -> Response:
+async def _store(
+    storage: LocalStorage, key: str, request: Request, cap: int, exact: bool
+) -> Response:
     path = storage.path_for(key)
     await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
     # Written beside the target and renamed into place: a reader never sees half a file,

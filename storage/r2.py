@@ -27,7 +27,12 @@ class R2Storage:
     name = "r2"
 
     def __init__(
-        self, *, endpoint_url: str, access_key: str, secret_key: str, bucket: str,
+        self,
+        *,
+        endpoint_url: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
         public_url: str,
     ) -> None:
         self.endpoint_url = endpoint_url.rstrip("/")
@@ -56,25 +61,25 @@ class R2Storage:
         missing = [name for name, value in required.items() if not value]
         if missing:
             raise ConfigurationError("R2 storage is missing: " + ", ".join(missing))
-        assert endpoint and settings.r2_access_key and settings.r2_secret_key
-        assert settings.r2_bucket and settings.r2_public_url
         return cls(
-            endpoint_url=endpoint,
-            access_key=settings.r2_access_key,
-            secret_key=settings.r2_secret_key,
-            bucket=settings.r2_bucket,
-            public_url=settings.r2_public_url,
+            endpoint_url=str(endpoint),
+            access_key=str(settings.r2_access_key),
+            secret_key=str(settings.r2_secret_key),
+            bucket=str(settings.r2_bucket),
+            public_url=str(settings.r2_public_url),
         )
 
     async def _s3(self) -> S3Client:
         # One client for the process, opened on first use (no I/O at import or start-up).
         if self._client is None:
-            client: Any = self._session.client(
+            creator: Any = self._session.client(  # type: ignore[call-overload]
                 "s3",
                 endpoint_url=self.endpoint_url,
                 config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
             )
-            self._client = await self._stack.enter_async_context(client)
+            client: S3Client = await self._stack.enter_async_context(creator)
+            self._client = client
+            return client
         return self._client
 
     async def presign_put(
@@ -90,7 +95,8 @@ class R2Storage:
             "put_object", Params=params, ExpiresIn=expires_in, HttpMethod="PUT"
         )
         return SignedPut(
-            url=url, headers=headers,
+            url=url,
+            headers=headers,
             expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
         )
 
@@ -113,11 +119,11 @@ class R2Storage:
         public = urlsplit(self.public_base)
         if (parts.scheme, parts.netloc) == (public.scheme, public.netloc):
             base_path = public.path.rstrip("/") + "/"
-            return path[len(base_path):] if path.startswith(base_path) else None
+            return path[len(base_path) :] if path.startswith(base_path) else None
         endpoint = urlsplit(self.endpoint_url)
         if (parts.scheme, parts.netloc) == (endpoint.scheme, endpoint.netloc):
             bucket_path = f"{endpoint.path.rstrip('/')}/{self.bucket}/"
-            return path[len(bucket_path):] if path.startswith(bucket_path) else None
+            return path[len(bucket_path) :] if path.startswith(bucket_path) else None
         return None
 
     async def close(self) -> None:

@@ -12,7 +12,9 @@ from storage.base import MAX_EXPIRY_SECONDS, StorageBackend
 from storage.kinds import RULES, MediaKind
 
 # Server-made keys only: <prefix>/<24-hex user id>/<random>.<ext>
-_KEY = re.compile(r"^(videos|photos|avatars)/([0-9a-f]{24})/([A-Za-z0-9_-]{16,64})\.([a-z0-9]{2,5})$")
+_KEY = re.compile(
+    r"^(videos|photos|avatars)/([0-9a-f]{24})/([A-Za-z0-9_-]{16,64})\.([a-z0-9]{2,5})$"
+)
 
 
 # The seed's `getPresignedUploadUrl` knows only a file name, so an image uploaded through
@@ -54,9 +56,7 @@ class MediaStorage:
             allowed = ", ".join(sorted(rule.content_types))
             raise BadUserInput("content_type", f"{kind.value} uploads accept {allowed}")
         if size is not None and not 1 <= size <= rule.max_bytes:
-            raise BadUserInput(
-                "size", f"{kind.value} uploads must be 1 to {rule.max_bytes} bytes"
-            )
+            raise BadUserInput("size", f"{kind.value} uploads must be 1 to {rule.max_bytes} bytes")
         key = f"{rule.prefix}/{owner_id}/{secrets.token_urlsafe(18)}.{extension}"
         signed = await self.backend.presign_put(
             key, content_type=content_type, content_length=size, expires_in=self.expires_in
@@ -92,9 +92,7 @@ class MediaStorage:
         if stored is None:
             raise BadUserInput(field, "the file has not been uploaded yet")
         if stored.size > rule.max_bytes:
-            raise BadUserInput(
-                field, f"the file is larger than the {rule.max_bytes} bytes allowed"
-            )
+            raise BadUserInput(field, f"the file is larger than the {rule.max_bytes} bytes allowed")
         return self.backend.public_url(key)
 
     async def close(self) -> None:

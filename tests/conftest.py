@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
@@ -38,7 +39,7 @@ def mongo_url() -> Iterator[str]:
 @pytest.fixture
 def settings(mongo_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         mongodb_url=mongo_url,
         mongodb_db=f"test_{secrets.token_hex(6)}",
         data_dir=tmp_path,
@@ -55,12 +56,12 @@ async def api(settings: Settings) -> AsyncIterator[Api]:
         AsyncClient(transport=ASGITransport(app=manager.app), base_url=BASE_URL) as http,
     ):
         yield Api(http)
-    async with AsyncMongoClient(settings.mongodb_url) as client:  # type: ignore[arg-type]
+    async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as client:
         await client.drop_database(settings.mongodb_db)
 
 
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[object]:
     """Direct access to the test database, to check what `mongosh` would show."""
-    async with AsyncMongoClient(settings.mongodb_url) as client:  # type: ignore[arg-type]
+    async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as client:
         yield client[settings.mongodb_db]

@@ -37,7 +37,10 @@ class Api:
     http: AsyncClient
 
     async def post(
-        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None,
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        token: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
         all_headers = dict(headers or {})

@@ -1,0 +1,1 @@
+"""The ASGI app: settings, lifespan, auth, context, schema extensions, health, CLI."""
