@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import pytest
+
+from api.settings import ConfigurationError, Settings
+
+
+def test_production_refuses_to_start_without_database_and_secret() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Settings(_env_file=None, app_env="production")
+    assert "MONGODB_URL" in str(caught.value)
+    assert "JWT_SECRET" in str(caught.value)
+
+
+def test_production_refuses_a_short_secret() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Settings(
+            _env_file=None, app_env="production", mongodb_url="mongodb://db", jwt_secret="short"
+        )
+    assert "JWT_SECRET" in str(caught.value)
+    assert "MONGODB_URL" not in str(caught.value)
+
+
+def test_production_starts_with_both() -> None:
+    settings = Settings(
+        _env_file=None, app_env="production", mongodb_url="mongodb://db", jwt_secret="s" * 32
+    )
+    assert settings.is_production
+
+
+def test_development_generates_a_secret_once_and_keeps_it(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
+    first = settings.resolved_jwt_secret()
+    assert len(first.encode()) >= 32
+    assert Settings(_env_file=None, data_dir=tmp_path / "data").resolved_jwt_secret() == first
+
+
+def test_development_refuses_a_short_explicit_secret(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError):
+        Settings(_env_file=None, data_dir=tmp_path, jwt_secret="short").resolved_jwt_secret()
