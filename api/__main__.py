@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import uvicorn
 
+from api.logging_setup import configure_logging
 from api.settings import ConfigurationError, Settings
 
 
@@ -16,9 +16,7 @@ def main() -> None:
     except ConfigurationError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from error
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, json_lines=settings.is_production)
     from api.app import create_app
 
     try:
@@ -31,6 +29,8 @@ def main() -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # keep the handlers configure_logging installed
+        access_log=False,  # api.middleware writes one richer line per request
         proxy_headers=True,
         timeout_graceful_shutdown=10,
     )

@@ -8,6 +8,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -15,9 +17,12 @@ from strawberry.asgi import GraphQL
 
 from api.context import Context, get_context
 from api.database import connect, ping
+from api.middleware import RequestMiddleware
 from api.passwords import PasswordHasher
 from api.services import Services
 from api.settings import Settings
+from api.throttle import Throttle
+from api.token_versions import TokenVersions
 from api.tokens import TokenService
 from models.registry import Repositories
 from resolvers.schema import build_schema
@@ -43,10 +48,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with AsyncExitStack() as stack:
             stack.push_async_callback(storage.close)
             mongo = await connect(settings, stack)
+            repos = Repositories()
             services = Services(
                 settings=settings,
                 mongo=mongo,
-                repos=Repositories(),
+                repos=repos,
                 passwords=PasswordHasher(settings.password_hash_concurrency),
                 tokens=TokenService(
                     secret,
@@ -55,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     ttl_seconds=settings.jwt_ttl_seconds,
                     leeway_seconds=settings.jwt_leeway_seconds,
                 ),
+                token_versions=TokenVersions(repos.users),
+                throttle=Throttle(repos.auth_attempts),
                 storage=storage,
             )
             log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)
@@ -68,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
     graphql = GraphQLApp(
-        build_schema(),
+        build_schema(production=settings.is_production),
         graphql_ide="graphiql" if not settings.is_production else None,
         allow_queries_via_get=False,
     )
@@ -78,4 +86,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if isinstance(storage.backend, LocalStorage):
         routes.extend(local_storage_routes(storage.backend))
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(RequestMiddleware)]
+    if settings.cors_allow_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_allow_origins,
+                allow_methods=["GET", "POST", "PUT"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                max_age=600,
+            )
+        )
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

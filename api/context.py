@@ -6,11 +6,11 @@ touch `request.state` or the lifespan state themselves.
 
 from __future__ import annotations
 
-import re
-import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from beanie import PydanticObjectId
+from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
@@ -22,10 +22,6 @@ from api.settings import Settings
 from api.tokens import InvalidTokenError, TokenClaims
 from models.registry import Repositories
 
-# A client-supplied request id is echoed only if it is short and plain, so it cannot
-# inject anything into log lines.
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
 
 @dataclass(slots=True)
 class Context:
@@ -34,10 +30,13 @@ class Context:
     services: Services
     loaders: Loaders
     request_id: str
+    client_ip: str
     claims: TokenClaims | None = None
     # Set when a bearer token was sent but cannot be trusted: any resolver that looks
     # at the viewer then fails with UNAUTHENTICATED rather than silently acting anonymous.
     token_error: str | None = None
+    # This request's access-log line (see api.middleware): resolvers may add fields.
+    log: dict[str, Any] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:
@@ -74,24 +73,49 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def _client_ip(request: Request, header: str | None) -> str:
+    if header:
+        forwarded = request.headers.get(header, "").strip()
+        if forwarded:
+            return forwarded
+    return request.client.host if request.client else "unknown"
+
+
+async def _verify(services: Services, token: str) -> TokenClaims:
+    if not token:
+        raise InvalidTokenError("malformed Authorization header, expected 'Bearer <token>'")
+    claims = services.tokens.decode(token)
+    user_id = PydanticObjectId(claims.user_id)
+    try:
+        current = await services.token_versions.current(user_id)
+    except PyMongoError:
+        # The database is down: every resolver needing data will say so with
+        # SERVICE_UNAVAILABLE; failing here would turn that into a misleading 401.
+        return claims
+    if current is None:
+        raise InvalidTokenError("this account no longer exists")
+    if claims.token_version != current:
+        raise InvalidTokenError("token revoked, log in again")
+    return claims
+
+
 async def get_context(request: Request, response: Response) -> Context:
     services: Services = request.state.services
-    supplied_id = request.headers.get("x-request-id", "")
-    request_id = supplied_id if _REQUEST_ID.match(supplied_id) else secrets.token_hex(8)
-    response.headers["x-request-id"] = request_id
+    log: dict[str, Any] = getattr(request.state, "request_log", {})
     context = Context(
         request=request,
         response=response,
         services=services,
         loaders=build_loaders(services.repos),
-        request_id=request_id,
+        request_id=getattr(request.state, "request_id", "-"),
+        client_ip=_client_ip(request, services.settings.client_ip_header),
+        log=log,
     )
     token = _bearer_token(request)
     if token is not None:
         try:
-            if not token:
-                raise InvalidTokenError("malformed Authorization header, expected 'Bearer <token>'")
-            context.claims = services.tokens.decode(token)
+            context.claims = await _verify(services, token)
+            log["user_id"] = str(context.claims.user_id)
         except InvalidTokenError as error:
             context.token_error = str(error)
     return context

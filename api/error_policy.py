@@ -17,6 +17,7 @@ from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from strawberry.extensions import SchemaExtension
 
 from api.errors import ApiError, ServiceUnavailable
+from api.limits import strip_suggestions
 
 log = logging.getLogger("api.errors")
 
@@ -65,10 +66,22 @@ def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> Grap
 
 
 class ErrorPolicy(SchemaExtension):
+    def __init__(self, *, production: bool = False) -> None:
+        self.production = production
+
     def on_operation(self) -> Iterator[None]:
         yield
+        context = self.execution_context.context
+        log_fields = getattr(context, "log", None)
+        if isinstance(log_fields, dict) and self.execution_context.operation_name:
+            log_fields["operation"] = self.execution_context.operation_name
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        request_id = _request_id(self.execution_context.context)
-        result.errors = [classify(error, request_id) for error in result.errors]
+        request_id = _request_id(context)
+        errors = [classify(error, request_id) for error in result.errors]
+        if self.production:
+            errors = [
+                _with(e, strip_suggestions(e.message), dict(e.extensions or {})) for e in errors
+            ]
+        result.errors = errors

@@ -9,6 +9,8 @@ from pymongo import AsyncMongoClient
 
 from api.passwords import PasswordHasher
 from api.settings import Settings
+from api.throttle import Throttle
+from api.token_versions import TokenVersions
 from api.tokens import TokenService
 from models.registry import Repositories
 from storage.service import MediaStorage
@@ -21,4 +23,6 @@ class Services:
     repos: Repositories
     passwords: PasswordHasher
     tokens: TokenService
+    token_versions: TokenVersions
+    throttle: Throttle
     storage: MediaStorage

@@ -65,7 +65,13 @@ class Settings(BaseSettings):
     r2_bucket: str | None = None
     r2_public_url: str | None = None
 
+    # Browsers only (the mobile app needs no CORS): origins allowed to call the API,
+    # e.g. CORS_ALLOW_ORIGINS='["https://admin.example.com"]'. Empty: CORS off.
     cors_allow_origins: list[str] = Field(default_factory=list)
+    # Header carrying the client's address when behind a trusted proxy (Fly sets
+    # `Fly-Client-IP`). Unset: the TCP peer address is used. Never trust a header a
+    # client could set directly.
+    client_ip_header: str | None = None
 
     log_level: str = "INFO"
 

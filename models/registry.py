@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 from beanie import Document
 
+from models.auth_attempt import AuthAttempt, AuthAttemptRepository
 from models.user import UserDocument, UserRepository
 
-DOCUMENT_MODELS: list[type[Document]] = [UserDocument]
+DOCUMENT_MODELS: list[type[Document]] = [UserDocument, AuthAttempt]
 
 
 @dataclass(frozen=True, slots=True)
 class Repositories:
     users: UserRepository = field(default_factory=UserRepository)
+    auth_attempts: AuthAttemptRepository = field(default_factory=AuthAttemptRepository)

@@ -132,10 +132,26 @@ class UserRepository:
             raise DuplicateAccountError(_duplicate_field(error)) from error
         return None if raw is None else UserDocument.model_validate(raw)
 
-    async def set_password(self, user_id: PydanticObjectId, password_hash: str) -> None:
-        await UserDocument.find_one({"_id": user_id}).update(
-            {"$set": {"password_hash": password_hash}, "$inc": {"token_version": 1}}
-        )
+    async def token_version(self, user_id: PydanticObjectId) -> int | None:
+        """Only the version (a covered, tiny read): checked on every authenticated request."""
+        collection = UserDocument.get_pymongo_collection()
+        found = await collection.find_one({"_id": user_id}, {"token_version": 1})
+        return None if found is None else int(found.get("token_version", 0))
 
-    async def bump_token_version(self, user_id: PydanticObjectId) -> None:
-        await UserDocument.find_one({"_id": user_id}).update({"$inc": {"token_version": 1}})
+    async def set_password(self, user_id: PydanticObjectId, password_hash: str) -> int | None:
+        """Store a new hash and revoke every earlier token; returns the new token version."""
+        return await self._bump_version(user_id, {"$set": {"password_hash": password_hash}})
+
+    async def bump_token_version(self, user_id: PydanticObjectId) -> int | None:
+        """Revoke every token issued so far; returns the new token version."""
+        return await self._bump_version(user_id, {})
+
+    async def _bump_version(self, user_id: PydanticObjectId, update: dict[str, Any]) -> int | None:
+        collection = UserDocument.get_pymongo_collection()
+        found = await collection.find_one_and_update(
+            {"_id": user_id},
+            {**update, "$inc": {"token_version": 1}},
+            projection={"token_version": 1},
+            return_document=True,
+        )
+        return None if found is None else int(found["token_version"])

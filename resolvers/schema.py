@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.error_policy import ErrorPolicy
+from api.limits import security_extensions
+from resolvers.auth import AuthMutation
 from resolvers.logbook import LogbookMutation, LogbookQuery
 from resolvers.uploads import UploadMutation
 from resolvers.users import UserMutation, UserQuery
@@ -19,7 +21,9 @@ from resolvers.videos import VideoMutation, VideoQuery
 
 # One Query and one Mutation, merged from one module per area.
 Query = merge_types("Query", (UserQuery, VideoQuery, LogbookQuery))
-Mutation = merge_types("Mutation", (UserMutation, VideoMutation, LogbookMutation, UploadMutation))
+Mutation = merge_types(
+    "Mutation", (AuthMutation, UserMutation, VideoMutation, LogbookMutation, UploadMutation)
+)
 
 
 class AppSchema(strawberry.Schema):
@@ -31,16 +35,17 @@ class AppSchema(strawberry.Schema):
         return None
 
 
-def build_schema(
-    extensions: list[type[SchemaExtension] | SchemaExtension] | None = None,
-) -> AppSchema:
-    all_extensions: list[Any] = [ErrorPolicy, *(extensions or [])]
+def build_schema(*, production: bool = False) -> AppSchema:
+    extensions: list[Any] = [
+        partial(ErrorPolicy, production=production),
+        *security_extensions(production=production),
+    ]
     return AppSchema(
         query=Query,
         mutation=Mutation,
         # The seed schema speaks snake_case fields; operation names are set explicitly.
         config=StrawberryConfig(auto_camel_case=False),
-        extensions=all_extensions,
+        extensions=extensions,
     )
 
 

@@ -15,7 +15,6 @@ from resolvers.ids import parse_id
 from storage.kinds import MediaKind
 
 SEARCH_LIMIT = 20
-LOGIN_FAILED = "invalid email or password"
 
 
 @strawberry.type(name="User")
@@ -30,18 +29,6 @@ class User:
         return cls(
             id=strawberry.ID(str(doc.id)), pseudo=doc.pseudo, avatar_url=doc.avatar_url, bio=doc.bio
         )
-
-
-@strawberry.type
-class AuthPayload:
-    token: str
-    user: User
-
-
-def _auth_payload(info: Info, user: UserDocument) -> AuthPayload:
-    assert user.id is not None
-    token = info.context.services.tokens.issue(user.id, user.token_version)
-    return AuthPayload(token=token, user=User.from_document(user))
 
 
 async def load_user(info: Info, user_id: PydanticObjectId) -> UserDocument | None:
@@ -80,42 +67,6 @@ class UserQuery:
 
 @strawberry.type
 class UserMutation:
-    @strawberry.mutation
-    async def signup(self, info: Info, email: str, password: str, pseudo: str) -> AuthPayload:
-        email, email_key = rules.normalize_email(email)
-        pseudo, pseudo_key = rules.normalize_pseudo(pseudo)
-        rules.check_password(password)
-        services = info.context.services
-        password_hash = await services.passwords.hash(password)
-        try:
-            user = await services.repos.users.create(
-                email=email,
-                email_normalized=email_key,
-                pseudo=pseudo,
-                pseudo_normalized=pseudo_key,
-                password_hash=password_hash,
-            )
-        except DuplicateAccountError as error:
-            raise BadUserInput(error.field, f"this {error.field} is already taken") from error
-        return _auth_payload(info, user)
-
-    @strawberry.mutation
-    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
-        services = info.context.services
-        try:
-            _, email_key = rules.normalize_email(email)
-        except BadUserInput:
-            email_key = None
-        user = await services.repos.users.by_email(email_key) if email_key else None
-        # Always run one verification, against a dummy hash when there is no user, so
-        # the response time does not tell whether the email has an account.
-        valid = await services.passwords.verify(
-            password[: rules.PASSWORD_MAX], user.password_hash if user else None
-        )
-        if user is None or not valid:
-            raise Unauthenticated(LOGIN_FAILED)
-        return _auth_payload(info, user)
-
     @strawberry.mutation(
         name="updateProfile",
         description="Change the caller's pseudo, bio or avatar; omitted fields are kept, "

@@ -1,0 +1,122 @@
+"""ASGI middleware: request ids, the request body cap, and one log line per request.
+
+Pure ASGI (not BaseHTTPMiddleware) so streaming uploads pass through untouched and
+nothing is buffered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from typing import Any
+
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.limits import MAX_BODY_BYTES
+
+log = logging.getLogger("api.access")
+
+# A client-supplied request id is kept only if short and plain, so it cannot inject
+# anything into log lines.
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Uploads to the local storage backend carry media, capped by their signed length.
+_UNCAPPED_PREFIXES = ("/uploads/",)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            decoded: str = value.decode("latin-1")
+            return decoded
+    return ""
+
+
+class RequestMiddleware:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        supplied = _header(scope, b"x-request-id")
+        request_id = supplied if _CLIENT_REQUEST_ID.match(supplied) else secrets.token_hex(8)
+        # Shared with get_context (through request.state) so that the GraphQL layer can
+        # add the operation name and user id to this request's log line.
+        record: dict[str, Any] = {"request_id": request_id}
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["request_log"] = record
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            if self._capped(scope):
+                declared = _header(scope, b"content-length")
+                if declared.isdigit() and int(declared) > self.max_body_bytes:
+                    await self._too_large(scope, receive, send_with_id)
+                    return
+                receive = self._counting(receive)
+            try:
+                await self.app(scope, receive, send_with_id)
+            except BodyTooLarge:
+                await self._too_large(scope, receive, send_with_id)
+        finally:
+            path = scope.get("path", "")
+            if path != "/healthz" or status != 200:  # health checks every few seconds: noise
+                log.info(
+                    "%s %s %s",
+                    scope.get("method"),
+                    path,
+                    status,
+                    extra={
+                        "method": scope.get("method"),
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        **record,
+                    },
+                )
+
+    def _capped(self, scope: Scope) -> bool:
+        return scope.get("method") != "GET" and not scope.get("path", "").startswith(
+            _UNCAPPED_PREFIXES
+        )
+
+    def _counting(self, receive: Receive) -> Receive:
+        received = 0
+        limit = self.max_body_bytes
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        return counted
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = PlainTextResponse(
+            f"request body larger than {self.max_body_bytes} bytes", status_code=413
+        )
+        await response(scope, receive, send)

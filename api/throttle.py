@@ -1,0 +1,95 @@
+"""Throttling of log-ins and sign-ups: sliding windows with exponential back-off.
+
+Each attempt is recorded *before* the password is checked, then ranked among the
+attempts on the same key: its fate depends only on the attempts recorded before it.
+So concurrent requests (or aliased mutations in one request) cannot slip through
+together, and a refused attempt is forgotten at once, so hammering does not extend the
+lock-out of the account's owner: once the failures leave the window, they can log in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from beanie import PydanticObjectId
+
+from api.errors import RateLimited
+from models.auth_attempt import AuthAttemptRepository
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """`free` attempts per `window`; beyond that each one waits twice as long as the last."""
+
+    name: str
+    free: int
+    window: timedelta
+    base_delay: timedelta = timedelta(seconds=1)
+    max_delay: timedelta = timedelta(minutes=15)
+
+    def retry_after(self, earlier: Sequence[datetime], now: datetime) -> float:
+        """Seconds before one more attempt is allowed, given the earlier ones in the window."""
+        excess = len(earlier) - self.free
+        if excess < 0:
+            return 0.0
+        delay: timedelta = min(self.base_delay * (2**excess), self.max_delay)
+        remaining: float = (earlier[-1] + delay - now).total_seconds()
+        return max(0.0, remaining)
+
+
+LOGIN_PER_ACCOUNT = Rule("login-account", free=5, window=timedelta(minutes=15))
+LOGIN_PER_ADDRESS = Rule("login-ip", free=50, window=timedelta(minutes=15))
+SIGNUP_PER_ADDRESS = Rule("signup-ip", free=50, window=timedelta(hours=1))
+
+
+@dataclass(slots=True)
+class Reservation:
+    """The attempts recorded for one request; settle it with `succeeded` or `failed`."""
+
+    throttle: Throttle
+    ids: dict[str, PydanticObjectId] = field(default_factory=dict)
+
+    async def succeeded(self, *, reset: Sequence[str] = ()) -> None:
+        """A success is no failure: drop this attempt, and clear the `reset` keys."""
+        await self.throttle.repo.forget(list(self.ids.values()))
+        for key in reset:
+            await self.throttle.repo.clear(key)
+
+    async def failed(self) -> None:
+        """Keep the attempts: they count against the next ones until they leave the window."""
+
+
+class Throttle:
+    def __init__(self, repo: AuthAttemptRepository) -> None:
+        self.repo = repo
+
+    @staticmethod
+    def key(rule: Rule, subject: str) -> str:
+        return f"{rule.name}:{subject}"
+
+    async def reserve(self, checks: Sequence[tuple[Rule, str]]) -> Reservation:
+        """Record one attempt per (rule, subject); raise RATE_LIMITED if any is over."""
+        reservation = Reservation(self)
+        now = now_utc()
+        wait = 0.0
+        for rule, subject in checks:
+            key = self.key(rule, subject)
+            own = await self.repo.record(key, now, now + rule.window)
+            reservation.ids[key] = own
+            recent = await self.repo.since(key, now - rule.window)
+            earlier = [
+                attempt.at for attempt in recent if attempt.id is not None and attempt.id < own
+            ]
+            wait = max(wait, rule.retry_after(earlier, now))
+        if wait > 0:
+            await self.repo.forget(list(reservation.ids.values()))
+            seconds = math.ceil(wait)
+            raise RateLimited(f"too many attempts, try again in {seconds} s", seconds)
+        return reservation

@@ -1,0 +1,122 @@
+"""Sign-up, log-in and the revocation of tokens (password change, logout everywhere)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.errors import BadUserInput, Unauthenticated
+from api.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, SIGNUP_PER_ADDRESS, Throttle
+from models.user import DuplicateAccountError, UserDocument
+from resolvers import account_rules as rules
+from resolvers.users import User
+
+LOGIN_FAILED = "invalid email or password"
+
+
+@strawberry.type
+class AuthPayload:
+    token: str
+    user: User
+
+
+def _auth_payload(info: Info, user: UserDocument) -> AuthPayload:
+    assert user.id is not None
+    token = info.context.services.tokens.issue(user.id, user.token_version)
+    return AuthPayload(token=token, user=User.from_document(user))
+
+
+def _account_subject(email: str) -> str:
+    """The throttling key of the account an email names, even a malformed one."""
+    try:
+        return rules.normalize_email(email)[1]
+    except BadUserInput:
+        return email.strip().casefold()[: rules.EMAIL_MAX]
+
+
+async def _check_password(info: Info, user: UserDocument | None, password: str) -> bool:
+    # Always one verification, against a dummy hash when there is no user, so the
+    # response time does not tell whether the email has an account.
+    return await info.context.services.passwords.verify(
+        password[: rules.PASSWORD_MAX], user.password_hash if user else None
+    )
+
+
+@strawberry.type
+class AuthMutation:
+    @strawberry.mutation
+    async def signup(self, info: Info, email: str, password: str, pseudo: str) -> AuthPayload:
+        email, email_key = rules.normalize_email(email)
+        pseudo, pseudo_key = rules.normalize_pseudo(pseudo)
+        rules.check_password(password)
+        services = info.context.services
+        await services.throttle.reserve([(SIGNUP_PER_ADDRESS, info.context.client_ip)])
+        password_hash = await services.passwords.hash(password)
+        try:
+            user = await services.repos.users.create(
+                email=email,
+                email_normalized=email_key,
+                pseudo=pseudo,
+                pseudo_normalized=pseudo_key,
+                password_hash=password_hash,
+            )
+        except DuplicateAccountError as error:
+            raise BadUserInput(error.field, f"this {error.field} is already taken") from error
+        return _auth_payload(info, user)
+
+    @strawberry.mutation
+    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+        services = info.context.services
+        account = _account_subject(email)
+        attempt = await services.throttle.reserve(
+            [(LOGIN_PER_ACCOUNT, account), (LOGIN_PER_ADDRESS, info.context.client_ip)]
+        )
+        user = await services.repos.users.by_email(account)
+        if not await _check_password(info, user, password) or user is None:
+            await attempt.failed()
+            raise Unauthenticated(LOGIN_FAILED)
+        await attempt.succeeded(reset=[Throttle.key(LOGIN_PER_ACCOUNT, account)])
+        return _auth_payload(info, user)
+
+    @strawberry.mutation(
+        name="changePassword",
+        description="Set a new password; every other session is logged out. "
+        "Returns a fresh token for this device.",
+    )
+    async def change_password(
+        self, info: Info, current_password: str, new_password: str
+    ) -> AuthPayload:
+        viewer = info.context.require_viewer()
+        services = info.context.services
+        rules.check_password(new_password, "new_password")
+        user = await services.repos.users.get(viewer)
+        if user is None:
+            raise Unauthenticated("this account no longer exists")
+        attempt = await services.throttle.reserve(
+            [
+                (LOGIN_PER_ACCOUNT, user.email_normalized),
+                (LOGIN_PER_ADDRESS, info.context.client_ip),
+            ]
+        )
+        if not await _check_password(info, user, current_password):
+            await attempt.failed()
+            raise BadUserInput("current_password", "is not your current password")
+        await attempt.succeeded(reset=[Throttle.key(LOGIN_PER_ACCOUNT, user.email_normalized)])
+        new_hash = await services.passwords.hash(new_password)
+        version = await services.repos.users.set_password(viewer, new_hash)
+        services.token_versions.forget(viewer)
+        if version is None:
+            raise Unauthenticated("this account no longer exists")
+        user.token_version = version
+        return _auth_payload(info, user)
+
+    @strawberry.mutation(
+        name="logoutEverywhere",
+        description="Revoke every token of the caller's, this one included.",
+    )
+    async def logout_everywhere(self, info: Info) -> bool:
+        viewer = info.context.require_viewer()
+        services = info.context.services
+        await services.repos.users.bump_token_version(viewer)
+        services.token_versions.forget(viewer)
+        return True
