@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from beanie import PydanticObjectId
+from bson import ObjectId
 
 from api.errors import RateLimited
 from models.auth_attempt import AuthAttemptRepository
@@ -54,11 +54,11 @@ class Reservation:
     """The attempts recorded for one request; settle it with `succeeded` or `failed`."""
 
     throttle: Throttle
-    ids: dict[str, PydanticObjectId] = field(default_factory=dict)
+    ids: dict[str, ObjectId] = field(default_factory=dict)
 
     async def succeeded(self, *, reset: Sequence[str] = ()) -> None:
         """A success is no failure: drop this attempt, and clear the `reset` keys."""
-        await self.throttle.repo.forget(list(self.ids.values()))
+        await self.throttle.release(self.ids)
         for key in reset:
             await self.throttle.repo.clear(key)
 
@@ -81,15 +81,17 @@ class Throttle:
         wait = 0.0
         for rule, subject in checks:
             key = self.key(rule, subject)
-            own = await self.repo.record(key, now, now + rule.window)
+            own = ObjectId()
             reservation.ids[key] = own
-            recent = await self.repo.since(key, now - rule.window)
-            earlier = [
-                attempt.at for attempt in recent if attempt.id is not None and attempt.id < own
-            ]
+            attempts = await self.repo.append(key, own, now, now + rule.window)
+            earlier = [a.at for a in attempts[:-1] if a.at > now - rule.window]
             wait = max(wait, rule.retry_after(earlier, now))
         if wait > 0:
-            await self.repo.forget(list(reservation.ids.values()))
+            await self.release(reservation.ids)
             seconds = math.ceil(wait)
             raise RateLimited(f"too many attempts, try again in {seconds} s", seconds)
         return reservation
+
+    async def release(self, ids: dict[str, ObjectId]) -> None:
+        for key, attempt_id in ids.items():
+            await self.repo.remove(key, attempt_id)

@@ -1,44 +1,78 @@
 """Log-in and sign-up attempts, kept just long enough to throttle abuse.
 
-Stored in MongoDB (not process memory) so the limits hold across several machines; a
-TTL index deletes each attempt once it has left every throttling window.
+One document per throttled key (an account, a client address), holding its recent
+attempts in order. Stored in MongoDB, not process memory, so the limits hold across
+several machines; a TTL index deletes a key's document once it has been quiet for a
+whole window.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from beanie import Document, PydanticObjectId
-from pymongo import ASCENDING, IndexModel
+from beanie import Document
+from bson import ObjectId
+from pydantic import BaseModel, ConfigDict
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+
+# Enough to decide any rule (the largest allows 50 free attempts); older ones are
+# dropped by `$slice` so a hammered key's document stays small.
+MAX_KEPT_ATTEMPTS = 100
 
 
-class AuthAttempt(Document):
-    key: str  # e.g. "login-account:<normalized email>" or "login-ip:<address>"
+class Attempt(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    id: ObjectId
     at: datetime
+
+
+class ThrottleKey(Document):
+    id: str  # type: ignore[assignment]  # e.g. "login-account:<normalized email>"
+    attempts: list[Attempt] = []
     expires_at: datetime
 
     class Settings:
-        name = "auth_attempts"
+        name = "throttle"
         indexes = [
-            IndexModel([("key", ASCENDING), ("_id", ASCENDING)], name="key_order"),
             IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="ttl"),
         ]
 
 
 class AuthAttemptRepository:
-    async def record(self, key: str, at: datetime, expires_at: datetime) -> PydanticObjectId:
-        attempt = AuthAttempt(key=key, at=at, expires_at=expires_at)
-        await attempt.insert()
-        assert attempt.id is not None
-        return attempt.id
+    async def append(
+        self, key: str, attempt_id: ObjectId, at: datetime, expires_at: datetime
+    ) -> list[Attempt]:
+        """Append one attempt atomically; returns the key's attempts up to and including it.
 
-    async def since(self, key: str, since: datetime) -> list[AuthAttempt]:
-        """Attempts on `key` at or after `since`, in the order they were recorded."""
-        return await AuthAttempt.find({"key": key, "at": {"$gte": since}}).sort("_id").to_list()
+        One `$push` on one document: concurrent attempts on a key are totally ordered by
+        the database, and each sees exactly the attempts that came before it.
+        """
+        raw = await ThrottleKey.get_pymongo_collection().find_one_and_update(
+            {"_id": key},
+            {
+                "$push": {
+                    "attempts": {
+                        "$each": [{"id": attempt_id, "at": at}],
+                        "$slice": -MAX_KEPT_ATTEMPTS,
+                    }
+                },
+                "$max": {"expires_at": expires_at},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert raw is not None  # upsert=True with ReturnDocument.AFTER always returns it
+        attempts = [Attempt(**item) for item in raw["attempts"]]
+        for index, attempt in enumerate(attempts):
+            if attempt.id == attempt_id:
+                return attempts[: index + 1]
+        return attempts  # pragma: no cover - our own push is always there
 
-    async def forget(self, attempt_ids: list[PydanticObjectId]) -> None:
-        if attempt_ids:
-            await AuthAttempt.find({"_id": {"$in": attempt_ids}}).delete()
+    async def remove(self, key: str, attempt_id: ObjectId) -> None:
+        await ThrottleKey.get_pymongo_collection().update_one(
+            {"_id": key}, {"$pull": {"attempts": {"id": attempt_id}}}
+        )
 
     async def clear(self, key: str) -> None:
-        await AuthAttempt.find({"key": key}).delete()
+        await ThrottleKey.get_pymongo_collection().delete_one({"_id": key})

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 from beanie import Document
 
-from models.auth_attempt import AuthAttempt, AuthAttemptRepository
+from models.auth_attempt import AuthAttemptRepository, ThrottleKey
 from models.user import UserDocument, UserRepository
 
-DOCUMENT_MODELS: list[type[Document]] = [UserDocument, AuthAttempt]
+DOCUMENT_MODELS: list[type[Document]] = [UserDocument, ThrottleKey]
 
 
 @dataclass(frozen=True, slots=True)

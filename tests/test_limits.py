@@ -1,0 +1,108 @@
+"""Abusive documents are refused fast with a clear code; the server stays up."""
+
+from __future__ import annotations
+
+import asyncio
+
+from api.limits import MAX_ALIASES, MAX_BODY_BYTES, MAX_DEPTH, MAX_TOKENS
+from tests.helpers import Api, code_of
+
+
+async def test_a_document_deeper_than_the_limit_is_refused(api: Api) -> None:
+    query = "query { " + "a { " * (MAX_DEPTH + 5) + "b" + " }" * (MAX_DEPTH + 5) + " }"
+    errors = (await api.execute(query))["errors"]
+    depth = [e for e in errors if "exceeds maximum operation depth" in e["message"]]
+    assert depth
+    assert code_of(depth[0]) == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_depth_is_measured_on_real_fields(api: Api) -> None:
+    account = await api.signup()
+    ok = "query($id: ID!) { user(id: $id) { id pseudo } }"
+    assert (await api.data(ok, {"id": account.id}))["user"]["id"] == account.id
+
+
+async def test_alias_bombs_are_refused(api: Api) -> None:
+    aliases = " ".join(f'a{i}: searchUsers(query: "x") {{ id }}' for i in range(MAX_ALIASES + 1))
+    error = await api.error("query { " + aliases + " }")
+    assert code_of(error) == "GRAPHQL_VALIDATION_FAILED"
+    assert "alias" in error["message"].lower()
+
+
+async def test_token_floods_are_refused(api: Api) -> None:
+    fields = " ".join("__typename" for _ in range(MAX_TOKENS))
+    error = await api.error("query { " + fields + " }")
+    assert code_of(error) == "GRAPHQL_VALIDATION_FAILED"
+    assert "token" in error["message"].lower()
+
+
+async def test_directive_floods_are_refused(api: Api) -> None:
+    fields = " ".join(f"f{i}: __typename @include(if: true)" for i in range(14))
+    directives = " ".join("@skip(if: false)" for _ in range(60))
+    errors = (await api.execute("query { " + fields + " x: __typename " + directives + " }"))[
+        "errors"
+    ]
+    assert any("too many directives" in e["message"] for e in errors)
+
+
+async def test_an_oversized_body_gets_413(api: Api) -> None:
+    padding = "#" + "x" * MAX_BODY_BYTES + "\n"
+    response = await api.http.post("/graphql", json={"query": padding + "{ __typename }"})
+    assert response.status_code == 413
+
+
+async def test_a_chunked_oversized_body_gets_413(api: Api) -> None:
+    async def chunks():  # no Content-Length: the cap must count bytes as they arrive
+        yield b'{"query": "#'
+        for _ in range(MAX_BODY_BYTES // 1024 + 2):
+            yield b"x" * 1024
+        yield b'\\n{ __typename }"}'
+
+    response = await api.http.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+async def test_batched_operations_are_refused(api: Api) -> None:
+    response = await api.http.post(
+        "/graphql", json=[{"query": "{ __typename }"}, {"query": "{ __typename }"}]
+    )
+    assert response.status_code == 400
+
+
+async def test_the_server_stays_responsive_while_bombs_are_refused(api: Api) -> None:
+    aliases = " ".join(f"a{i}: me {{ id }}" for i in range(200))
+    bombs = [api.post("query { " + aliases + " }") for _ in range(30)]
+    healthy = api.http.get("/healthz")
+    *refused, health = await asyncio.gather(*bombs, healthy)
+    assert health.status_code == 200
+    assert all(
+        r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" for r in refused
+    )
+
+
+async def test_unexpected_errors_are_masked_with_a_request_id(api: Api, monkeypatch) -> None:
+    from models.user import UserRepository
+
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("secret internals: mongodb://admin:hunter2@db")
+
+    monkeypatch.setattr(UserRepository, "search_by_pseudo_prefix", broken)
+    response = await api.post('query { searchUsers(query: "abc") { id } }')
+    error = response.json()["errors"][0]
+    assert error["message"] == "Internal server error"
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert error["extensions"]["request_id"] == response.headers["x-request-id"]
+    assert "hunter2" not in response.text
+
+
+async def test_a_sane_client_request_id_is_echoed(api: Api) -> None:
+    response = await api.http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "phone-1234abcd"}
+    )
+    assert response.headers["x-request-id"] == "phone-1234abcd"
+    forged = await api.http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "bad\nid"}
+    )
+    assert forged.headers["x-request-id"] != "bad\nid"

@@ -1,0 +1,143 @@
+"""Log-in and sign-up throttling, as an attacker and as the account's owner see it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+import api.throttle
+from api.throttle import LOGIN_PER_ACCOUNT, Rule
+from tests.helpers import SIGNUP, Api, code_of
+
+LOGIN = """
+mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password) { token }
+}
+"""
+
+
+async def _login(api: Api, email: str, password: str) -> dict[str, Any]:
+    return await api.execute(LOGIN, {"email": email, "password": password})
+
+
+def _travel(monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> None:
+    moved = datetime.now(UTC) + delta
+    monkeypatch.setattr(api.throttle, "now_utc", lambda: moved)
+
+
+async def test_thirty_wrong_passwords_throttle_that_account_only(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = await api.signup()
+    bystander = await api.signup()
+    codes = []
+    for _ in range(30):
+        body = await _login(api, victim.email, "wrong password")
+        codes.append(code_of(body["errors"][0]))
+    assert codes[: LOGIN_PER_ACCOUNT.free] == ["UNAUTHENTICATED"] * LOGIN_PER_ACCOUNT.free
+    assert codes[-1] == "RATE_LIMITED"
+    limited = (await _login(api, victim.email, victim.password))["errors"][0]
+    assert code_of(limited) == "RATE_LIMITED"
+    assert limited["extensions"]["retry_after"] >= 1
+
+    # Other accounts, from the same address, log in normally.
+    assert "errors" not in await _login(api, bystander.email, bystander.password)
+
+    # Once the window has passed, the owner gets in.
+    _travel(monkeypatch, LOGIN_PER_ACCOUNT.window + timedelta(seconds=1))
+    assert "errors" not in await _login(api, victim.email, victim.password)
+
+
+async def test_back_off_doubles_and_a_success_resets_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = await api.signup()
+    for _ in range(LOGIN_PER_ACCOUNT.free):
+        await _login(api, account.email, "wrong password")
+    first = (await _login(api, account.email, "wrong password"))["errors"][0]
+    assert code_of(first) == "RATE_LIMITED"
+    # After the announced wait, one more try is allowed...
+    _travel(monkeypatch, timedelta(seconds=first["extensions"]["retry_after"]))
+    assert code_of((await _login(api, account.email, "nope nope"))["errors"][0]) == (
+        "UNAUTHENTICATED"
+    )
+    # ...and the next wait is longer.
+    second = (await _login(api, account.email, "wrong password"))["errors"][0]
+    assert second["extensions"]["retry_after"] > first["extensions"]["retry_after"]
+    _travel(monkeypatch, timedelta(minutes=1))
+    assert "errors" not in await _login(api, account.email, account.password)
+    assert code_of((await _login(api, account.email, "x" * 9))["errors"][0]) == "UNAUTHENTICATED"
+
+
+async def test_aliased_logins_in_one_request_count_one_by_one(api: Api, db) -> None:
+    account = await api.signup()
+    aliases = " ".join(
+        f'a{i}: login(email: "{account.email}", password: "wrong pw {i}") {{ token }}'
+        for i in range(10)
+    )
+    # Mutations run one after another; each executed alias is one attempt, and the first
+    # failure (login is non-null) ends the request: aliases never multiply the guesses.
+    codes = []
+    for _ in range(LOGIN_PER_ACCOUNT.free + 1):
+        body = await api.execute("mutation { " + aliases + " }")
+        codes.append([code_of(e) for e in body["errors"]])
+    assert codes[: LOGIN_PER_ACCOUNT.free] == [["UNAUTHENTICATED"]] * LOGIN_PER_ACCOUNT.free
+    assert codes[-1] == ["RATE_LIMITED"]
+    stored = await db["throttle"].find_one({"_id": f"login-account:{account.email}"})
+    assert len(stored["attempts"]) == LOGIN_PER_ACCOUNT.free
+
+
+async def test_concurrent_wrong_passwords_cannot_slip_through_together(api: Api) -> None:
+    account = await api.signup()
+    bodies = await asyncio.gather(
+        *(_login(api, account.email, f"wrong password {i}") for i in range(20))
+    )
+    codes = [code_of(b["errors"][0]) for b in bodies]
+    assert codes.count("UNAUTHENTICATED") == LOGIN_PER_ACCOUNT.free
+    assert codes.count("RATE_LIMITED") == 20 - LOGIN_PER_ACCOUNT.free
+
+
+async def test_unknown_emails_are_throttled_like_real_ones(api: Api) -> None:
+    codes = [
+        code_of((await _login(api, "ghost@example.com", "wrong password"))["errors"][0])
+        for _ in range(LOGIN_PER_ACCOUNT.free + 1)
+    ]
+    assert codes[-1] == "RATE_LIMITED"
+
+
+async def test_signups_are_throttled_per_address(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    import resolvers.auth
+
+    monkeypatch.setattr(
+        resolvers.auth, "SIGNUP_PER_ADDRESS", Rule("signup-ip", free=3, window=timedelta(hours=1))
+    )
+    codes = []
+    for i in range(5):
+        body = await api.execute(
+            SIGNUP, {"email": f"s{i}@example.com", "password": "long enough", "pseudo": f"s{i}xx"}
+        )
+        codes.append(code_of(body["errors"][0]) if body.get("errors") else "OK")
+    assert codes[:3] == ["OK"] * 3
+    assert codes[3] == "RATE_LIMITED"
+
+
+async def test_attempts_expire_through_a_ttl_index(api: Api, db) -> None:
+    # Checked on the database itself, as mongosh shows it: several machines share it.
+    indexes = await db["throttle"].index_information()
+    ttl = [spec for spec in indexes.values() if "expireAfterSeconds" in spec]
+    assert ttl
+    assert ttl[0]["key"] == [("expires_at", 1)]
+
+
+def test_retry_after_is_exponential_and_capped() -> None:
+    rule = Rule("t", free=2, window=timedelta(minutes=15))
+    now = datetime.now(UTC)
+    assert rule.retry_after([now, now], now) == 1.0
+    assert rule.retry_after([now] * 3, now) == 2.0
+    assert rule.retry_after([now] * 4, now) == 4.0
+    assert rule.retry_after([now] * 40, now) == 900.0
+    assert rule.retry_after([now - timedelta(seconds=5)] * 3, now) == 0.0
+    assert rule.retry_after([now], now) == 0.0
