@@ -34,7 +34,9 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
     """Return the error the client should see for `error`."""
     original = error.original_error
     extra = {"request_id": request_id} if request_id else {}
-    if original is None:
+    # Variable coercion (an unknown enum value, an Int out of range) wraps the GraphQLError
+    # the type raised: a client mistake like any validation error, not a server fault.
+    if original is None or isinstance(original, GraphQLError):
         # Syntax, validation, variable coercion or a limit refused by an extension.
         extensions = {"code": "GRAPHQL_VALIDATION_FAILED", **(error.extensions or {}), **extra}
         return _with(error, error.message, extensions)

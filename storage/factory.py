@@ -7,8 +7,22 @@ from storage.local import LocalStorage
 from storage.service import MediaStorage
 
 
+def wants_r2(settings: Settings) -> bool:
+    """Any R2 setting at all selects R2, so a half-done configuration is named, not ignored."""
+    return any(
+        (
+            settings.r2_account_id,
+            settings.r2_endpoint_url,
+            settings.r2_access_key,
+            settings.r2_secret_key,
+            settings.r2_bucket,
+            settings.r2_public_url,
+        )
+    )
+
+
 def build_storage(settings: Settings, secret: str) -> MediaStorage:
-    if settings.r2_configured:
+    if wants_r2(settings):
         from storage.r2 import R2Storage  # imported only when used: aioboto3 is heavy
 
         return MediaStorage(R2Storage.from_settings(settings))

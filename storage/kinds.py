@@ -33,6 +33,9 @@ RULES: dict[MediaKind, KindRule] = {
     MediaKind.AVATAR: KindRule("avatars", dict(_IMAGES), 5 * MIB),
 }
 
+# The rule a key's first path segment names: what the local backend enforces on a PUT.
+RULE_BY_PREFIX: dict[str, KindRule] = {rule.prefix: rule for rule in RULES.values()}
+
 # File extensions as phones name them, for the seed's `getPresignedUploadUrl(filename)`.
 _EXTENSION_TYPES = {
     "mp4": "video/mp4",

@@ -7,6 +7,7 @@ another type, another length, or to another key.
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,8 @@ class R2Storage:
         )
         self._stack = AsyncExitStack()
         self._client: S3Client | None = None
+        # Two first requests at once must not open two clients.
+        self._client_lock = asyncio.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> R2Storage:
@@ -71,16 +74,20 @@ class R2Storage:
 
     async def _s3(self) -> S3Client:
         # One client for the process, opened on first use (no I/O at import or start-up).
-        if self._client is None:
-            creator: Any = self._session.client(  # type: ignore[call-overload]
-                "s3",
-                endpoint_url=self.endpoint_url,
-                config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-            )
-            client: S3Client = await self._stack.enter_async_context(creator)
-            self._client = client
-            return client
-        return self._client
+        if self._client is not None:
+            return self._client
+        async with self._client_lock:
+            if self._client is None:
+                creator: Any = self._session.client(  # type: ignore[call-overload]
+                    "s3",
+                    endpoint_url=self.endpoint_url,
+                    # Path-style URLs (endpoint/bucket/key): what key_from_url parses back.
+                    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+                )
+                client: S3Client = await self._stack.enter_async_context(creator)
+                self._client = client
+                return client
+            return self._client
 
     async def presign_put(
         self, key: str, *, content_type: str, content_length: int | None, expires_in: int
@@ -91,14 +98,15 @@ class R2Storage:
             params["ContentLength"] = content_length
             headers["Content-Length"] = str(content_length)
         s3 = await self._s3()
+        # Taken before signing, so the advertised expiry is never later than the real one.
+        expires_at = datetime.now(UTC) + timedelta(seconds=expires_in)
+        # botocore serializes ContentType / ContentLength into the request's headers and
+        # SigV4 query auth signs every header present (X-Amz-SignedHeaders lists them), so
+        # R2 refuses a PUT whose Content-Type or Content-Length differs.
         url = await s3.generate_presigned_url(
             "put_object", Params=params, ExpiresIn=expires_in, HttpMethod="PUT"
         )
-        return SignedPut(
-            url=url,
-            headers=headers,
-            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
-        )
+        return SignedPut(url=url, headers=headers, expires_at=expires_at)
 
     async def head(self, key: str) -> StoredObject | None:
         s3 = await self._s3()

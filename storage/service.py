@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from api.errors import BadUserInput
 from storage.base import MAX_EXPIRY_SECONDS, StorageBackend
+from storage.keys import new_key, parse_key
 from storage.kinds import RULES, MediaKind
-
-# Server-made keys only: <prefix>/<24-hex user id>/<random>.<ext>
-_KEY = re.compile(
-    r"^(videos|photos|avatars)/([0-9a-f]{24})/([A-Za-z0-9_-]{16,64})\.([a-z0-9]{2,5})$"
-)
-
 
 # The seed's `getPresignedUploadUrl` knows only a file name, so an image uploaded through
 # it lands under photos/; such a photo may also serve as an avatar (within the avatar cap).
@@ -38,6 +31,8 @@ class UploadTicket:
 
 class MediaStorage:
     def __init__(self, backend: StorageBackend, expires_in: int = MAX_EXPIRY_SECONDS) -> None:
+        if expires_in < 1:
+            raise ValueError("upload URLs must live at least one second")
         self.backend = backend
         self.expires_in = min(expires_in, MAX_EXPIRY_SECONDS)
 
@@ -51,13 +46,12 @@ class MediaStorage:
         """
         rule = RULES[kind]
         content_type = content_type.strip().lower()
-        extension = rule.content_types.get(content_type)
-        if extension is None:
+        if content_type not in rule.content_types:
             allowed = ", ".join(sorted(rule.content_types))
             raise BadUserInput("content_type", f"{kind.value} uploads accept {allowed}")
         if size is not None and not 1 <= size <= rule.max_bytes:
             raise BadUserInput("size", f"{kind.value} uploads must be 1 to {rule.max_bytes} bytes")
-        key = f"{rule.prefix}/{owner_id}/{secrets.token_urlsafe(18)}.{extension}"
+        key = new_key(kind, owner_id, content_type)
         signed = await self.backend.presign_put(
             key, content_type=content_type, content_length=size, expires_in=self.expires_in
         )
@@ -79,14 +73,16 @@ class MediaStorage:
         objects and any URL that is not one of this storage's.
         """
         key = self.backend.key_from_url(url.strip())
-        match = _KEY.match(key) if key else None
+        parsed = parse_key(key) if key is not None else None
         rule = RULES[kind]
-        if key is None or match is None:
+        if key is None or parsed is None:
             raise BadUserInput(field, "must be the URL of a file uploaded through this API")
-        prefix, owner, _, extension = match.groups()
-        if prefix not in _ACCEPTED_PREFIXES[kind] or extension not in rule.content_types.values():
+        if (
+            parsed.prefix not in _ACCEPTED_PREFIXES[kind]
+            or parsed.extension not in rule.content_types.values()
+        ):
             raise BadUserInput(field, f"must be a {kind.value.lower()} upload")
-        if owner != owner_id:
+        if parsed.owner_id != owner_id:
             raise BadUserInput(field, "must be one of your own uploads")
         stored = await self.backend.head(key)
         if stored is None:
