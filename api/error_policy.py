@@ -33,7 +33,9 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
     """Return the error the client should see for `error`."""
     original = error.original_error
     extra = {"request_id": request_id} if request_id else {}
-    if original is None:
+    # graphql-core chains a variable's coercion error (e.g. an unknown enum value) as the
+    # original error of the one it reports: that is bad input too, not a crash.
+    if original is None or isinstance(original, GraphQLError):
         # Syntax, validation, variable coercion or a limit refused by an extension.
         extensions = {"code": "GRAPHQL_VALIDATION_FAILED", **(error.extensions or {}), **extra}
         return _with(error, error.message, extensions)

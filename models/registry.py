@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from beanie import Document
 
 from models.user import UserDocument, UserRepository
+from models.video import VideoDocument, VideoRepository
 
-DOCUMENT_MODELS: list[type[Document]] = [UserDocument]
+DOCUMENT_MODELS: list[type[Document]] = [UserDocument, VideoDocument]
 
 
 @dataclass(frozen=True, slots=True)
 class Repositories:
     users: UserRepository = field(default_factory=UserRepository)
+    videos: VideoRepository = field(default_factory=VideoRepository)
