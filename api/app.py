@@ -21,7 +21,7 @@ from api.middleware import RequestMiddleware
 from api.passwords import PasswordHasher
 from api.services import Services
 from api.settings import Settings
-from api.throttle import Throttle
+from api.throttle import Rules, Throttle
 from api.token_versions import TokenVersions
 from api.tokens import TokenService
 from models.registry import Repositories
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     leeway_seconds=settings.jwt_leeway_seconds,
                 ),
                 token_versions=TokenVersions(repos.users),
-                throttle=Throttle(repos.auth_attempts),
+                throttle=Throttle(repos.auth_attempts, Rules.from_settings(settings)),
                 storage=storage,
             )
             log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)

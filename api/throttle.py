@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 
 from api.errors import RateLimited
+from api.settings import Settings
 from models.auth_attempt import AuthAttemptRepository
 
 
@@ -44,9 +45,20 @@ class Rule:
         return max(0.0, remaining)
 
 
-LOGIN_PER_ACCOUNT = Rule("login-account", free=5, window=timedelta(minutes=15))
-LOGIN_PER_ADDRESS = Rule("login-ip", free=50, window=timedelta(minutes=15))
-SIGNUP_PER_ADDRESS = Rule("signup-ip", free=50, window=timedelta(hours=1))
+@dataclass(frozen=True, slots=True)
+class Rules:
+    login_account: Rule
+    login_address: Rule
+    signup_address: Rule
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        login_window = timedelta(minutes=15)
+        return cls(
+            login_account=Rule("login-account", settings.login_attempts_per_account, login_window),
+            login_address=Rule("login-ip", settings.login_attempts_per_address, login_window),
+            signup_address=Rule("signup-ip", settings.signups_per_address, timedelta(hours=1)),
+        )
 
 
 @dataclass(slots=True)
@@ -67,8 +79,9 @@ class Reservation:
 
 
 class Throttle:
-    def __init__(self, repo: AuthAttemptRepository) -> None:
+    def __init__(self, repo: AuthAttemptRepository, rules: Rules) -> None:
         self.repo = repo
+        self.rules = rules
 
     @staticmethod
     def key(rule: Rule, subject: str) -> str:

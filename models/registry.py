@@ -12,11 +12,13 @@ from beanie import Document
 
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
 from models.user import UserDocument, UserRepository
+from models.video import VideoDocument, VideoRepository
 
-DOCUMENT_MODELS: list[type[Document]] = [UserDocument, ThrottleKey]
+DOCUMENT_MODELS: list[type[Document]] = [UserDocument, ThrottleKey, VideoDocument]
 
 
 @dataclass(frozen=True, slots=True)
 class Repositories:
     users: UserRepository = field(default_factory=UserRepository)
     auth_attempts: AuthAttemptRepository = field(default_factory=AuthAttemptRepository)
+    videos: VideoRepository = field(default_factory=VideoRepository)

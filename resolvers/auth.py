@@ -6,7 +6,7 @@ import strawberry
 
 from api.context import Info
 from api.errors import BadUserInput, Unauthenticated
-from api.throttle import LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, SIGNUP_PER_ADDRESS, Throttle
+from api.throttle import Throttle
 from models.user import DuplicateAccountError, UserDocument
 from resolvers import account_rules as rules
 from resolvers.users import User
@@ -50,7 +50,8 @@ class AuthMutation:
         pseudo, pseudo_key = rules.normalize_pseudo(pseudo)
         rules.check_password(password)
         services = info.context.services
-        await services.throttle.reserve([(SIGNUP_PER_ADDRESS, info.context.client_ip)])
+        limits = services.throttle.rules
+        await services.throttle.reserve([(limits.signup_address, info.context.client_ip)])
         password_hash = await services.passwords.hash(password)
         try:
             user = await services.repos.users.create(
@@ -68,14 +69,15 @@ class AuthMutation:
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
         services = info.context.services
         account = _account_subject(email)
+        limits = services.throttle.rules
         attempt = await services.throttle.reserve(
-            [(LOGIN_PER_ACCOUNT, account), (LOGIN_PER_ADDRESS, info.context.client_ip)]
+            [(limits.login_account, account), (limits.login_address, info.context.client_ip)]
         )
         user = await services.repos.users.by_email(account)
         if not await _check_password(info, user, password) or user is None:
             await attempt.failed()
             raise Unauthenticated(LOGIN_FAILED)
-        await attempt.succeeded(reset=[Throttle.key(LOGIN_PER_ACCOUNT, account)])
+        await attempt.succeeded(reset=[Throttle.key(limits.login_account, account)])
         return _auth_payload(info, user)
 
     @strawberry.mutation(
@@ -92,16 +94,17 @@ class AuthMutation:
         user = await services.repos.users.get(viewer)
         if user is None:
             raise Unauthenticated("this account no longer exists")
+        limits = services.throttle.rules
         attempt = await services.throttle.reserve(
             [
-                (LOGIN_PER_ACCOUNT, user.email_normalized),
-                (LOGIN_PER_ADDRESS, info.context.client_ip),
+                (limits.login_account, user.email_normalized),
+                (limits.login_address, info.context.client_ip),
             ]
         )
         if not await _check_password(info, user, current_password):
             await attempt.failed()
             raise BadUserInput("current_password", "is not your current password")
-        await attempt.succeeded(reset=[Throttle.key(LOGIN_PER_ACCOUNT, user.email_normalized)])
+        await attempt.succeeded(reset=[Throttle.key(limits.login_account, user.email_normalized)])
         new_hash = await services.passwords.hash(new_password)
         version = await services.repos.users.set_password(viewer, new_hash)
         services.token_versions.forget(viewer)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from beanie import PydanticObjectId
@@ -14,6 +14,9 @@ from resolvers import account_rules as rules
 from resolvers.ids import parse_id
 from storage.kinds import MediaKind
 
+if TYPE_CHECKING:  # resolvers.videos imports this module: resolve the type lazily
+    from resolvers.videos import VideoConnection
+
 SEARCH_LIMIT = 20
 
 
@@ -23,6 +26,14 @@ class User:
     pseudo: str
     avatar_url: str | None
     bio: str | None
+
+    @strawberry.field(description="This user's videos, newest first, by cursor.")
+    async def videos(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[VideoConnection, strawberry.lazy("resolvers.videos")]:
+        from resolvers.videos import video_page
+
+        return await video_page(info, first, after, user_id=parse_id(self.id, "id"))
 
     @classmethod
     def from_document(cls, doc: UserDocument) -> User:

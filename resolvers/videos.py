@@ -1,40 +1,162 @@
-"""Videos, likes and the feed (not built yet: see the videos issue)."""
+"""Videos, likes and the feed.
+
+Listings come from the repository as `VideoView`s (a like count and the viewer's own
+like, never the likes array); `Video.user` goes through the per-request users loader,
+so a page of videos costs one users query however many authors it shows.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import strawberry
+from beanie import PydanticObjectId
 
 from api.context import Info
-from api.errors import NotImplementedYet
+from api.errors import BadUserInput, Forbidden, NotFound
+from models.video import VideoView
+from resolvers import climb_rules as rules
 from resolvers.climbing import VideoStatus
-from resolvers.users import User
+from resolvers.ids import parse_id, parse_optional_id
+from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from resolvers.users import User, load_user
+from storage.kinds import MediaKind
 
-_PENDING = "videos and the feed are not implemented yet"
+FEED_LIMIT_MAX = 50
+# Shown in place of an author whose account no longer exists, so one orphan video
+# cannot null out a whole feed page (`Video.user` is non-null in the seed).
+GONE_PSEUDO = "[deleted account]"
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO-8601 in UTC with milliseconds, e.g. 2025-06-01T18:03:11.482Z."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def _author(root: Video, info: Info) -> User:
+    doc = await load_user(info, root.user_id)  # batched: one users query per request
+    if doc is None:
+        return User(
+            id=strawberry.ID(str(root.user_id)), pseudo=GONE_PSEUDO, avatar_url=None, bio=None
+        )
+    return User.from_document(doc)
 
 
 @strawberry.type(name="Video")
 class Video:
     id: strawberry.ID
-    user: User
+    user: User = strawberry.field(resolver=_author)
     video_url: str
     caption: str | None
     color: str
     grade: str
     status: VideoStatus
     like_count: int
-    is_liked_by_me: bool
-    created_at: str
+    is_liked_by_me: bool = strawberry.field(
+        description="Whether the signed-in caller likes this video; false when anonymous."
+    )
+    created_at: str = strawberry.field(description="ISO-8601, UTC.")
+    user_id: strawberry.Private[PydanticObjectId]
+
+    @classmethod
+    def from_view(cls, view: VideoView) -> Video:
+        return cls(
+            id=strawberry.ID(str(view.id)),
+            video_url=view.video_url,
+            caption=view.caption,
+            color=view.color,
+            grade=view.grade,
+            status=VideoStatus(view.status),
+            like_count=view.like_count,
+            is_liked_by_me=view.liked_by_me,
+            created_at=iso_utc(view.created_at),
+            user_id=view.user_id,
+        )
+
+
+@strawberry.type(name="VideoEdge")
+class VideoEdge:
+    cursor: str
+    node: Video
+
+
+@strawberry.type(name="VideoConnection", description="A page of videos, newest first (Relay).")
+class VideoConnection:
+    edges: list[VideoEdge]
+    page_info: PageInfo = strawberry.field(name="pageInfo")
+
+
+async def video_page(
+    info: Info, first: int | None, after: str | None, user_id: PydanticObjectId | None = None
+) -> VideoConnection:
+    """One page of the feed (or of one user's videos) after an opaque cursor."""
+    size = page_size(first)
+    key = decode_cursor(after)
+    views, has_next = await info.context.repos.videos.page(
+        first=size, after=key, viewer=info.context.viewer_id, user_id=user_id
+    )
+    edges = [
+        VideoEdge(cursor=encode_cursor(v.created_at, v.id), node=Video.from_view(v)) for v in views
+    ]
+    page_info = PageInfo(
+        has_next_page=has_next,
+        end_cursor=edges[-1].cursor if edges else None,
+        has_previous_page=False,
+        start_cursor=edges[0].cursor if edges else None,
+    )
+    return VideoConnection(edges=edges, page_info=page_info)
 
 
 @strawberry.type
 class VideoQuery:
-    @strawberry.field
+    @strawberry.field(description=f"Newest first; `limit` 1 to {FEED_LIMIT_MAX}.")
     async def feed(self, info: Info, limit: int | None = 10, offset: int | None = 0) -> list[Video]:
-        raise NotImplementedYet(_PENDING)
+        limit = 10 if limit is None else limit
+        offset = 0 if offset is None else offset
+        if not 1 <= limit <= FEED_LIMIT_MAX:
+            raise BadUserInput("limit", f"must be between 1 and {FEED_LIMIT_MAX}")
+        if offset < 0:
+            raise BadUserInput("offset", "must be 0 or more")
+        views = await info.context.repos.videos.feed(
+            limit=limit, offset=offset, viewer=info.context.viewer_id
+        )
+        return [Video.from_view(view) for view in views]
+
+    @strawberry.field(
+        name="feedPage",
+        description="The feed, newest first, by cursor: pages neither skip nor repeat "
+        "videos while others post. Pass the last `endCursor` as `after`.",
+    )
+    async def feed_page(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> VideoConnection:
+        return await video_page(info, first, after)
 
     @strawberry.field
     async def video(self, info: Info, id: strawberry.ID) -> Video | None:
-        raise NotImplementedYet(_PENDING)
+        video_id = parse_id(id, "id")
+        view = await info.context.repos.videos.get_view(video_id, info.context.viewer_id)
+        return None if view is None else Video.from_view(view)
+
+
+async def _checked_session(
+    info: Info, viewer: PydanticObjectId, raw: strawberry.ID | None
+) -> PydanticObjectId | None:
+    session_id = parse_optional_id(raw, "session_id")
+    if session_id is not None and not await info.context.repos.videos.session_belongs_to(
+        session_id, viewer
+    ):
+        raise BadUserInput("session_id", "must be one of your sessions")
+    return session_id
+
+
+async def _existing_video(info: Info, raw: strawberry.ID, field: str) -> PydanticObjectId:
+    video_id = parse_id(raw, field)
+    if not await info.context.repos.videos.exists(video_id):
+        raise NotFound("no video has this id")
+    return video_id
 
 
 @strawberry.type
@@ -50,12 +172,60 @@ class VideoMutation:
         caption: str | None = None,
         session_id: strawberry.ID | None = None,
     ) -> Video:
-        raise NotImplementedYet(_PENDING)
+        viewer = info.context.require_viewer()
+        # Cheap checks first, so a typo is reported before any storage or DB round trip.
+        clean_color = rules.normalize_color(color)
+        clean_grade = rules.normalize_grade(grade)
+        clean_caption = rules.clean_text(caption, "caption", rules.CAPTION_MAX)
+        owned_session = await _checked_session(info, viewer, session_id)
+        url = await info.context.services.storage.verify_media_url(
+            video_url, kind=MediaKind.VIDEO, owner_id=str(viewer), field="video_url"
+        )
+        view = await info.context.repos.videos.create(
+            user_id=viewer,
+            video_url=url,
+            caption=clean_caption,
+            color=clean_color,
+            grade=clean_grade,
+            status=status.value,
+            session_id=owned_session,
+        )
+        return Video.from_view(view)
 
-    @strawberry.mutation(name="likeVideo")
+    @strawberry.mutation(
+        name="likeVideo",
+        description="Like a video. Idempotent: true means the video is now liked by you, "
+        "whether or not it already was. NOT_FOUND for an unknown video.",
+    )
     async def like_video(self, info: Info, video_id: strawberry.ID) -> bool:
-        raise NotImplementedYet(_PENDING)
+        viewer = info.context.require_viewer()
+        target = parse_id(video_id, "video_id")
+        # The guarded update tells "added" from "nothing to do"; only the latter needs
+        # a second look, to tell "already liked" from "no such video".
+        if not await info.context.repos.videos.like(target, viewer):
+            await _existing_video(info, video_id, "video_id")
+        return True
 
-    @strawberry.mutation(name="unlikeVideo")
+    @strawberry.mutation(
+        name="unlikeVideo",
+        description="Take back a like. Idempotent: true means the video is now not liked "
+        "by you, whether or not it was. NOT_FOUND for an unknown video.",
+    )
     async def unlike_video(self, info: Info, video_id: strawberry.ID) -> bool:
-        raise NotImplementedYet(_PENDING)
+        viewer = info.context.require_viewer()
+        target = parse_id(video_id, "video_id")
+        if not await info.context.repos.videos.unlike(target, viewer):
+            await _existing_video(info, video_id, "video_id")
+        return True
+
+    @strawberry.mutation(
+        name="deleteVideo",
+        description="Delete one of your videos (FORBIDDEN for someone else's). True when deleted.",
+    )
+    async def delete_video(self, info: Info, id: strawberry.ID) -> bool:
+        viewer = info.context.require_viewer()
+        target = parse_id(id, "id")
+        if await info.context.repos.videos.delete_owned(target, viewer):
+            return True
+        await _existing_video(info, id, "id")  # NOT_FOUND when there is nothing to delete
+        raise Forbidden("you can only delete your own videos")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +46,29 @@ def settings(mongo_url: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path,
         jwt_secret=TEST_JWT_SECRET,
         public_base_url=BASE_URL,
+        # Every test client shares one address; tests of the per-address sign-up limit
+        # lower it again (tests/test_throttling.py).
+        signups_per_address=100_000,
     )
 
 
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[Api]:
+@asynccontextmanager
+async def running_api(settings: Settings) -> AsyncIterator[Api]:
+    """The app with its lifespan run, behind an httpx client, as the app talks to it."""
     app = create_app(settings)
     async with (
         LifespanManager(app) as manager,
         AsyncClient(transport=ASGITransport(app=manager.app), base_url=BASE_URL) as http,
     ):
         yield Api(http)
-    async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as client:
-        await client.drop_database(settings.mongodb_db)
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[Api]:
+    async with running_api(settings) as running:
+        yield running
+    async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as mongo:
+        await mongo.drop_database(settings.mongodb_db)
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 import api.throttle
-from api.throttle import LOGIN_PER_ACCOUNT, Rule
+from api.settings import Settings
+from api.throttle import Rule, Rules
+from tests.conftest import running_api
 from tests.helpers import SIGNUP, Api, code_of
 
 LOGIN = """
@@ -21,6 +23,9 @@ mutation($email: String!, $password: String!) {
 
 async def _login(api: Api, email: str, password: str) -> dict[str, Any]:
     return await api.execute(LOGIN, {"email": email, "password": password})
+
+
+LOGIN_PER_ACCOUNT = Rules.from_settings(Settings(_env_file=None)).login_account
 
 
 def _travel(monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> None:
@@ -108,18 +113,15 @@ async def test_unknown_emails_are_throttled_like_real_ones(api: Api) -> None:
     assert codes[-1] == "RATE_LIMITED"
 
 
-async def test_signups_are_throttled_per_address(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    import resolvers.auth
-
-    monkeypatch.setattr(
-        resolvers.auth, "SIGNUP_PER_ADDRESS", Rule("signup-ip", free=3, window=timedelta(hours=1))
-    )
-    codes = []
-    for i in range(5):
-        body = await api.execute(
-            SIGNUP, {"email": f"s{i}@example.com", "password": "long enough", "pseudo": f"s{i}xx"}
-        )
-        codes.append(code_of(body["errors"][0]) if body.get("errors") else "OK")
+async def test_signups_are_throttled_per_address(settings: Settings) -> None:
+    async with running_api(settings.model_copy(update={"signups_per_address": 3})) as api:
+        codes = []
+        for i in range(5):
+            body = await api.execute(
+                SIGNUP,
+                {"email": f"s{i}@example.com", "password": "long enough", "pseudo": f"s{i}xx"},
+            )
+            codes.append(code_of(body["errors"][0]) if body.get("errors") else "OK")
     assert codes[:3] == ["OK"] * 3
     assert codes[3] == "RATE_LIMITED"
 

@@ -1,0 +1,244 @@
+"""Videos: the `videos` collection, its likes, and every query that touches it.
+
+Likes are an array of user ids on the video (a product decision, see DESIGN.md), so:
+- like / unlike are single atomic updates guarded on the array, never read-modify-save;
+- listings never bring the array into Python: `like_count` is stored beside it and
+  whether the viewer liked a video is computed by the server (`$in`), so a video with
+  100k likes costs a feed page what a video with none does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from beanie import Document, PydanticObjectId
+from pydantic import Field
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+
+def utcnow_ms() -> datetime:
+    """Now, truncated to what a BSON date keeps (milliseconds).
+
+    So the `created_at` returned by `postVideo` is the one later reads (and cursors) see.
+    """
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class VideoDocument(Document):
+    user_id: PydanticObjectId
+    video_url: str
+    caption: str | None = None
+    color: str
+    grade: str
+    status: str
+    session_id: PydanticObjectId | None = None
+    croix_id: PydanticObjectId | None = None
+    # Invariant: like_count == len(likes), kept by the guarded updates below.
+    likes: list[PydanticObjectId] = Field(default_factory=list)
+    like_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow_ms)
+
+    class Settings:
+        name = "videos"
+        indexes = [
+            # The feed: newest first, `_id` breaking ties between videos of the same ms.
+            IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="feed_order"),
+            # A profile's videos, same order.
+            IndexModel(
+                [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                name="user_videos",
+            ),
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class VideoView:
+    """A video as listings show it to one viewer: a count instead of the likes array."""
+
+    id: PydanticObjectId
+    user_id: PydanticObjectId
+    video_url: str
+    caption: str | None
+    color: str
+    grade: str
+    status: str
+    like_count: int
+    liked_by_me: bool
+    created_at: datetime
+
+    @classmethod
+    def of_new(cls, doc: VideoDocument) -> VideoView:
+        assert doc.id is not None
+        return cls(
+            id=doc.id,
+            user_id=doc.user_id,
+            video_url=doc.video_url,
+            caption=doc.caption,
+            color=doc.color,
+            grade=doc.grade,
+            status=doc.status,
+            like_count=doc.like_count,
+            liked_by_me=False,
+            created_at=doc.created_at,
+        )
+
+
+# A position in the feed order: (created_at, _id) of the last video seen.
+PageKey = tuple[datetime, PydanticObjectId]
+
+
+def _view_projection(viewer: PydanticObjectId | None) -> dict[str, Any]:
+    """Inclusion-only projection: `likes` is read by the server, never returned."""
+    liked: Any = (
+        {"$literal": False}  # a bare False would mean "exclude this field"
+        if viewer is None
+        else {"$in": [viewer, {"$ifNull": ["$likes", []]}]}
+    )
+    fields = ("user_id", "video_url", "caption", "color", "grade", "status", "like_count")
+    return {**dict.fromkeys(fields, 1), "created_at": 1, "liked_by_me": liked}
+
+
+def view_from_raw(raw: Mapping[str, Any]) -> VideoView:
+    return VideoView(
+        id=PydanticObjectId(raw["_id"]),
+        user_id=PydanticObjectId(raw["user_id"]),
+        video_url=raw["video_url"],
+        caption=raw.get("caption"),
+        color=raw["color"],
+        grade=raw["grade"],
+        status=raw["status"],
+        like_count=int(raw.get("like_count", 0)),
+        liked_by_me=bool(raw["liked_by_me"]),
+        created_at=raw["created_at"],
+    )
+
+
+_NEWEST_FIRST = {"created_at": -1, "_id": -1}
+
+
+def _after(key: PageKey) -> dict[str, Any]:
+    """Strictly after `key` in newest-first order: older, or as old with a smaller id."""
+    created_at, video_id = key
+    return {
+        "$or": [
+            {"created_at": {"$lt": created_at}},
+            {"created_at": created_at, "_id": {"$lt": video_id}},
+        ]
+    }
+
+
+class VideoRepository:
+    async def create(
+        self,
+        *,
+        user_id: PydanticObjectId,
+        video_url: str,
+        caption: str | None,
+        color: str,
+        grade: str,
+        status: str,
+        session_id: PydanticObjectId | None,
+    ) -> VideoView:
+        doc = VideoDocument(
+            user_id=user_id,
+            video_url=video_url,
+            caption=caption,
+            color=color,
+            grade=grade,
+            status=status,
+            session_id=session_id,
+        )
+        await doc.insert()
+        return VideoView.of_new(doc)
+
+    async def _views(
+        self, pipeline: list[dict[str, Any]], viewer: PydanticObjectId | None
+    ) -> list[VideoView]:
+        collection = VideoDocument.get_pymongo_collection()
+        cursor = await collection.aggregate([*pipeline, {"$project": _view_projection(viewer)}])
+        return [view_from_raw(raw) async for raw in cursor]
+
+    async def get_view(
+        self, video_id: PydanticObjectId, viewer: PydanticObjectId | None
+    ) -> VideoView | None:
+        found = await self._views([{"$match": {"_id": video_id}}, {"$limit": 1}], viewer)
+        return found[0] if found else None
+
+    async def feed(
+        self, *, limit: int, offset: int, viewer: PydanticObjectId | None
+    ) -> list[VideoView]:
+        """Newest first, by offset (the seed's `feed`)."""
+        pipeline: list[dict[str, Any]] = [
+            {"$sort": _NEWEST_FIRST},
+            {"$skip": offset},
+            {"$limit": limit},
+        ]
+        return await self._views(pipeline, viewer)
+
+    async def page(
+        self,
+        *,
+        first: int,
+        after: PageKey | None,
+        viewer: PydanticObjectId | None,
+        user_id: PydanticObjectId | None = None,
+    ) -> tuple[list[VideoView], bool]:
+        """Up to `first` videos strictly after `after` (newest first), and whether more follow.
+
+        Keyed on (created_at, _id), a total order: videos posted while a client pages
+        sort before its cursor, so they can neither shift nor repeat what it sees next.
+        With `user_id`, only that user's videos (the `user_videos` index).
+        """
+        match: dict[str, Any] = {} if user_id is None else {"user_id": user_id}
+        if after is not None:
+            match.update(_after(after))  # a separate key of the same filter: both apply
+        pipeline: list[dict[str, Any]] = [
+            {"$match": match},
+            {"$sort": _NEWEST_FIRST},
+            {"$limit": first + 1},
+        ]
+        found = await self._views(pipeline, viewer)
+        return found[:first], len(found) > first
+
+    async def exists(self, video_id: PydanticObjectId) -> bool:
+        collection = VideoDocument.get_pymongo_collection()
+        return await collection.find_one({"_id": video_id}, projection={"_id": 1}) is not None
+
+    async def like(self, video_id: PydanticObjectId, user_id: PydanticObjectId) -> bool:
+        """Add the like if absent, in one atomic update; True if this call added it."""
+        result = await VideoDocument.get_pymongo_collection().update_one(
+            {"_id": video_id, "likes": {"$ne": user_id}},
+            {"$push": {"likes": user_id}, "$inc": {"like_count": 1}},
+        )
+        return result.modified_count == 1
+
+    async def unlike(self, video_id: PydanticObjectId, user_id: PydanticObjectId) -> bool:
+        """Remove the like if present, in one atomic update; True if this call removed it."""
+        result = await VideoDocument.get_pymongo_collection().update_one(
+            {"_id": video_id, "likes": user_id},
+            {"$pull": {"likes": user_id}, "$inc": {"like_count": -1}},
+        )
+        return result.modified_count == 1
+
+    async def delete_owned(self, video_id: PydanticObjectId, owner_id: PydanticObjectId) -> bool:
+        """Delete the video if `owner_id` posted it; False if it is not theirs or is gone."""
+        result = await VideoDocument.get_pymongo_collection().delete_one(
+            {"_id": video_id, "user_id": owner_id}
+        )
+        return result.deleted_count == 1
+
+    async def session_belongs_to(
+        self, session_id: PydanticObjectId, user_id: PydanticObjectId
+    ) -> bool:
+        """Whether `session_id` is one of the user's logbook sessions.
+
+        TODO: move to the sessions repository when the logbook lands (it is built on
+        another branch); until then this reads the `sessions` collection raw.
+        """
+        sessions = VideoDocument.get_pymongo_collection().database["sessions"]
+        found = await sessions.find_one({"_id": session_id, "user_id": user_id}, {"_id": 1})
+        return found is not None

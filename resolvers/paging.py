@@ -1,0 +1,74 @@
+"""Relay-style cursor paging shared by every connection: page sizes, cursors, PageInfo.
+
+A cursor is the position of an item in a newest-first listing, (created_at, id),
+wrapped in base64 so clients treat it as opaque and never build one themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime, timedelta
+
+import strawberry
+from beanie import PydanticObjectId
+from bson.errors import InvalidId
+
+from api.errors import BadUserInput
+
+PAGE_DEFAULT = 20
+PAGE_MAX = 50
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_VERSION = "v1"
+# Far longer than any cursor we issue; refuses junk before decoding it.
+_CURSOR_MAX_LENGTH = 100
+
+
+@strawberry.type(name="PageInfo", description="Where a page sits in a connection (Relay).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(name="hasNextPage")
+    end_cursor: str | None = strawberry.field(
+        name="endCursor", description="Pass as `after` to get the next page; null when empty."
+    )
+    has_previous_page: bool = strawberry.field(
+        name="hasPreviousPage",
+        description="Always false: these connections page forward only (Relay allows it).",
+    )
+    start_cursor: str | None = strawberry.field(name="startCursor")
+
+
+def page_size(first: int | None, field: str = "first") -> int:
+    """The page size asked for (null means the default), refused outside 1..PAGE_MAX."""
+    size = PAGE_DEFAULT if first is None else first
+    if not 1 <= size <= PAGE_MAX:
+        raise BadUserInput(field, f"must be between 1 and {PAGE_MAX}")
+    return size
+
+
+def _millis(moment: datetime) -> int:
+    if moment.tzinfo is None:  # BSON dates are UTC; a naive one came back without tz
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def encode_cursor(created_at: datetime, item_id: PydanticObjectId) -> str:
+    raw = f"{_VERSION}:{_millis(created_at)}:{item_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(
+    cursor: str | None, field: str = "after"
+) -> tuple[datetime, PydanticObjectId] | None:
+    """The (created_at, id) key a cursor stands for; None for no cursor (the first page)."""
+    if cursor is None:
+        return None
+    try:
+        if len(cursor) > _CURSOR_MAX_LENGTH:
+            raise ValueError("too long")
+        version, millis, item_id = base64.urlsafe_b64decode(cursor).decode().split(":")
+        if version != _VERSION:
+            raise ValueError("unknown cursor version")
+        return _EPOCH + timedelta(milliseconds=int(millis)), PydanticObjectId(item_id)
+    except (ValueError, binascii.Error, OverflowError, InvalidId) as error:
+        raise BadUserInput(field, "is not a cursor this API issued") from error
