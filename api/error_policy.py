@@ -33,8 +33,10 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
     """Return the error the client should see for `error`."""
     original = error.original_error
     extra = {"request_id": request_id} if request_id else {}
-    if original is None:
-        # Syntax, validation, variable coercion or a limit refused by an extension.
+    if original is None or isinstance(original, GraphQLError):
+        # Syntax, validation, variable coercion (graphql-core wraps the coercion error,
+        # e.g. an unknown enum value, in another GraphQLError) or a limit refused by an
+        # extension: the client's mistake, never a server error.
         extensions = {"code": "GRAPHQL_VALIDATION_FAILED", **(error.extensions or {}), **extra}
         return _with(error, error.message, extensions)
     if isinstance(original, ApiError):
