@@ -10,11 +10,15 @@ from dataclasses import dataclass, field
 
 from beanie import Document
 
+from models.climb_session import ClimbSession, ClimbSessionRepository
+from models.gym import GymDocument, GymRepository
 from models.user import UserDocument, UserRepository
 
-DOCUMENT_MODELS: list[type[Document]] = [UserDocument]
+DOCUMENT_MODELS: list[type[Document]] = [UserDocument, GymDocument, ClimbSession]
 
 
 @dataclass(frozen=True, slots=True)
 class Repositories:
     users: UserRepository = field(default_factory=UserRepository)
+    gyms: GymRepository = field(default_factory=GymRepository)
+    sessions: ClimbSessionRepository = field(default_factory=ClimbSessionRepository)

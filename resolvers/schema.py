@@ -12,14 +12,17 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.error_policy import ErrorPolicy
+from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
 from resolvers.uploads import UploadMutation
 from resolvers.users import UserMutation, UserQuery
 from resolvers.videos import VideoMutation, VideoQuery
 
 # One Query and one Mutation, merged from one module per area.
-Query = merge_types("Query", (UserQuery, VideoQuery, LogbookQuery))
-Mutation = merge_types("Mutation", (UserMutation, VideoMutation, LogbookMutation, UploadMutation))
+Query = merge_types("Query", (UserQuery, VideoQuery, LogbookQuery, GymQuery))
+Mutation = merge_types(
+    "Mutation", (UserMutation, VideoMutation, LogbookMutation, GymMutation, UploadMutation)
+)
 
 
 class AppSchema(strawberry.Schema):
