@@ -12,6 +12,7 @@ from typing import TypeVar
 from beanie import Document, PydanticObjectId
 from strawberry.dataloader import DataLoader
 
+from models.gym import GymDocument
 from models.registry import Repositories
 from models.user import UserDocument
 
@@ -27,10 +28,14 @@ def order_by_keys(keys: Sequence[PydanticObjectId], found: Sequence[DocT]) -> li
 @dataclass(frozen=True, slots=True)
 class Loaders:
     users: DataLoader[PydanticObjectId, UserDocument | None]
+    gyms: DataLoader[PydanticObjectId, GymDocument | None]
 
 
 def build_loaders(repos: Repositories) -> Loaders:
     async def load_users(keys: list[PydanticObjectId]) -> list[UserDocument | None]:
         return order_by_keys(keys, await repos.users.get_many(keys))
 
-    return Loaders(users=DataLoader(load_fn=load_users))
+    async def load_gyms(keys: list[PydanticObjectId]) -> list[GymDocument | None]:
+        return order_by_keys(keys, await repos.gyms.get_many(keys))
+
+    return Loaders(users=DataLoader(load_fn=load_users), gyms=DataLoader(load_fn=load_gyms))

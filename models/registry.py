@@ -11,10 +11,18 @@ from dataclasses import dataclass, field
 from beanie import Document
 
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
+from models.climb_session import ClimbSession, ClimbSessionRepository
+from models.gym import GymDocument, GymRepository
 from models.user import UserDocument, UserRepository
 from models.video import VideoDocument, VideoRepository
 
-DOCUMENT_MODELS: list[type[Document]] = [UserDocument, ThrottleKey, VideoDocument]
+DOCUMENT_MODELS: list[type[Document]] = [
+    UserDocument,
+    ThrottleKey,
+    VideoDocument,
+    GymDocument,
+    ClimbSession,
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,3 +30,5 @@ class Repositories:
     users: UserRepository = field(default_factory=UserRepository)
     auth_attempts: AuthAttemptRepository = field(default_factory=AuthAttemptRepository)
     videos: VideoRepository = field(default_factory=VideoRepository)
+    gyms: GymRepository = field(default_factory=GymRepository)
+    sessions: ClimbSessionRepository = field(default_factory=ClimbSessionRepository)

@@ -230,15 +230,3 @@ class VideoRepository:
             {"_id": video_id, "user_id": owner_id}
         )
         return result.deleted_count == 1
-
-    async def session_belongs_to(
-        self, session_id: PydanticObjectId, user_id: PydanticObjectId
-    ) -> bool:
-        """Whether `session_id` is one of the user's logbook sessions.
-
-        TODO: move to the sessions repository when the logbook lands (it is built on
-        another branch); until then this reads the `sessions` collection raw.
-        """
-        sessions = VideoDocument.get_pymongo_collection().database["sessions"]
-        found = await sessions.find_one({"_id": session_id, "user_id": user_id}, {"_id": 1})
-        return found is not None

@@ -1,52 +1,100 @@
-"""The climbing logbook: gyms, sessions and their croix (not built yet: see its issue)."""
+"""The climbing logbook: the viewer's sessions and the croix embedded in them.
+
+Everything here acts on the caller's own logbook: another climber's session or croix
+is FORBIDDEN, an unknown one NOT_FOUND.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import strawberry
+from beanie import PydanticObjectId
 
 from api.context import Info
-from api.errors import NotImplementedYet
+from api.errors import BadUserInput, Forbidden, NotFound
+from models.climb_session import MAX_CROIX_PER_SESSION, ClimbSession, CroixEntry, midnight_utc
+from resolvers import logbook_rules as rules
+from resolvers.climb_rules import NOTES_MAX, clean_text, normalize_color, normalize_grade
 from resolvers.climbing import VideoStatus
+from resolvers.ids import parse_id, parse_optional_id
+from resolvers.logbook_types import Croix, Session
+from storage.kinds import MediaKind
 
-_PENDING = "the logbook is not implemented yet"
-
-
-@strawberry.type(name="Gym")
-class Gym:
-    id: strawberry.ID
-    name: str
-    location: str | None
-
-
-@strawberry.type(name="Croix")
-class Croix:
-    id: strawberry.ID
-    photo_url: str
-    color: str
-    grade: str
-    status: VideoStatus
-    notes: str | None
+PAGE_DEFAULT = 100
+PAGE_MAX = 200
+ClientIdArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Optional id made by the app for this entry: repeating the call with "
+        "the same client_id returns the entry created the first time, not a duplicate."
+    ),
+]
 
 
-@strawberry.type(name="Session")
-class Session:
-    id: strawberry.ID
-    date: str
-    gym: Gym | None
-    feeling: int | None
-    notes: str | None
-    croix: list[Croix]
+async def _own_session(info: Info, raw_id: str, field: str) -> PydanticObjectId:
+    """The id of a session of the caller's; NOT_FOUND / FORBIDDEN otherwise."""
+    viewer = info.context.require_viewer()
+    session_id = parse_id(raw_id, field)
+    owner = await info.context.repos.sessions.owner_of(session_id)
+    if owner is None:
+        raise NotFound("no session with this id")
+    if owner != viewer:
+        raise Forbidden("this session belongs to another climber")
+    return session_id
+
+
+async def _own_croix(info: Info, raw_id: str) -> PydanticObjectId:
+    viewer = info.context.require_viewer()
+    croix_id = parse_id(raw_id, "id")
+    owner = await info.context.repos.sessions.croix_owner(croix_id)
+    if owner is None:
+        raise NotFound("no croix with this id")
+    if owner != viewer:
+        raise Forbidden("this croix belongs to another climber")
+    return croix_id
+
+
+async def _existing_gym(info: Info, raw_id: str | None) -> PydanticObjectId | None:
+    gym_id = parse_optional_id(raw_id, "gym_id")
+    if gym_id is not None and not await info.context.repos.gyms.exists(gym_id):
+        raise BadUserInput("gym_id", "no gym with this id")
+    return gym_id
+
+
+async def _photo(info: Info, viewer: PydanticObjectId, url: str) -> str:
+    return await info.context.services.storage.verify_media_url(
+        url, kind=MediaKind.PHOTO, owner_id=str(viewer), field="photo_url"
+    )
+
+
+def _notes(raw: str | None) -> str | None:
+    return clean_text(raw, "notes", NOTES_MAX)
 
 
 @strawberry.type
 class LogbookQuery:
-    @strawberry.field(name="mySessions")
-    async def my_sessions(self, info: Info) -> list[Session]:
-        raise NotImplementedYet(_PENDING)
+    @strawberry.field(
+        name="mySessions", description="The caller's sessions, the most recent day first."
+    )
+    async def my_sessions(
+        self, info: Info, limit: int | None = PAGE_DEFAULT, offset: int | None = 0
+    ) -> list[Session]:
+        viewer = info.context.require_viewer()
+        limit, offset = rules.check_page(limit, offset, default=PAGE_DEFAULT, maximum=PAGE_MAX)
+        found = await info.context.repos.sessions.list_for_user(viewer, limit=limit, offset=offset)
+        return [Session.from_document(doc) for doc in found]
 
-    @strawberry.field(name="myCroix")
-    async def my_croix(self, info: Info) -> list[Croix]:
-        raise NotImplementedYet(_PENDING)
+    @strawberry.field(
+        name="myCroix", description="The caller's croix across all sessions, newest first."
+    )
+    async def my_croix(
+        self, info: Info, limit: int | None = PAGE_DEFAULT, offset: int | None = 0
+    ) -> list[Croix]:
+        viewer = info.context.require_viewer()
+        limit, offset = rules.check_page(limit, offset, default=PAGE_DEFAULT, maximum=PAGE_MAX)
+        found = await info.context.repos.sessions.list_croix(viewer, limit=limit, offset=offset)
+        return [Croix.build(item.session_id, item.entry) for item in found]
 
 
 @strawberry.type
@@ -59,10 +107,64 @@ class LogbookMutation:
         gym_id: strawberry.ID | None = None,
         feeling: int | None = None,
         notes: str | None = None,
+        client_id: ClientIdArg = None,
     ) -> Session:
-        raise NotImplementedYet(_PENDING)
+        viewer = info.context.require_viewer()
+        session = ClimbSession(
+            user_id=viewer,
+            date=midnight_utc(rules.parse_day(date)),
+            feeling=rules.check_feeling(feeling),
+            notes=_notes(notes),
+            client_id=rules.clean_client_id(client_id),
+            gym_id=await _existing_gym(info, gym_id),
+        )
+        return Session.from_document(await info.context.repos.sessions.create(session))
 
-    @strawberry.mutation(name="createCroix")
+    @strawberry.mutation(
+        name="updateSession",
+        description="Change one of the caller's sessions. Omitted arguments are kept; "
+        "null clears gym_id, feeling or notes.",
+    )
+    async def update_session(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        date: str | None = None,
+        gym_id: strawberry.ID | None = strawberry.UNSET,
+        feeling: int | None = strawberry.UNSET,
+        notes: str | None = strawberry.UNSET,
+    ) -> Session:
+        session_id = await _own_session(info, id, "id")
+        changes: dict[str, Any] = {}
+        if date is not None:
+            changes["date"] = midnight_utc(rules.parse_day(date))
+        if gym_id is not strawberry.UNSET:
+            changes["gym_id"] = await _existing_gym(info, gym_id)
+        if feeling is not strawberry.UNSET:
+            changes["feeling"] = rules.check_feeling(feeling)
+        if notes is not strawberry.UNSET:
+            changes["notes"] = _notes(notes)
+        viewer = info.context.require_viewer()
+        updated = await info.context.repos.sessions.update(session_id, viewer, changes)
+        if updated is None:  # deleted since the ownership check
+            raise NotFound("no session with this id")
+        return Session.from_document(updated)
+
+    @strawberry.mutation(
+        name="deleteSession", description="Delete one of the caller's sessions and its croix."
+    )
+    async def delete_session(self, info: Info, id: strawberry.ID) -> bool:
+        session_id = await _own_session(info, id, "id")
+        viewer = info.context.require_viewer()
+        if not await info.context.repos.sessions.delete(session_id, viewer):
+            raise NotFound("no session with this id")
+        return True
+
+    @strawberry.mutation(
+        name="createCroix",
+        description="Log a croix in one of the caller's sessions; without session_id, in "
+        "the caller's session for today (UTC), opened when there is none.",
+    )
     async def create_croix(
         self,
         info: Info,
@@ -72,5 +174,73 @@ class LogbookMutation:
         status: VideoStatus,
         session_id: strawberry.ID | None = None,
         notes: str | None = None,
+        client_id: ClientIdArg = None,
     ) -> Croix:
-        raise NotImplementedYet(_PENDING)
+        viewer = info.context.require_viewer()
+        repos = info.context.repos
+        # The cheap checks first; vouching for the photo asks the storage.
+        color, grade = normalize_color(color), normalize_grade(grade)
+        notes, client_id = _notes(notes), rules.clean_client_id(client_id)
+        entry = CroixEntry(
+            photo_url=await _photo(info, viewer, photo_url),
+            color=color,
+            grade=grade,
+            status=status.value,
+            notes=notes,
+            client_id=client_id,
+        )
+        if entry.client_id is not None:
+            earlier = await repos.sessions.croix_by_client_id(viewer, entry.client_id)
+            if earlier is not None:
+                return Croix.build(earlier.session_id, earlier.entry)
+        if session_id is not None:
+            target = await _own_session(info, session_id, "session_id")
+        else:
+            target = await repos.sessions.day_session_id(viewer, rules.today_utc())
+        stored = await repos.sessions.push_croix(target, viewer, entry)
+        if stored is not None:
+            return Croix.build(target, stored)
+        if await repos.sessions.owner_of(target) is None:  # deleted meanwhile
+            raise NotFound("no session with this id")
+        raise BadUserInput("session_id", f"a session holds at most {MAX_CROIX_PER_SESSION} croix")
+
+    @strawberry.mutation(
+        name="updateCroix",
+        description="Change one of the caller's croix. Omitted arguments are kept; null "
+        "clears notes.",
+    )
+    async def update_croix(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        photo_url: str | None = None,
+        color: str | None = None,
+        grade: str | None = None,
+        status: VideoStatus | None = None,
+        notes: str | None = strawberry.UNSET,
+    ) -> Croix:
+        croix_id = await _own_croix(info, id)
+        viewer = info.context.require_viewer()
+        changes: dict[str, Any] = {}
+        if photo_url is not None:
+            changes["photo_url"] = await _photo(info, viewer, photo_url)
+        if color is not None:
+            changes["color"] = normalize_color(color)
+        if grade is not None:
+            changes["grade"] = normalize_grade(grade)
+        if status is not None:
+            changes["status"] = status.value
+        if notes is not strawberry.UNSET:
+            changes["notes"] = _notes(notes)
+        updated = await info.context.repos.sessions.update_croix(croix_id, viewer, changes)
+        if updated is None:  # deleted since the ownership check
+            raise NotFound("no croix with this id")
+        return Croix.build(updated.session_id, updated.entry)
+
+    @strawberry.mutation(name="deleteCroix", description="Delete one of the caller's croix.")
+    async def delete_croix(self, info: Info, id: strawberry.ID) -> bool:
+        croix_id = await _own_croix(info, id)
+        viewer = info.context.require_viewer()
+        if not await info.context.repos.sessions.delete_croix(croix_id, viewer):
+            raise NotFound("no croix with this id")
+        return True

@@ -145,9 +145,7 @@ async def _checked_session(
     info: Info, viewer: PydanticObjectId, raw: strawberry.ID | None
 ) -> PydanticObjectId | None:
     session_id = parse_optional_id(raw, "session_id")
-    if session_id is not None and not await info.context.repos.videos.session_belongs_to(
-        session_id, viewer
-    ):
+    if session_id is not None and await info.context.repos.sessions.owner_of(session_id) != viewer:
         raise BadUserInput("session_id", "must be one of your sessions")
     return session_id
 

@@ -10,6 +10,7 @@ import pytest
 from bson import ObjectId
 
 from tests.helpers import Api, code_of, upload_media
+from tests.logbook_api import create_session
 from tests.video_helpers import (
     DELETE,
     FEED,
@@ -95,20 +96,19 @@ async def test_only_your_own_video_uploads_can_be_posted(api: Api, db: Any) -> N
 
 async def test_session_id_must_be_one_of_the_callers_sessions(api: Api, db: Any) -> None:
     climber, other = await accounts(api, 2)
-    # The logbook is built elsewhere: sessions are written as it will store them.
-    own = await db.sessions.insert_one({"user_id": ObjectId(climber.id), "notes": "mine"})
-    foreign = await db.sessions.insert_one({"user_id": ObjectId(other.id), "notes": "theirs"})
+    own = (await create_session(api, climber, "2026-01-10"))["id"]
+    foreign = (await create_session(api, other, "2026-01-10"))["id"]
 
     error = await api.error(
         POST_VIDEO,
-        video_vars(await upload_media(api, climber), session=str(foreign.inserted_id)),
+        video_vars(await upload_media(api, climber), session=foreign),
         climber.token,
     )
     assert (code_of(error), error["extensions"]["field"]) == ("BAD_USER_INPUT", "session_id")
 
-    posted = await post_video(api, climber, session=str(own.inserted_id))
+    posted = await post_video(api, climber, session=own)
     stored = await db.videos.find_one({"_id": ObjectId(posted["id"])})
-    assert stored["session_id"] == own.inserted_id
+    assert stored["session_id"] == ObjectId(own)
 
 
 async def test_anonymous_callers_cannot_post_like_or_delete(api: Api) -> None:

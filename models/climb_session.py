@@ -1,0 +1,303 @@
+"""The logbook: the `sessions` collection, each session holding its croix.
+
+Croix are embedded in their session (product decision): adding one is a single atomic
+`$push` guarded in its filter, never a read-modify-save of the array, so concurrent
+ticks are never lost. Every query on sessions and croix lives in `ClimbSessionRepository`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, NamedTuple
+
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+# A session document must stay far below MongoDB's 16 MB; 500 croix is more than any
+# climber ticks in a day, and keeps `mySessions` cheap to load.
+MAX_CROIX_PER_SESSION = 500
+# Upsert races on the unique "day" index resolve on the first retry; the bound only
+# stops a misbehaving server from looping forever.
+_UPSERT_ATTEMPTS = 5
+
+
+def utcnow_ms() -> dt.datetime:
+    """Now, truncated to what a BSON date keeps (milliseconds).
+
+    So the `created_at` a mutation returns is the one later reads (and sorts) see.
+    """
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def midnight_utc(day: dt.date) -> dt.datetime:
+    """How a calendar day is stored: a BSON date at 00:00 UTC (one value per day)."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+class CroixEntry(BaseModel):
+    """One logged send, embedded in its session's `croix` array."""
+
+    id: PydanticObjectId = Field(default_factory=PydanticObjectId)
+    photo_url: str
+    color: str
+    grade: str
+    status: str  # FLASH / TOP / PROJECT, the names of the GraphQL enum
+    notes: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow_ms)
+    # Set by the phone so that a retried request does not log the croix twice.
+    client_id: str | None = None
+
+
+class ClimbSession(Document):
+    user_id: PydanticObjectId
+    date: dt.datetime  # midnight UTC of the session's day, see `midnight_utc`
+    gym_id: PydanticObjectId | None = None
+    feeling: int | None = None
+    notes: str | None = None
+    croix: list[CroixEntry] = Field(default_factory=list)
+    # True for the session createCroix opens on demand for "today": at most one per
+    # user and day, enforced by a unique index restricted to these sessions.
+    auto_created: bool = False
+    client_id: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow_ms)
+
+    class Settings:
+        name = "sessions"
+        indexes = [
+            IndexModel(
+                [("user_id", ASCENDING), ("date", DESCENDING), ("created_at", DESCENDING)],
+                name="user_newest_first",
+            ),
+            IndexModel(
+                [("user_id", ASCENDING), ("date", ASCENDING)],
+                unique=True,
+                partialFilterExpression={"auto_created": True},
+                name="auto_day_unique",
+            ),
+            IndexModel(
+                [("user_id", ASCENDING), ("client_id", ASCENDING)],
+                unique=True,
+                partialFilterExpression={"client_id": {"$type": "string"}},
+                name="client_id_unique",
+            ),
+            IndexModel([("croix.id", ASCENDING)], name="croix_id"),
+        ]
+
+
+class DayUnavailableError(RuntimeError):
+    """Opening the day's session kept losing races: the database misbehaves."""
+
+
+class LoggedCroix(NamedTuple):
+    """A croix with the session holding it (what `myCroix` and croix mutations return)."""
+
+    session_id: PydanticObjectId
+    entry: CroixEntry
+
+
+def _session(raw: dict[str, Any] | None) -> ClimbSession | None:
+    return None if raw is None else ClimbSession.model_validate(raw)
+
+
+def _only_croix(raw: dict[str, Any] | None, croix_id: PydanticObjectId) -> LoggedCroix | None:
+    """The croix `croix_id` out of a raw session document, if it holds it."""
+    if raw is None:
+        return None
+    for item in raw.get("croix", []):
+        if item.get("id") == croix_id:
+            return LoggedCroix(PydanticObjectId(raw["_id"]), CroixEntry.model_validate(item))
+    return None
+
+
+def _collection() -> AsyncCollection[dict[str, Any]]:
+    collection: AsyncCollection[dict[str, Any]] = ClimbSession.get_pymongo_collection()
+    return collection
+
+
+class ClimbSessionRepository:
+    # --- sessions -------------------------------------------------------------------
+
+    async def create(self, session: ClimbSession) -> ClimbSession:
+        """Insert a session; with a `client_id` already used, return that first session.
+
+        The unique index on (user_id, client_id) decides between concurrent repeats:
+        the loser reads back the winner's session.
+        """
+        if session.client_id is not None:
+            earlier = await self.by_client_id(session.user_id, session.client_id)
+            if earlier is not None:
+                return earlier
+        try:
+            await session.insert()
+        except DuplicateKeyError:
+            if session.client_id is None:
+                raise
+            earlier = await self.by_client_id(session.user_id, session.client_id)
+            if earlier is None:
+                raise
+            return earlier
+        return session
+
+    async def by_client_id(self, user_id: PydanticObjectId, client_id: str) -> ClimbSession | None:
+        return await ClimbSession.find_one({"user_id": user_id, "client_id": client_id})
+
+    async def owner_of(self, session_id: PydanticObjectId) -> PydanticObjectId | None:
+        """Who owns the session (None when there is no such session); loads no croix."""
+        raw = await _collection().find_one({"_id": session_id}, {"user_id": 1})
+        return None if raw is None else PydanticObjectId(raw["user_id"])
+
+    async def list_for_user(
+        self, user_id: PydanticObjectId, *, limit: int, offset: int
+    ) -> list[ClimbSession]:
+        """The user's sessions, newest day first (the latest created first within a day)."""
+        return (
+            await ClimbSession.find({"user_id": user_id})
+            .sort("-date", "-created_at", "-_id")
+            .skip(offset)
+            .limit(limit)
+            .to_list()
+        )
+
+    async def update(
+        self, session_id: PydanticObjectId, user_id: PydanticObjectId, changes: dict[str, Any]
+    ) -> ClimbSession | None:
+        """Apply a `$set` of validated fields to the user's session; None if it is gone."""
+        update: dict[str, Any] = {"$set": changes}
+        if "date" in changes:
+            # Moved to another day, it is no longer "today's" session opened on demand:
+            # leave the one-per-day index so it cannot collide with that day's own.
+            update["$set"] = {**changes, "auto_created": False}
+        raw = await _collection().find_one_and_update(
+            {"_id": session_id, "user_id": user_id}, update, return_document=ReturnDocument.AFTER
+        )
+        return _session(raw)
+
+    async def delete(self, session_id: PydanticObjectId, user_id: PydanticObjectId) -> bool:
+        result = await _collection().delete_one({"_id": session_id, "user_id": user_id})
+        return result.deleted_count == 1
+
+    async def day_session_id(self, user_id: PydanticObjectId, day: dt.date) -> PydanticObjectId:
+        """The user's session for `day`, opened on demand when there is none.
+
+        An existing session of that day (the latest created) is used as is. Otherwise
+        an upsert on the unique (user_id, date) index of auto-created sessions makes
+        concurrent callers converge on one session: a caller losing the insert race
+        gets DuplicateKeyError and, retrying, finds the winner's session.
+        """
+        date = midnight_utc(day)
+        existing = await _collection().find_one(
+            {"user_id": user_id, "date": date},
+            {"_id": 1},
+            sort=[("created_at", DESCENDING), ("_id", DESCENDING)],
+        )
+        if existing is not None:
+            return PydanticObjectId(existing["_id"])
+        fresh = ClimbSession(user_id=user_id, date=date, auto_created=True)
+        on_insert = fresh.model_dump(exclude={"id", "user_id", "date", "auto_created"})
+        for _ in range(_UPSERT_ATTEMPTS):
+            try:
+                raw = await _collection().find_one_and_update(
+                    {"user_id": user_id, "date": date, "auto_created": True},
+                    {"$setOnInsert": on_insert},
+                    projection={"_id": 1},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                continue  # lost the insert race (MongoDB): the retry matches the winner's
+            if raw is not None:
+                return PydanticObjectId(raw["_id"])
+            # SecantusDB may answer null to a concurrent upsert that lost the race (it
+            # inserts nothing then): retrying matches the session the winner inserted.
+        raise DayUnavailableError(f"could not open the session of {day.isoformat()}")
+
+    # --- croix ----------------------------------------------------------------------
+
+    async def push_croix(
+        self, session_id: PydanticObjectId, user_id: PydanticObjectId, entry: CroixEntry
+    ) -> CroixEntry | None:
+        """Append a croix to the user's session in one atomic `$push`.
+
+        The filter carries every condition, so concurrent pushes never lose one
+        another: the session is the user's, is not full, and (with a client_id) holds
+        no croix of that client_id yet. A repeat of a client_id returns the croix
+        stored the first time. None: the session is gone, not the user's, or full.
+        """
+        where: dict[str, Any] = {
+            "_id": session_id,
+            "user_id": user_id,
+            f"croix.{MAX_CROIX_PER_SESSION - 1}": {"$exists": False},
+        }
+        if entry.client_id is not None:
+            where["croix.client_id"] = {"$ne": entry.client_id}
+        result = await _collection().update_one(where, {"$push": {"croix": entry.model_dump()}})
+        if result.modified_count == 1:
+            return entry
+        if entry.client_id is None:
+            return None
+        earlier = await self.croix_by_client_id(user_id, entry.client_id)
+        return None if earlier is None else earlier.entry
+
+    async def croix_by_client_id(
+        self, user_id: PydanticObjectId, client_id: str
+    ) -> LoggedCroix | None:
+        """The user's croix logged with this client_id, in whichever session it went."""
+        raw = await _collection().find_one(
+            {"user_id": user_id, "croix.client_id": client_id},
+            {"croix": {"$elemMatch": {"client_id": client_id}}},
+        )
+        if raw is None or not raw.get("croix"):
+            return None
+        return LoggedCroix(PydanticObjectId(raw["_id"]), CroixEntry.model_validate(raw["croix"][0]))
+
+    async def croix_owner(self, croix_id: PydanticObjectId) -> PydanticObjectId | None:
+        """Who owns the session holding this croix (None when no session holds it)."""
+        raw = await _collection().find_one({"croix.id": croix_id}, {"user_id": 1})
+        return None if raw is None else PydanticObjectId(raw["user_id"])
+
+    async def list_croix(
+        self, user_id: PydanticObjectId, *, limit: int, offset: int
+    ) -> list[LoggedCroix]:
+        """Every croix of the user across sessions, newest first, in one aggregation."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"user_id": user_id}},
+            {"$unwind": "$croix"},
+            {"$sort": {"croix.created_at": -1, "croix.id": -1}},
+            {"$skip": offset},
+            {"$limit": limit},
+            {"$project": {"_id": 1, "croix": 1}},
+        ]
+        cursor = await _collection().aggregate(pipeline)
+        return [
+            LoggedCroix(PydanticObjectId(raw["_id"]), CroixEntry.model_validate(raw["croix"]))
+            async for raw in cursor
+        ]
+
+    async def update_croix(
+        self, croix_id: PydanticObjectId, user_id: PydanticObjectId, changes: dict[str, Any]
+    ) -> LoggedCroix | None:
+        """`$set` validated fields on one embedded croix of the user's; None if gone.
+
+        Uses an array filter rather than the positional `$`: SecantusDB refuses `$`
+        in findAndModify, and array filters mean the same on MongoDB.
+        """
+        where = {"user_id": user_id, "croix.id": croix_id}
+        if not changes:
+            return _only_croix(await _collection().find_one(where), croix_id)
+        raw = await _collection().find_one_and_update(
+            where,
+            {"$set": {f"croix.$[c].{name}": value for name, value in changes.items()}},
+            array_filters=[{"c.id": croix_id}],
+            return_document=ReturnDocument.AFTER,
+        )
+        return _only_croix(raw, croix_id)
+
+    async def delete_croix(self, croix_id: PydanticObjectId, user_id: PydanticObjectId) -> bool:
+        result = await _collection().update_one(
+            {"user_id": user_id, "croix.id": croix_id}, {"$pull": {"croix": {"id": croix_id}}}
+        )
+        return result.modified_count == 1

@@ -1,0 +1,60 @@
+"""Gyms: finding one to log a session at, and adding a missing one."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Info
+from api.errors import BadUserInput
+from models.gym import DuplicateGymError, GymDocument
+from resolvers import logbook_rules as rules
+from resolvers.climb_rules import clean_text
+
+GYMS_DEFAULT_LIMIT = 20
+GYMS_MAX_LIMIT = 50
+
+
+@strawberry.type(name="Gym")
+class Gym:
+    id: strawberry.ID
+    name: str
+    location: str | None
+
+    @classmethod
+    def from_document(cls, doc: GymDocument) -> Gym:
+        return cls(id=strawberry.ID(str(doc.id)), name=doc.name, location=doc.location)
+
+
+@strawberry.type
+class GymQuery:
+    @strawberry.field(
+        description="Gyms whose name contains `query` (ignoring case and accents), names "
+        f"starting with it first; every gym alphabetically when `query` is empty. At most "
+        f"{GYMS_MAX_LIMIT}."
+    )
+    async def gyms(
+        self, info: Info, query: str | None = "", limit: int | None = GYMS_DEFAULT_LIMIT
+    ) -> list[Gym]:
+        text = rules.gym_query(query)
+        limit, _ = rules.check_page(limit, 0, default=GYMS_DEFAULT_LIMIT, maximum=GYMS_MAX_LIMIT)
+        found = await info.context.repos.gyms.search(text, limit)
+        return [Gym.from_document(doc) for doc in found]
+
+
+@strawberry.type
+class GymMutation:
+    @strawberry.mutation(
+        name="createGym",
+        description="Add a gym. Names are unique ignoring case, accents and spacing.",
+    )
+    async def create_gym(self, info: Info, name: str, location: str | None = None) -> Gym:
+        viewer = info.context.require_viewer()
+        display_name, folded = rules.clean_gym_name(name)
+        where = clean_text(location, "location", rules.LOCATION_MAX)
+        try:
+            gym = await info.context.repos.gyms.create(
+                name=display_name, name_normalized=folded, location=where, created_by=viewer
+            )
+        except DuplicateGymError as error:
+            raise BadUserInput("name", "a gym with this name already exists") from error
+        return Gym.from_document(gym)

@@ -1,0 +1,75 @@
+"""The logbook's GraphQL types: Session and Croix, built from the stored documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from beanie import PydanticObjectId
+
+from api.context import Info
+from models.climb_session import ClimbSession, CroixEntry
+from resolvers.climbing import VideoStatus
+from resolvers.gyms import Gym
+
+
+def iso_instant(moment: dt.datetime) -> str:
+    """A stored instant as ISO 8601 in UTC with milliseconds, e.g. 2025-05-01T18:02:03.120Z."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@strawberry.type(
+    name="Croix", description="One logged send: the photo of the problem and how it went."
+)
+class Croix:
+    id: strawberry.ID
+    photo_url: str
+    color: str
+    grade: str
+    status: VideoStatus
+    notes: str | None
+    session_id: strawberry.ID = strawberry.field(description="The session holding this croix.")
+    created_at: str = strawberry.field(description="When it was logged (ISO 8601, UTC).")
+
+    @classmethod
+    def build(cls, session_id: PydanticObjectId, entry: CroixEntry) -> Croix:
+        return cls(
+            id=strawberry.ID(str(entry.id)),
+            photo_url=entry.photo_url,
+            color=entry.color,
+            grade=entry.grade,
+            status=VideoStatus(entry.status),
+            notes=entry.notes,
+            session_id=strawberry.ID(str(session_id)),
+            created_at=iso_instant(entry.created_at),
+        )
+
+
+@strawberry.type(name="Session", description="A day of climbing, holding the croix ticked.")
+class Session:
+    id: strawberry.ID
+    date: str = strawberry.field(description="The day climbed, YYYY-MM-DD.")
+    feeling: int | None = strawberry.field(description="How it felt, 1 (bad) to 5 (great).")
+    notes: str | None
+    croix: list[Croix] = strawberry.field(description="Its croix, in the order logged.")
+    gym_id: strawberry.Private[PydanticObjectId | None]
+
+    @strawberry.field(description="Where, when known.")
+    async def gym(self, info: Info) -> Gym | None:
+        if self.gym_id is None:
+            return None
+        # Batched: a page of sessions costs one gyms query, however many there are.
+        doc = await info.context.loaders.gyms.load(self.gym_id)
+        return None if doc is None else Gym.from_document(doc)
+
+    @classmethod
+    def from_document(cls, doc: ClimbSession) -> Session:
+        assert doc.id is not None
+        return cls(
+            id=strawberry.ID(str(doc.id)),
+            date=doc.date.astimezone(dt.UTC).date().isoformat(),
+            feeling=doc.feeling,
+            notes=doc.notes,
+            croix=[Croix.build(doc.id, entry) for entry in doc.croix],
+            gym_id=doc.gym_id,
+        )
