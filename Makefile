@@ -1,6 +1,8 @@
 # The front door. Every target bootstraps what it needs on a machine that has only
 # Python (3.11+) and make: a tool venv with uv, then the project's venv from uv.lock.
 
+SHELL := bash
+
 PYTHON ?= python3
 TOOLS  := .tools
 UV     := $(TOOLS)/bin/uv
@@ -11,14 +13,29 @@ export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_LINK_MODE := copy
 
-.PHONY: help start test lint format schema check-schema bootstrap clean
+# Local state: the embedded database, uploads, the dev JWT secret and the service's log.
+# Exported so the service and these targets agree (it wins over a DATA_DIR in .env).
+DATA_DIR ?= ./data
+export DATA_DIR
+LOG := $(DATA_DIR)/log/api.log
+
+# mongosh: the one on PATH, else installed from npm into the tool folder on first use.
+MONGOSH_VERSION := 2
+MONGOSH ?= $(or $(shell command -v mongosh 2>/dev/null),$(TOOLS)/node_modules/.bin/mongosh)
+
+.PHONY: help start log code seed reset mongosh test lint format schema check-schema bootstrap clean
 
 help:
-	@echo "make start   serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
-	@echo "make test    run the whole test suite"
-	@echo "make lint    ruff + mypy"
-	@echo "make format  ruff format + autofix"
-	@echo "make schema  export the served SDL to schema.graphql"
+	@echo "make start    serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
+	@echo "make log      follow the service's log ($(LOG))"
+	@echo "make code     a Python shell (top-level await) on the app's database and models"
+	@echo "make seed     add demo data: users, gyms, sessions with croix, videos with likes"
+	@echo "make reset    wipe $(DATA_DIR) after a confirmation (CONFIRM=yes without a terminal)"
+	@echo "make mongosh  open mongosh on the app's database (installs mongosh if missing)"
+	@echo "make test     run the whole test suite"
+	@echo "make lint     ruff + mypy"
+	@echo "make format   ruff format + autofix"
+	@echo "make schema   export the served SDL to schema.graphql"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,8 +47,31 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 bootstrap: $(VENV)/.synced
 
+# The output goes to the terminal and to $(LOG). `tee -i` ignores Ctrl-C, so it keeps
+# writing the service's shutdown lines until the service closes its end.
 start: bootstrap
-	$(RUN) python -m api
+	@mkdir -p $(dir $(LOG))
+	set -o pipefail; PYTHONUNBUFFERED=1 $(RUN) python -m api 2>&1 | tee -i -a $(LOG)
+
+log:
+	@test -f $(LOG) || echo "no log yet: \`make start\` writes $(LOG); waiting for it..."
+	@tail -n 50 -F $(LOG)
+
+code: bootstrap
+	@$(RUN) python -m api.shell
+
+seed: bootstrap
+	@$(RUN) python -m api.seed
+
+reset: bootstrap
+	@$(RUN) python -m api.reset
+
+mongosh: bootstrap $(MONGOSH)
+	@url="$$($(RUN) python -m api.mongosh_url)" && exec "$(MONGOSH)" "$$url"
+
+$(TOOLS)/node_modules/.bin/mongosh:
+	@command -v npm >/dev/null || { echo "make mongosh installs mongosh with npm: install Node.js, or put mongosh on PATH"; exit 1; }
+	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error "mongosh@$(MONGOSH_VERSION)"
 
 test: bootstrap
 	$(RUN) pytest $(PYTEST_ARGS)

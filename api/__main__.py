@@ -9,6 +9,10 @@ import uvicorn
 from api.logging_setup import configure_logging
 from api.settings import ConfigurationError, Settings
 
+# On SIGTERM (or Ctrl-C) uvicorn stops accepting, lets in-flight requests finish for up to
+# this long, then runs the lifespan's shutdown. fly.toml's kill_timeout must exceed it.
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
 
 def main() -> None:
     try:
@@ -32,7 +36,7 @@ def main() -> None:
         log_config=None,  # keep the handlers configure_logging installed
         access_log=False,  # api.middleware writes one richer line per request
         proxy_headers=True,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 

@@ -8,6 +8,7 @@ API's event loop and lets the server be stopped cleanly with the service.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import shutil
@@ -38,6 +39,29 @@ def _free_loopback_port() -> int:
         return port
 
 
+def storage_in_use(storage: str | Path) -> bool:
+    """Whether a running server already holds this storage directory.
+
+    WiredTiger allows one process per directory and says so by holding an fcntl lock
+    on the first byte of `WiredTiger.lock`; probing that lock lets us name the problem
+    before a second server dies on it with a cryptic "resource busy".
+    """
+    lock = Path(storage) / "WiredTiger.lock"
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, 0)
+        return False
+    finally:
+        os.close(fd)
+
+
 def _server_command() -> list[str]:
     script = shutil.which("secantusd-py", path=str(Path(sys.executable).parent))
     if script is None:
@@ -65,6 +89,12 @@ class EmbeddedMongo:
 
     def start(self) -> str:
         if self.storage != ":memory:":
+            if storage_in_use(self.storage):
+                raise EmbeddedDatabaseError(
+                    f"the embedded database in {self.storage} is already open in another "
+                    "process (a running `make start`, `make code` or `make seed`, or a server "
+                    "left over from a crashed run): stop it first; one directory, one server"
+                )
             Path(self.storage).mkdir(parents=True, exist_ok=True)
         command = [
             *_server_command(),

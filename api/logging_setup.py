@@ -7,8 +7,14 @@ import json
 import logging
 from datetime import UTC, datetime
 
-# Attributes every LogRecord has; anything else was passed through `extra=`.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# Attributes every LogRecord has; anything else was passed through `extra=`. uvicorn
+# adds `color_message` (its message with ANSI colours) to its own records: noise here.
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

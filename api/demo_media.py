@@ -1,0 +1,79 @@
+"""Media for the demo data: generated images and placeholder videos, stored as uploads.
+
+The files go through the storage's own rules (`create_upload` picks the key and checks
+type and size), then are written where the local backend serves them from, so the demo's
+URLs are ones the API itself made and serves under `/media/`.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import anyio.to_thread
+
+from storage.kinds import MediaKind
+from storage.local import LocalStorage
+from storage.service import MediaStorage
+
+# Not a playable video: no encoder is available without extra dependencies. The feed,
+# likes and counts look alive; a player shows the file as broken.
+PLACEHOLDER_VIDEO = b"\x00\x00\x00\x18ftypmp42 perfect-boulder demo placeholder"
+
+HOLD_RGB: dict[str, tuple[int, int, int]] = {
+    "black": (30, 30, 30),
+    "blue": (33, 99, 214),
+    "brown": (121, 85, 61),
+    "green": (46, 160, 67),
+    "grey": (140, 140, 140),
+    "orange": (245, 130, 32),
+    "pink": (236, 112, 160),
+    "purple": (124, 77, 196),
+    "red": (214, 48, 49),
+    "turquoise": (32, 191, 190),
+    "white": (240, 240, 240),
+    "yellow": (242, 201, 36),
+}
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png(
+    rgb: tuple[int, int, int], size: int = 64, stripe: tuple[int, int, int] | None = None
+) -> bytes:
+    """A valid RGB PNG, one colour with optional diagonal stripes (a hold, an avatar)."""
+    rows = bytearray()
+    for y in range(size):
+        rows.append(0)  # filter type 0 for each scanline
+        for x in range(size):
+            striped = stripe is not None and (x + y) // 8 % 2 == 0
+            rows.extend(stripe if striped and stripe is not None else rgb)
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + _chunk(b"IEND", b"")
+    )
+
+
+async def store(
+    storage: MediaStorage, kind: MediaKind, owner_id: str, content_type: str, body: bytes
+) -> str:
+    """Store `body` as an upload of the owner's; returns its public URL."""
+    backend = storage.backend
+    if not isinstance(backend, LocalStorage):
+        raise RuntimeError("demo media can only be written to the local storage backend")
+    ticket = await storage.create_upload(
+        kind=kind, content_type=content_type, size=len(body), owner_id=owner_id
+    )
+    path = backend.path_for(ticket.key)
+
+    def write() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+
+    await anyio.to_thread.run_sync(write)
+    return ticket.public_url
