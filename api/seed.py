@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from beanie import PydanticObjectId
-from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
 
 from api import demo_media
 from api.embedded_db import EmbeddedDatabaseError
 from api.passwords import PasswordHasher
 from api.settings import Settings
 from api.standalone import Opened, fail, load_settings, open_database
+from models.climb_session import ClimbSession, CroixEntry, midnight_utc
 from models.video import VideoDocument
 from resolvers.account_rules import normalize_email, normalize_pseudo
+from resolvers.logbook_rules import clean_gym_name
 from storage.factory import build_storage, wants_r2
 from storage.kinds import MediaKind
 from storage.service import MediaStorage
@@ -70,7 +70,7 @@ class Climber:
     email: str
     pseudo: str
     # (session id, its croix) of their logbook, for videos to point at
-    sessions: list[tuple[ObjectId, list[dict[str, Any]]]] = field(default_factory=list)
+    sessions: list[tuple[PydanticObjectId, list[CroixEntry]]] = field(default_factory=list)
 
 
 def _pick(options: tuple[T, ...], *indexes: int) -> T:
@@ -103,14 +103,10 @@ async def seed_climbers(opened: Opened, storage: MediaStorage) -> list[Climber]:
 
 
 # --- The logbook -------------------------------------------------------------------
-# TEMPORARY: the logbook (gyms, sessions, croix) is being built on another branch and
-# has no models or repository here yet, so this writes raw documents in the shape
-# DESIGN.md gives them. When the logbook lands, replace this function's body with calls
-# to its repository; nothing else in the seed depends on how it writes.
 
 
 async def seed_logbook(
-    db: AsyncDatabase[dict[str, Any]],
+    opened: Opened,
     storage: MediaStorage,
     climbers: list[Climber],
     now: datetime,
@@ -119,59 +115,52 @@ async def seed_logbook(
 
     Returns (gyms, sessions, croix) counts.
     """
-    gym_ids: list[ObjectId] = []
+    gym_ids: list[PydanticObjectId] = []
     for name, location in GYMS:
-        gym_id = ObjectId()
-        gym: dict[str, Any] = {
-            "_id": gym_id,
-            "name": name,
-            "name_normalized": name.casefold(),
-            "location": location,
-            "created_at": now,
-        }
-        await db["gyms"].insert_one(gym)
-        gym_ids.append(gym_id)
+        name, name_key = clean_gym_name(name)
+        gym = await opened.repos.gyms.create(
+            name=name, name_normalized=name_key, location=location, created_by=climbers[0].id
+        )
+        assert gym.id is not None
+        gym_ids.append(gym.id)
     sessions = croix_total = 0
     for c, climber in enumerate(climbers):
         for s in range(2 + c % 2):
-            day = (now - timedelta(days=3 + 6 * s + c)).replace(
-                hour=0, minute=0, second=0, microsecond=0
-            )
+            day = (now - timedelta(days=3 + 6 * s + c)).date()
             croix = [await _croix(storage, climber, c, s, k, day) for k in range(2 + (c + s) % 3)]
-            session_id = ObjectId()
-            session: dict[str, Any] = {
-                "_id": session_id,
-                "user_id": climber.id,
-                "date": day,  # a BSON date at midnight UTC: the day climbed
-                "gym_id": gym_ids[(c + s) % len(gym_ids)],
-                "feeling": 1 + (c * 2 + s) % 5,
-                "notes": _pick(("Strong day", "Tired fingers", None, "Worked the new set"), c, s),
-                "croix": croix,
-                "created_at": day + timedelta(hours=20),
-            }
-            await db["sessions"].insert_one(session)
-            climber.sessions.append((session_id, croix))
+            session = await opened.repos.sessions.create(
+                ClimbSession(
+                    user_id=climber.id,
+                    date=midnight_utc(day),
+                    gym_id=gym_ids[(c + s) % len(gym_ids)],
+                    feeling=1 + (c * 2 + s) % 5,
+                    notes=_pick(("Strong day", "Tired fingers", None, "Worked the new set"), c, s),
+                    croix=croix,
+                    created_at=midnight_utc(day) + timedelta(hours=20),
+                )
+            )
+            assert session.id is not None
+            climber.sessions.append((session.id, croix))
             sessions += 1
             croix_total += len(croix)
     return len(gym_ids), sessions, croix_total
 
 
 async def _croix(
-    storage: MediaStorage, climber: Climber, c: int, s: int, k: int, day: datetime
-) -> dict[str, Any]:
+    storage: MediaStorage, climber: Climber, c: int, s: int, k: int, day: date
+) -> CroixEntry:
     color = _pick(COLORS, c, s, k)
     photo = demo_media.png(demo_media.HOLD_RGB[color], size=96, stripe=(255, 255, 255))
-    return {
-        "id": ObjectId(),
-        "photo_url": await demo_media.store(
+    return CroixEntry(
+        photo_url=await demo_media.store(
             storage, MediaKind.PHOTO, str(climber.id), "image/png", photo
         ),
-        "color": color,
-        "grade": _pick(GRADES, c, s, k),
-        "status": _pick(STATUSES, c, k, s),
-        "notes": _pick(("Heel hook on the left", None, "Skipped the start hold", None), k, c),
-        "created_at": day + timedelta(hours=18, minutes=10 * k),
-    }
+        color=color,
+        grade=_pick(GRADES, c, s, k),
+        status=_pick(STATUSES, c, k, s),
+        notes=_pick(("Heel hook on the left", None, "Skipped the start hold", None), k, c),
+        created_at=midnight_utc(day) + timedelta(hours=18, minutes=10 * k),
+    )
 
 
 # --- Videos and likes ----------------------------------------------------------------
@@ -201,11 +190,11 @@ async def seed_videos(
                     demo_media.PLACEHOLDER_VIDEO,
                 ),
                 caption=_pick(CAPTIONS, c, v),
-                color=climb["color"] if climb else _pick(COLORS, v, c),
-                grade=climb["grade"] if climb else _pick(GRADES, v, c),
-                status=climb["status"] if climb else _pick(STATUSES, v, c),
-                session_id=PydanticObjectId(session_id) if climb else None,
-                croix_id=PydanticObjectId(climb["id"]) if climb else None,
+                color=climb.color if climb else _pick(COLORS, v, c),
+                grade=climb.grade if climb else _pick(GRADES, v, c),
+                status=climb.status if climb else _pick(STATUSES, v, c),
+                session_id=session_id if climb else None,
+                croix_id=climb.id if climb else None,
                 # Spread over the last days, climbers interleaved, so the feed reads
                 # like a week of climbing.
                 created_at=(now - timedelta(hours=4 * (v * len(CLIMBERS) + c) + 1)).replace(
@@ -235,7 +224,7 @@ async def seed(settings: Settings) -> list[str]:
                 ]
             now = datetime.now(UTC)
             climbers = await seed_climbers(opened, storage)
-            gyms, sessions, croix = await seed_logbook(opened.db, storage, climbers, now)
+            gyms, sessions, croix = await seed_logbook(opened, storage, climbers, now)
             videos, likes = await seed_videos(opened, storage, climbers, now)
     finally:
         await storage.close()
