@@ -26,11 +26,15 @@ def embedded_url_file(settings: Settings) -> Path:
     return settings.data_dir.resolve() / EMBEDDED_URL_FILE
 
 
-def _start_embedded(settings: Settings, stack: AsyncExitStack) -> str:
+async def _start_embedded(settings: Settings, stack: AsyncExitStack) -> str:
     storage = settings.data_dir.resolve() / "db"
     embedded = EmbeddedMongo(storage)
-    url = embedded.start()
+    # Spawned from the event loop's thread, which lives as long as the service: the
+    # server is tied to its spawning thread's life (see EmbeddedMongo.spawn).
+    embedded.spawn()
     stack.callback(embedded.stop)
+    await anyio.to_thread.run_sync(embedded.wait_until_ready)
+    url = embedded.url
     url_file = embedded_url_file(settings)
     url_file.write_text(url + "\n")
     # Registered after `stop`, so it runs before it: the file never names a dead server.
@@ -74,7 +78,7 @@ async def connect(
     if not url and share_running:
         url = await anyio.to_thread.run_sync(running_embedded_url, settings)
     if not url:
-        url = await anyio.to_thread.run_sync(_start_embedded, settings, stack)
+        url = await _start_embedded(settings, stack)
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
         url,
         serverSelectionTimeoutMS=settings.mongodb_server_selection_timeout_ms,

@@ -72,6 +72,24 @@ def _server_command() -> list[str]:
     return [script]
 
 
+# Run before exec'ing the server: ask Linux to SIGTERM it when its parent dies, so a
+# killed API (OOM, SIGKILL, a closed terminal) never leaves a server holding DATA_DIR.
+# The flag survives exec; the parent check closes the race of a parent already gone.
+_PDEATHSIG_LAUNCHER = """
+import ctypes, os, signal, sys
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("the process starting the embedded database is gone")
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def _die_with_parent(command: list[str]) -> list[str]:
+    if not sys.platform.startswith("linux"):
+        return command
+    return [sys.executable, "-c", _PDEATHSIG_LAUNCHER, str(os.getpid()), *command]
+
+
 class EmbeddedMongo:
     """Start a SecantusDB server on a free loopback port; stop it on exit.
 
@@ -88,6 +106,17 @@ class EmbeddedMongo:
         return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
 
     def start(self) -> str:
+        """Spawn the server and wait until it answers; returns its URL."""
+        self.spawn()
+        self.wait_until_ready()
+        return self.url
+
+    def spawn(self) -> None:
+        """Start the server process without waiting for it (fast: fork and exec).
+
+        Call it from a thread that lives as long as the server should: on Linux the
+        server is stopped when the thread that spawned it ends (see `_die_with_parent`).
+        """
         if self.storage != ":memory:":
             if storage_in_use(self.storage):
                 raise EmbeddedDatabaseError(
@@ -108,16 +137,14 @@ class EmbeddedMongo:
             "WARNING",
         ]
         self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            command,
+            _die_with_parent(command),
             stdin=subprocess.DEVNULL,
             # Its own process group: a Ctrl-C in the terminal reaches the API, which
             # then stops the database in order instead of both dying at once.
             start_new_session=True,
         )
-        self._wait_until_ready()
-        return self.url
 
-    def _wait_until_ready(self) -> None:
+    def wait_until_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
