@@ -17,6 +17,8 @@ from models.registry import Repositories
 from models.user import UserDocument
 
 DocT = TypeVar("DocT", bound=Document)
+# (follower, followee): keyed on the pair, since loaders are built before the viewer is known.
+FollowPair = tuple[PydanticObjectId, PydanticObjectId]
 
 
 def order_by_keys(keys: Sequence[PydanticObjectId], found: Sequence[DocT]) -> list[DocT | None]:
@@ -29,6 +31,8 @@ def order_by_keys(keys: Sequence[PydanticObjectId], found: Sequence[DocT]) -> li
 class Loaders:
     users: DataLoader[PydanticObjectId, UserDocument | None]
     gyms: DataLoader[PydanticObjectId, GymDocument | None]
+    # Whether the pair is a follow edge: a page of users costs one `follows` query.
+    follows: DataLoader[FollowPair, bool]
 
 
 def build_loaders(repos: Repositories) -> Loaders:
@@ -38,4 +42,12 @@ def build_loaders(repos: Repositories) -> Loaders:
     async def load_gyms(keys: list[PydanticObjectId]) -> list[GymDocument | None]:
         return order_by_keys(keys, await repos.gyms.get_many(keys))
 
-    return Loaders(users=DataLoader(load_fn=load_users), gyms=DataLoader(load_fn=load_gyms))
+    async def load_follows(keys: list[FollowPair]) -> list[bool]:
+        found = await repos.follows.followed_pairs(keys)
+        return [key in found for key in keys]
+
+    return Loaders(
+        users=DataLoader(load_fn=load_users),
+        gyms=DataLoader(load_fn=load_gyms),
+        follows=DataLoader(load_fn=load_follows),
+    )

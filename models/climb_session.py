@@ -38,6 +38,20 @@ def midnight_utc(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+class ProjectSend(BaseModel):
+    """The send that closed a project, as its attempts record it.
+
+    One subdocument, written with a single `$set` path: SecantusDB re-evaluates an
+    array filter after each path it sets, so a filter on a field set in the same
+    update would stop the later paths.
+    """
+
+    croix_id: PydanticObjectId  # the send: a TOP or FLASH croix of its own
+    session_id: PydanticObjectId  # the session holding it
+    day: dt.datetime  # that session's day (midnight UTC, as sessions' `date`)
+    at: dt.datetime  # when the send was logged
+
+
 class CroixEntry(BaseModel):
     """One logged send, embedded in its session's `croix` array."""
 
@@ -50,6 +64,9 @@ class CroixEntry(BaseModel):
     created_at: dt.datetime = Field(default_factory=utcnow_ms)
     # Set by the phone so that a retried request does not log the croix twice.
     client_id: str | None = None
+    # Project journeys (see models.projects), on croix of status PROJECT only: null
+    # while the project is open, the send once it went.
+    sent: ProjectSend | None = None
 
 
 class ClimbSession(Document):

@@ -12,7 +12,10 @@ from beanie import Document
 
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
 from models.climb_session import ClimbSession, ClimbSessionRepository
+from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
+from models.projects import ProjectRepository
+from models.stats import StatsRepository
 from models.user import UserDocument, UserRepository
 from models.video import VideoDocument, VideoRepository
 
@@ -22,6 +25,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     VideoDocument,
     GymDocument,
     ClimbSession,
+    FollowEdge,
 ]
 
 
@@ -32,3 +36,6 @@ class Repositories:
     videos: VideoRepository = field(default_factory=VideoRepository)
     gyms: GymRepository = field(default_factory=GymRepository)
     sessions: ClimbSessionRepository = field(default_factory=ClimbSessionRepository)
+    follows: FollowRepository = field(default_factory=FollowRepository)
+    stats: StatsRepository = field(default_factory=StatsRepository)
+    projects: ProjectRepository = field(default_factory=ProjectRepository)

@@ -29,6 +29,9 @@ class UserDocument(Document):
     bio: str | None = None
     # Bumped to revoke every token issued before (logout everywhere, password change).
     token_version: int = 0
+    # Kept in step with the `follows` edges by models.follow (the edges are the truth).
+    follower_count: int = 0
+    following_count: int = 0
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

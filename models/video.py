@@ -230,3 +230,27 @@ class VideoRepository:
             {"_id": video_id, "user_id": owner_id}
         )
         return result.deleted_count == 1
+
+    async def page_by_authors(
+        self,
+        *,
+        author_ids: list[PydanticObjectId],
+        first: int,
+        after: PageKey | None,
+        viewer: PydanticObjectId | None,
+    ) -> tuple[list[VideoView], bool]:
+        """`page`, restricted to videos by any of `author_ids` (the following feed).
+
+        One query whatever the number of authors: the `$in` on the `user_videos` index
+        lets MongoDB merge the authors' newest-first ranges and stop at `first + 1`.
+        """
+        match: dict[str, Any] = {"user_id": {"$in": author_ids}}
+        if after is not None:
+            match.update(_after(after))
+        pipeline: list[dict[str, Any]] = [
+            {"$match": match},
+            {"$sort": _NEWEST_FIRST},
+            {"$limit": first + 1},
+        ]
+        found = await self._views(pipeline, viewer)
+        return found[:first], len(found) > first

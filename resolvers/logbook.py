@@ -19,6 +19,7 @@ from resolvers.climb_rules import NOTES_MAX, clean_text, normalize_color, normal
 from resolvers.climbing import VideoStatus
 from resolvers.ids import parse_id, parse_optional_id
 from resolvers.logbook_types import Croix, Session
+from resolvers.projects import close_projects
 from storage.kinds import MediaKind
 
 PAGE_DEFAULT = 100
@@ -192,6 +193,8 @@ class LogbookMutation:
         if entry.client_id is not None:
             earlier = await repos.sessions.croix_by_client_id(viewer, entry.client_id)
             if earlier is not None:
+                # Closing again is harmless, and heals a retry after a crash in between.
+                await close_projects(info, viewer, earlier.session_id, earlier.entry)
                 return Croix.build(earlier.session_id, earlier.entry)
         if session_id is not None:
             target = await _own_session(info, session_id, "session_id")
@@ -199,6 +202,7 @@ class LogbookMutation:
             target = await repos.sessions.day_session_id(viewer, rules.today_utc())
         stored = await repos.sessions.push_croix(target, viewer, entry)
         if stored is not None:
+            await close_projects(info, viewer, target, stored)  # a send may top a project
             return Croix.build(target, stored)
         if await repos.sessions.owner_of(target) is None:  # deleted meanwhile
             raise NotFound("no session with this id")

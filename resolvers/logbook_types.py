@@ -18,6 +18,10 @@ def iso_instant(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _id(value: PydanticObjectId) -> strawberry.ID:
+    return strawberry.ID(str(value))
+
+
 @strawberry.type(
     name="Croix", description="One logged send: the photo of the problem and how it went."
 )
@@ -30,6 +34,15 @@ class Croix:
     notes: str | None
     session_id: strawberry.ID = strawberry.field(description="The session holding this croix.")
     created_at: str = strawberry.field(description="When it was logged (ISO 8601, UTC).")
+    sent_at: str | None = strawberry.field(
+        default=None, description="A PROJECT croix once its project was sent: when (ISO 8601)."
+    )
+    sent_in_session_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A PROJECT croix once sent: the session of the send."
+    )
+    sent_croix_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A PROJECT croix once sent: the send's own croix."
+    )
 
     @classmethod
     def build(cls, session_id: PydanticObjectId, entry: CroixEntry) -> Croix:
@@ -42,6 +55,9 @@ class Croix:
             notes=entry.notes,
             session_id=strawberry.ID(str(session_id)),
             created_at=iso_instant(entry.created_at),
+            sent_at=None if entry.sent is None else iso_instant(entry.sent.at),
+            sent_in_session_id=None if entry.sent is None else _id(entry.sent.session_id),
+            sent_croix_id=None if entry.sent is None else _id(entry.sent.croix_id),
         )
 
 

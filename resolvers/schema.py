@@ -14,17 +14,32 @@ from strawberry.types import ExecutionContext
 from api.error_policy import ErrorPolicy
 from api.limits import security_extensions
 from resolvers.auth import AuthMutation
+from resolvers.follows import FollowMutation, FollowQuery
 from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
+from resolvers.projects import ProjectMutation, ProjectQuery
+from resolvers.stats import StatsQuery
 from resolvers.uploads import UploadMutation
 from resolvers.users import UserMutation, UserQuery
 from resolvers.videos import VideoMutation, VideoQuery
 
 # One Query and one Mutation, merged from one module per area.
-Query = merge_types("Query", (UserQuery, VideoQuery, LogbookQuery, GymQuery))
+Query = merge_types(
+    "Query",
+    (UserQuery, VideoQuery, LogbookQuery, GymQuery, FollowQuery, StatsQuery, ProjectQuery),
+)
 Mutation = merge_types(
     "Mutation",
-    (AuthMutation, UserMutation, VideoMutation, LogbookMutation, GymMutation, UploadMutation),
+    (
+        AuthMutation,
+        UserMutation,
+        VideoMutation,
+        LogbookMutation,
+        GymMutation,
+        UploadMutation,
+        FollowMutation,
+        ProjectMutation,
+    ),
 )
 
 

@@ -14,7 +14,9 @@ from resolvers import account_rules as rules
 from resolvers.ids import parse_id
 from storage.kinds import MediaKind
 
-if TYPE_CHECKING:  # resolvers.videos imports this module: resolve the type lazily
+if TYPE_CHECKING:  # these modules import this one: resolve their types lazily
+    from resolvers.follows import UserConnection
+    from resolvers.stats import ClimbStats
     from resolvers.videos import VideoConnection
 
 SEARCH_LIMIT = 20
@@ -26,6 +28,10 @@ class User:
     pseudo: str
     avatar_url: str | None
     bio: str | None
+    follower_count: int = strawberry.field(default=0, description="How many follow this user.")
+    following_count: int = strawberry.field(
+        default=0, description="How many climbers this user follows."
+    )
 
     @strawberry.field(description="This user's videos, newest first, by cursor.")
     async def videos(
@@ -35,10 +41,56 @@ class User:
 
         return await video_page(info, first, after, user_id=parse_id(self.id, "id"))
 
+    @strawberry.field(
+        description="Whether the signed-in caller follows this user; false when anonymous."
+    )
+    async def is_followed_by_me(self, info: Info) -> bool:
+        from resolvers.follows import followed_by_viewer
+
+        return await followed_by_viewer(info, parse_id(self.id, "id"))
+
+    @strawberry.field(description="Who follows this user, the most recent first, by cursor.")
+    async def followers(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[UserConnection, strawberry.lazy("resolvers.follows")]:
+        from resolvers.follows import follow_page
+
+        return await follow_page(info, parse_id(self.id, "id"), first, after, followers=True)
+
+    @strawberry.field(description="Whom this user follows, the most recent first, by cursor.")
+    async def following(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[UserConnection, strawberry.lazy("resolvers.follows")]:
+        from resolvers.follows import follow_page
+
+        return await follow_page(info, parse_id(self.id, "id"), first, after, followers=False)
+
+    @strawberry.field(
+        description="This climber's numbers from their logbook, `from` / `to` days "
+        "(YYYY-MM-DD) included. The logbook is private: null unless you are this climber."
+    )
+    async def stats(
+        self,
+        info: Info,
+        from_: Annotated[str | None, strawberry.argument(name="from")] = None,
+        to: str | None = None,
+    ) -> Annotated[ClimbStats, strawberry.lazy("resolvers.stats")] | None:
+        from resolvers.stats import stats_of
+
+        user_id = parse_id(self.id, "id")
+        if info.context.viewer_id != user_id:
+            return None
+        return await stats_of(info, user_id, from_, to)
+
     @classmethod
     def from_document(cls, doc: UserDocument) -> User:
         return cls(
-            id=strawberry.ID(str(doc.id)), pseudo=doc.pseudo, avatar_url=doc.avatar_url, bio=doc.bio
+            id=strawberry.ID(str(doc.id)),
+            pseudo=doc.pseudo,
+            avatar_url=doc.avatar_url,
+            bio=doc.bio,
+            follower_count=doc.follower_count,
+            following_count=doc.following_count,
         )
 
 

@@ -1,0 +1,214 @@
+"""Follows: the `follows` collection of edges, and the counters kept beside them on users.
+
+One document per edge {follower_id, followee_id, created_at}, never arrays on the user:
+a climber with 100k followers has a user document as small as anyone's, and pages of
+followers are index range scans. `users.follower_count` / `following_count` are kept
+in step with the edges:
+
+- follow = insert the edge (the unique index turns a repeat into DuplicateKeyError:
+  already following, counters untouched), then `$inc` both counters;
+- unfollow = delete the edge, and `$inc -1` both counters only if a document went.
+
+Edge and counters are written in one multi-document transaction when the server has
+them (a replica set or mongos: Atlas, SecantusDB). On a standalone mongod they are
+written one after the other, in that order: a crash between the two writes leaves the
+counters short by one, and `recount` recomputes them from the edges (the source of
+truth) — from `make code`: `await repos.follows.recount(PydanticObjectId("..."))`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from beanie import Document, PydanticObjectId
+from pydantic import Field
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from models.climb_session import utcnow_ms
+from models.user import UserDocument
+
+T = TypeVar("T")
+# (created_at, _id) of the last edge seen: the same total order as video cursors.
+EdgeKey = tuple[dt.datetime, PydanticObjectId]
+
+
+class FollowEdge(Document):
+    follower_id: PydanticObjectId
+    followee_id: PydanticObjectId
+    created_at: dt.datetime = Field(default_factory=utcnow_ms)
+
+    class Settings:
+        name = "follows"
+        indexes = [
+            # One edge per pair (what makes follow idempotent under concurrency); also
+            # serves "whom does X follow" as a covered read for the following feed.
+            IndexModel(
+                [("follower_id", ASCENDING), ("followee_id", ASCENDING)],
+                unique=True,
+                name="follow_unique",
+            ),
+            # A user's followers, newest first, `_id` breaking ties within a millisecond.
+            IndexModel(
+                [("followee_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                name="followers_newest_first",
+            ),
+            IndexModel(
+                [("follower_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                name="following_newest_first",
+            ),
+        ]
+
+
+def _edges() -> AsyncCollection[dict[str, Any]]:
+    collection: AsyncCollection[dict[str, Any]] = FollowEdge.get_pymongo_collection()
+    return collection
+
+
+def _users() -> AsyncCollection[dict[str, Any]]:
+    collection: AsyncCollection[dict[str, Any]] = UserDocument.get_pymongo_collection()
+    return collection
+
+
+async def server_has_transactions(client: AsyncMongoClient[dict[str, Any]]) -> bool:
+    """Replica set members and mongos run multi-document transactions; standalones don't."""
+    hello = await client.admin.command("hello")
+    return "setName" in hello or hello.get("msg") == "isdbgrid"
+
+
+def _after(key: EdgeKey) -> dict[str, Any]:
+    created_at, edge_id = key
+    return {
+        "$or": [
+            {"created_at": {"$lt": created_at}},
+            {"created_at": created_at, "_id": {"$lt": edge_id}},
+        ]
+    }
+
+
+class FollowRepository:
+    def __init__(self) -> None:
+        self._transactions: bool | None = None  # asked of the server once, on first write
+
+    async def _atomically(self, work: Callable[[AsyncClientSession | None], Awaitable[T]]) -> T:
+        """Run `work` in a transaction when the server has them, else as plain writes."""
+        client = _edges().database.client
+        if self._transactions is None:
+            self._transactions = await server_has_transactions(client)
+        if not self._transactions:
+            return await work(None)
+        async with client.start_session() as session:
+            # Retries the whole unit on transient write conflicts (concurrent follows).
+            return await session.with_transaction(work)
+
+    async def follow(self, follower: PydanticObjectId, followee: PydanticObjectId) -> bool:
+        """Store the edge and count it; False (and nothing changed) if it already existed.
+
+        The caller checks that `followee` exists: users are never deleted, so it stays so.
+        """
+
+        async def work(session: AsyncClientSession | None) -> None:
+            edge = {"follower_id": follower, "followee_id": followee, "created_at": utcnow_ms()}
+            await _edges().insert_one(edge, session=session)
+            await _users().update_one(
+                {"_id": followee}, {"$inc": {"follower_count": 1}}, session=session
+            )
+            await _users().update_one(
+                {"_id": follower}, {"$inc": {"following_count": 1}}, session=session
+            )
+
+        try:
+            await self._atomically(work)
+        except DuplicateKeyError:
+            return False  # already following: the transaction (if any) was rolled back
+        return True
+
+    async def unfollow(self, follower: PydanticObjectId, followee: PydanticObjectId) -> bool:
+        """Delete the edge and uncount it; False (nothing changed) if there was none."""
+
+        async def work(session: AsyncClientSession | None) -> bool:
+            result = await _edges().delete_one(
+                {"follower_id": follower, "followee_id": followee}, session=session
+            )
+            if result.deleted_count == 0:
+                return False
+            await _users().update_one(
+                {"_id": followee}, {"$inc": {"follower_count": -1}}, session=session
+            )
+            await _users().update_one(
+                {"_id": follower}, {"$inc": {"following_count": -1}}, session=session
+            )
+            return True
+
+        return await self._atomically(work)
+
+    async def followed_pairs(
+        self, pairs: Iterable[tuple[PydanticObjectId, PydanticObjectId]]
+    ) -> set[tuple[PydanticObjectId, PydanticObjectId]]:
+        """Which (follower, followee) pairs are edges, in one query (the DataLoader's)."""
+        by_follower: dict[PydanticObjectId, set[PydanticObjectId]] = {}
+        for follower, followee in pairs:
+            by_follower.setdefault(follower, set()).add(followee)
+        if not by_follower:
+            return set()
+        clauses = [
+            {"follower_id": follower, "followee_id": {"$in": list(followees)}}
+            for follower, followees in by_follower.items()
+        ]
+        cursor = _edges().find({"$or": clauses}, {"_id": 0, "follower_id": 1, "followee_id": 1})
+        return {
+            (PydanticObjectId(raw["follower_id"]), PydanticObjectId(raw["followee_id"]))
+            async for raw in cursor
+        }
+
+    async def followee_ids(self, follower: PydanticObjectId) -> list[PydanticObjectId]:
+        """Everyone `follower` follows (covered by the unique index)."""
+        cursor = _edges().find({"follower_id": follower}, {"_id": 0, "followee_id": 1})
+        return [PydanticObjectId(raw["followee_id"]) async for raw in cursor]
+
+    async def page(
+        self,
+        *,
+        user_id: PydanticObjectId,
+        followers: bool,
+        first: int,
+        after: EdgeKey | None,
+    ) -> tuple[list[FollowEdge], bool]:
+        """A page of the user's followers (or of whom they follow), newest edge first."""
+        match: dict[str, Any] = {"followee_id" if followers else "follower_id": user_id}
+        if after is not None:
+            match.update(_after(after))
+        cursor = (
+            _edges()
+            .find(match)
+            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .limit(first + 1)
+        )
+        found = [FollowEdge.model_validate(raw) async for raw in cursor]
+        return found[:first], len(found) > first
+
+    async def recount(self, user_id: PydanticObjectId) -> tuple[int, int]:
+        """Reset the user's counters from the edges; returns (followers, following).
+
+        Repairs what a crash between the edge write and the counter `$inc` left behind
+        on a server without transactions (where, run while the user is being followed,
+        it may itself miss that follow: run it again on a quiet user).
+        """
+
+        async def work(session: AsyncClientSession | None) -> tuple[int, int]:
+            # In a transaction, the counts and the `$set` see one snapshot: a follow
+            # landing meanwhile conflicts with it and one of the two is retried.
+            followers = await _edges().count_documents({"followee_id": user_id}, session=session)
+            following = await _edges().count_documents({"follower_id": user_id}, session=session)
+            await _users().update_one(
+                {"_id": user_id},
+                {"$set": {"follower_count": followers, "following_count": following}},
+                session=session,
+            )
+            return followers, following
+
+        return await self._atomically(work)

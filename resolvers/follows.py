@@ -1,0 +1,163 @@
+"""Follows: follow / unfollow, a user's followers and following, the following feed.
+
+Edges live in their own collection (see models.follow); `User.is_followed_by_me` goes
+through the per-request follows loader, so a page of users costs one `follows` query.
+
+The following feed reads the followee ids once (covered by the unique index), then
+pages `videos` with `user_id: {$in: ids}`: two queries per page whatever the number
+followed, and MongoDB merges the authors' newest-first ranges of the `user_videos`
+index. Chosen over a `$lookup` from `follows`, which would fetch a page's worth of
+videos per followee before sorting. The limit: the id list travels with every page
+(12 bytes an id; fine up to a few thousand followees). Far beyond that, the answer is
+fan-out on write (a timeline collection per reader), not a bigger `$in`.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from beanie import PydanticObjectId
+
+from api.context import Info
+from api.errors import BadUserInput, NotFound
+from models.follow import FollowEdge
+from models.video import VideoView
+from resolvers.ids import parse_id
+from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from resolvers.users import User, load_user
+from resolvers.videos import GONE_PSEUDO, Video, VideoConnection, VideoEdge, iso_utc
+
+
+async def _node(root: UserEdge, info: Info) -> User:
+    doc = await load_user(info, root.user_id)  # batched: one users query per page
+    if doc is None:
+        return User(
+            id=strawberry.ID(str(root.user_id)), pseudo=GONE_PSEUDO, avatar_url=None, bio=None
+        )
+    return User.from_document(doc)
+
+
+@strawberry.type(name="UserEdge")
+class UserEdge:
+    cursor: str
+    node: User = strawberry.field(resolver=_node)
+    followed_at: str = strawberry.field(description="When this follow began (ISO-8601, UTC).")
+    user_id: strawberry.Private[PydanticObjectId]
+
+    @classmethod
+    def of(cls, edge: FollowEdge, user_id: PydanticObjectId) -> UserEdge:
+        assert edge.id is not None
+        return cls(
+            cursor=encode_cursor(edge.created_at, edge.id),
+            followed_at=iso_utc(edge.created_at),
+            user_id=user_id,
+        )
+
+
+@strawberry.type(
+    name="UserConnection", description="A page of users, the most recent follow first (Relay)."
+)
+class UserConnection:
+    edges: list[UserEdge]
+    page_info: PageInfo = strawberry.field(name="pageInfo")
+
+
+def _page_info(cursors: list[str], has_next: bool) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next,
+        end_cursor=cursors[-1] if cursors else None,
+        has_previous_page=False,
+        start_cursor=cursors[0] if cursors else None,
+    )
+
+
+async def followed_by_viewer(info: Info, user_id: PydanticObjectId) -> bool:
+    viewer = info.context.viewer_id
+    if viewer is None or viewer == user_id:
+        return False
+    return await info.context.loaders.follows.load((viewer, user_id))
+
+
+async def follow_page(
+    info: Info, user_id: PydanticObjectId, first: int | None, after: str | None, *, followers: bool
+) -> UserConnection:
+    """A page of the user's followers (or of the users they follow), newest follow first."""
+    size, key = page_size(first), decode_cursor(after)
+    found, has_next = await info.context.repos.follows.page(
+        user_id=user_id, followers=followers, first=size, after=key
+    )
+    edges = [
+        UserEdge.of(edge, edge.follower_id if followers else edge.followee_id) for edge in found
+    ]
+    return UserConnection(edges=edges, page_info=_page_info([e.cursor for e in edges], has_next))
+
+
+async def _target(info: Info, raw: strawberry.ID) -> tuple[PydanticObjectId, PydanticObjectId]:
+    """(the viewer, the user to follow or unfollow), checked; NOT_FOUND for an unknown user."""
+    viewer = info.context.require_viewer()
+    target = parse_id(raw, "user_id")
+    if target == viewer:
+        raise BadUserInput("user_id", "you cannot follow yourself")
+    if await info.context.repos.users.get(target) is None:
+        raise NotFound("no user has this id")
+    return viewer, target
+
+
+async def _fresh_user(info: Info, user_id: PydanticObjectId, followed: bool) -> User:
+    """The user as stored now (the counters just written), and whether the viewer follows."""
+    doc = await info.context.repos.users.get(user_id)
+    if doc is None:
+        raise NotFound("no user has this id")
+    viewer = info.context.require_viewer()
+    info.context.loaders.follows.prime((viewer, user_id), followed)
+    return User.from_document(doc)
+
+
+@strawberry.type
+class FollowQuery:
+    @strawberry.field(
+        name="followingFeed",
+        description="Videos of the climbers the caller follows, newest first, by cursor "
+        "(like feedPage): pages neither skip nor repeat videos while others post.",
+    )
+    async def following_feed(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> VideoConnection:
+        viewer = info.context.require_viewer()
+        size, key = page_size(first), decode_cursor(after)
+        # One query for the followees, one for the page: never one per followed climber.
+        authors = await info.context.repos.follows.followee_ids(viewer)
+        views: list[VideoView] = []
+        has_next = False
+        if authors:
+            views, has_next = await info.context.repos.videos.page_by_authors(
+                author_ids=authors, first=size, after=key, viewer=viewer
+            )
+        edges = [
+            VideoEdge(cursor=encode_cursor(v.created_at, v.id), node=Video.from_view(v))
+            for v in views
+        ]
+        return VideoConnection(
+            edges=edges, page_info=_page_info([e.cursor for e in edges], has_next)
+        )
+
+
+@strawberry.type
+class FollowMutation:
+    @strawberry.mutation(
+        description="Follow a climber. Idempotent: returns them, followed by you, with their "
+        "counts, whether or not you already followed them. BAD_USER_INPUT for yourself, "
+        "NOT_FOUND for an unknown user."
+    )
+    async def follow(self, info: Info, user_id: strawberry.ID) -> User:
+        viewer, target = await _target(info, user_id)
+        await info.context.repos.follows.follow(viewer, target)
+        return await _fresh_user(info, target, followed=True)
+
+    @strawberry.mutation(
+        description="Stop following a climber. Idempotent: returns them, not followed by you, "
+        "with their counts, whether or not you followed them."
+    )
+    async def unfollow(self, info: Info, user_id: strawberry.ID) -> User:
+        viewer, target = await _target(info, user_id)
+        await info.context.repos.follows.unfollow(viewer, target)
+        return await _fresh_user(info, target, followed=False)
