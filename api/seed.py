@@ -210,6 +210,16 @@ async def seed_videos(
     return videos, likes
 
 
+async def seed_follows(opened: Opened, climbers: list[Climber]) -> int:
+    """Each climber follows four others, so the following feed has something to show."""
+    follows = 0
+    for c, climber in enumerate(climbers):
+        for step in (1, 2, 4, 7):
+            followee = climbers[(c + step) % len(climbers)]
+            follows += await opened.repos.follows.follow(climber.id, followee.id)
+    return follows
+
+
 async def seed(settings: Settings) -> list[str]:
     """Seed the database once; returns the report lines to print."""
     storage = build_storage(settings, settings.resolved_jwt_secret())
@@ -226,11 +236,13 @@ async def seed(settings: Settings) -> list[str]:
             climbers = await seed_climbers(opened, storage)
             gyms, sessions, croix = await seed_logbook(opened, storage, climbers, now)
             videos, likes = await seed_videos(opened, storage, climbers, now)
+            follows = await seed_follows(opened, climbers)
     finally:
         await storage.close()
     return [
         f"Seeded {settings.mongodb_db!r}: {len(climbers)} users, {gyms} gyms, "
-        f"{sessions} sessions ({croix} croix), {videos} videos ({likes} likes).",
+        f"{sessions} sessions ({croix} croix), {videos} videos ({likes} likes), "
+        f"{follows} follows.",
         *_logins(),
     ]
 

@@ -64,6 +64,8 @@ async def test_seed_makes_the_app_look_alive_once(settings: Settings, db: Any) -
     videos = await db.videos.find({}).to_list()
     assert all(video["like_count"] == len(video["likes"]) for video in videos)
     assert sum(video["like_count"] for video in videos) > len(videos)
+    assert await db.follows.count_documents({}) == 4 * len(CLIMBERS)
+    assert all(user["following_count"] == 4 for user in await db.users.find({}).to_list())
     everything = await _documents(db)
     assert DEMO_PASSWORD not in everything
     users = await db.users.find({}).to_list()
