@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
 
-from api.context import Context, get_context
+from api.context import Context, get_context, services_of
 from api.database import connect, ping
 from api.middleware import RequestMiddleware
 from api.passwords import PasswordHasher
@@ -70,8 +70,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield {"services": services}
 
     async def healthz(request: Request) -> Response:
-        services: Services = request.state.services
-        if await ping(services.mongo):
+        if await ping(services_of(request).mongo):
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
 

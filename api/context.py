@@ -6,6 +6,7 @@ touch `request.state` or the lifespan state themselves.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,12 +74,30 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def throttle_address(raw: str) -> str | None:
+    """The address throttling counts against; None when `raw` is no IP address.
+
+    An IPv6 client owns a whole /64 (2^64 addresses it can rotate through), so IPv6 is
+    counted per /64 network, IPv4 per address.
+    """
+    try:
+        address = ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _client_ip(request: Request, header: str | None) -> str:
     if header:
-        forwarded = request.headers.get(header, "").strip()
+        forwarded = throttle_address(request.headers.get(header, ""))
         if forwarded:
             return forwarded
-    return request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else ""
+    return throttle_address(peer) or peer or "unknown"
 
 
 async def _verify(services: Services, token: str) -> TokenClaims:
@@ -99,8 +118,14 @@ async def _verify(services: Services, token: str) -> TokenClaims:
     return claims
 
 
-async def get_context(request: Request, response: Response) -> Context:
+def services_of(request: Request) -> Services:
+    """The lifespan's services: the one place that reads the request (lifespan) state."""
     services: Services = request.state.services
+    return services
+
+
+async def get_context(request: Request, response: Response) -> Context:
+    services = services_of(request)
     log: dict[str, Any] = getattr(request.state, "request_log", {})
     context = Context(
         request=request,

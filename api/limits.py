@@ -27,6 +27,8 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from api.query_cost import QueryCostLimiter
+
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 1000
@@ -65,6 +67,7 @@ def security_extensions(*, production: bool) -> list[ExtensionFactory]:
         partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
         partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
         partial(AddValidationRules, [_MaxDirectives]),
+        QueryCostLimiter,
     ]
     if production:
         # The SDL is published in the repository; production does not describe itself.

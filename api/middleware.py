@@ -48,7 +48,11 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         supplied = _header(scope, b"x-request-id")
-        request_id = supplied if _CLIENT_REQUEST_ID.match(supplied) else secrets.token_hex(8)
+        # Always a server-made part, so ids stay unique in the logs; a sane client id is
+        # kept after it, so the app can still find its own requests.
+        request_id = secrets.token_hex(8)
+        if _CLIENT_REQUEST_ID.match(supplied):
+            request_id = f"{request_id}-{supplied}"
         # Shared with get_context (through request.state) so that the GraphQL layer can
         # add the operation name and user id to this request's log line.
         record: dict[str, Any] = {"request_id": request_id}

@@ -68,9 +68,10 @@ class Settings(BaseSettings):
     # Browsers only (the mobile app needs no CORS): origins allowed to call the API,
     # e.g. CORS_ALLOW_ORIGINS='["https://admin.example.com"]'. Empty: CORS off.
     # Throttling (see api/throttle.py): free attempts per window before back-off.
-    login_attempts_per_account: int = Field(default=5, ge=1)  # per 15 minutes
-    login_attempts_per_address: int = Field(default=50, ge=1)  # per 15 minutes
-    signups_per_address: int = Field(default=50, ge=1)  # per hour
+    login_attempts_per_account: int = Field(default=5, ge=1, le=10_000)  # per address, 15 min
+    login_attempts_per_account_total: int = Field(default=50, ge=1, le=10_000)  # any address
+    login_attempts_per_address: int = Field(default=50, ge=1, le=10_000)  # per 15 minutes
+    signups_per_address: int = Field(default=50, ge=1, le=10_000)  # per hour
 
     cors_allow_origins: list[str] = Field(default_factory=list)
     # Header carrying the client's address when behind a trusted proxy (Fly sets

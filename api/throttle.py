@@ -35,6 +35,12 @@ class Rule:
     base_delay: timedelta = timedelta(seconds=1)
     max_delay: timedelta = timedelta(minutes=15)
 
+    @property
+    def kept(self) -> int:
+        """Attempts to remember: the free ones plus enough back-off steps to reach the cap
+        (2^16 s is far beyond any sensible `max_delay`)."""
+        return self.free + 16
+
     def retry_after(self, earlier: Sequence[datetime], now: datetime) -> float:
         """Seconds before one more attempt is allowed, given the earlier ones in the window."""
         excess = len(earlier) - self.free
@@ -47,18 +53,44 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Rules:
+    """Log-in attempts are limited three ways:
+
+    - per account *from one address*, tightly: guessing one password from one place;
+    - per account from anywhere, loosely: a distributed guess. Kept well above the first
+      so that an attacker who knows an email cannot lock its owner out from elsewhere;
+    - per address, across accounts: one place trying many accounts.
+    """
+
     login_account: Rule
+    login_account_total: Rule
     login_address: Rule
     signup_address: Rule
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Rules:
-        login_window = timedelta(minutes=15)
+        window = timedelta(minutes=15)
         return cls(
-            login_account=Rule("login-account", settings.login_attempts_per_account, login_window),
-            login_address=Rule("login-ip", settings.login_attempts_per_address, login_window),
+            login_account=Rule("login-account", settings.login_attempts_per_account, window),
+            login_account_total=Rule(
+                "login-account-any", settings.login_attempts_per_account_total, window
+            ),
+            login_address=Rule("login-ip", settings.login_attempts_per_address, window),
             signup_address=Rule("signup-ip", settings.signups_per_address, timedelta(hours=1)),
         )
+
+    def login_checks(self, account: str, address: str) -> list[tuple[Rule, str]]:
+        return [
+            (self.login_account, f"{account}|{address}"),
+            (self.login_account_total, account),
+            (self.login_address, address),
+        ]
+
+    def login_resets(self, account: str, address: str) -> list[str]:
+        """Keys a successful log-in clears: the owner proved who they are."""
+        return [
+            Throttle.key(self.login_account, f"{account}|{address}"),
+            Throttle.key(self.login_account_total, account),
+        ]
 
 
 @dataclass(slots=True)
@@ -96,7 +128,7 @@ class Throttle:
             key = self.key(rule, subject)
             own = ObjectId()
             reservation.ids[key] = own
-            attempts = await self.repo.append(key, own, now, now + rule.window)
+            attempts = await self.repo.append(key, own, now, now + rule.window, rule.kept)
             earlier = [a.at for a in attempts[:-1] if a.at > now - rule.window]
             wait = max(wait, rule.retry_after(earlier, now))
         if wait > 0:

@@ -15,10 +15,6 @@ from bson import ObjectId
 from pydantic import BaseModel, ConfigDict
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 
-# Enough to decide any rule (the largest allows 50 free attempts); older ones are
-# dropped by `$slice` so a hammered key's document stays small.
-MAX_KEPT_ATTEMPTS = 100
-
 
 class Attempt(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -41,12 +37,13 @@ class ThrottleKey(Document):
 
 class AuthAttemptRepository:
     async def append(
-        self, key: str, attempt_id: ObjectId, at: datetime, expires_at: datetime
+        self, key: str, attempt_id: ObjectId, at: datetime, expires_at: datetime, keep: int
     ) -> list[Attempt]:
         """Append one attempt atomically; returns the key's attempts up to and including it.
 
         One `$push` on one document: concurrent attempts on a key are totally ordered by
-        the database, and each sees exactly the attempts that came before it.
+        the database, and each sees exactly the attempts that came before it. Only the
+        last `keep` are kept (`$slice`), so a hammered key's document stays small.
         """
         raw = await ThrottleKey.get_pymongo_collection().find_one_and_update(
             {"_id": key},
@@ -54,7 +51,7 @@ class AuthAttemptRepository:
                 "$push": {
                     "attempts": {
                         "$each": [{"id": attempt_id, "at": at}],
-                        "$slice": -MAX_KEPT_ATTEMPTS,
+                        "$slice": -keep,
                     }
                 },
                 "$max": {"expires_at": expires_at},

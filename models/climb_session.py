@@ -16,9 +16,9 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-# A session document must stay far below MongoDB's 16 MB; 500 croix is more than any
-# climber ticks in a day, and keeps `mySessions` cheap to load.
-MAX_CROIX_PER_SESSION = 500
+# 100 croix is more than any climber ticks in a day (a whole competition is ~40
+# problems); the cap keeps a session document, and a page of `mySessions`, bounded.
+MAX_CROIX_PER_SESSION = 100
 # Upsert races on the unique "day" index resolve on the first retry; the bound only
 # stops a misbehaving server from looping forever.
 _UPSERT_ATTEMPTS = 5

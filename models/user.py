@@ -51,10 +51,17 @@ class DuplicateAccountError(Exception):
 
 
 def _duplicate_field(error: DuplicateKeyError) -> str:
+    """Which unique field collided, from the index's key pattern (never from the message,
+    which quotes the duplicated value: a pseudo "email_fan" must not read as an email)."""
     details: Mapping[str, Any] = error.details or {}
-    key_pattern = details.get("keyPattern") or details.get("keyValue") or {}
-    text = f"{key_pattern} {details.get('errmsg', '')} {error}"
-    return "email" if "email" in text else "pseudo"
+    key_pattern = details.get("keyPattern") or {}
+    if "email_normalized" in key_pattern:
+        return "email"
+    if "pseudo_normalized" in key_pattern:
+        return "pseudo"
+    # No key pattern (older servers): the index name, which comes before the value.
+    message = str(details.get("errmsg") or error)
+    return "email" if "index: email_unique" in message else "pseudo"
 
 
 class UserRepository:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from api.errors import BadUserInput
+from resolvers.climb_rules import has_control_characters
 
 EMAIL_MAX = 254
 PSEUDO_MIN, PSEUDO_MAX = 3, 30
@@ -54,6 +55,8 @@ def clean_bio(raw: str | None) -> str | None:
 def search_prefix(raw: str) -> str | None:
     """The normalized prefix to search for, or None when nothing searchable remains."""
     query = raw.strip().lower()
+    if has_control_characters(query):
+        raise BadUserInput("query", "must not contain control characters")
     if len(query) > SEARCH_QUERY_MAX:
         raise BadUserInput("query", f"must be at most {SEARCH_QUERY_MAX} characters long")
     return query or None

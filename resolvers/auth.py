@@ -6,7 +6,6 @@ import strawberry
 
 from api.context import Info
 from api.errors import BadUserInput, Unauthenticated
-from api.throttle import Throttle
 from models.user import DuplicateAccountError, UserDocument
 from resolvers import account_rules as rules
 from resolvers.users import User
@@ -70,14 +69,13 @@ class AuthMutation:
         services = info.context.services
         account = _account_subject(email)
         limits = services.throttle.rules
-        attempt = await services.throttle.reserve(
-            [(limits.login_account, account), (limits.login_address, info.context.client_ip)]
-        )
+        address = info.context.client_ip
+        attempt = await services.throttle.reserve(limits.login_checks(account, address))
         user = await services.repos.users.by_email(account)
         if not await _check_password(info, user, password) or user is None:
             await attempt.failed()
             raise Unauthenticated(LOGIN_FAILED)
-        await attempt.succeeded(reset=[Throttle.key(limits.login_account, account)])
+        await attempt.succeeded(reset=limits.login_resets(account, address))
         return _auth_payload(info, user)
 
     @strawberry.mutation(
@@ -95,16 +93,14 @@ class AuthMutation:
         if user is None:
             raise Unauthenticated("this account no longer exists")
         limits = services.throttle.rules
+        address = info.context.client_ip
         attempt = await services.throttle.reserve(
-            [
-                (limits.login_account, user.email_normalized),
-                (limits.login_address, info.context.client_ip),
-            ]
+            limits.login_checks(user.email_normalized, address)
         )
         if not await _check_password(info, user, current_password):
             await attempt.failed()
             raise BadUserInput("current_password", "is not your current password")
-        await attempt.succeeded(reset=[Throttle.key(limits.login_account, user.email_normalized)])
+        await attempt.succeeded(reset=limits.login_resets(user.email_normalized, address))
         new_hash = await services.passwords.hash(new_password)
         version = await services.repos.users.set_password(viewer, new_hash)
         services.token_versions.forget(viewer)

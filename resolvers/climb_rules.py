@@ -8,6 +8,7 @@ in any case.
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import Enum
 
 from api.errors import BadUserInput
@@ -68,6 +69,12 @@ def normalize_color(raw: str, field: str = "color") -> str:
     if color not in HOLD_COLORS:
         raise BadUserInput(field, "must be one of " + ", ".join(HOLD_COLORS))
     return color
+
+
+def has_control_characters(text: str) -> bool:
+    """Control characters (NUL, escapes...) have no place in a name or a search, and
+    MongoDB refuses a NUL inside a `$regex`."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def clean_text(raw: str | None, field: str, max_length: int) -> str | None:

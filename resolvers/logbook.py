@@ -24,6 +24,10 @@ from storage.kinds import MediaKind
 
 PAGE_DEFAULT = 100
 PAGE_MAX = 200
+# Sessions carry their croix (up to MAX_CROIX_PER_SESSION each), so a page of sessions
+# is bounded tighter than a page of croix: 50 x 100 croix keeps the worst answer ~10 MB.
+SESSION_PAGE_DEFAULT = 50
+SESSION_PAGE_MAX = 100
 ClientIdArg = Annotated[
     str | None,
     strawberry.argument(
@@ -79,10 +83,12 @@ class LogbookQuery:
         name="mySessions", description="The caller's sessions, the most recent day first."
     )
     async def my_sessions(
-        self, info: Info, limit: int | None = PAGE_DEFAULT, offset: int | None = 0
+        self, info: Info, limit: int | None = SESSION_PAGE_DEFAULT, offset: int | None = 0
     ) -> list[Session]:
         viewer = info.context.require_viewer()
-        limit, offset = rules.check_page(limit, offset, default=PAGE_DEFAULT, maximum=PAGE_MAX)
+        limit, offset = rules.check_page(
+            limit, offset, default=SESSION_PAGE_DEFAULT, maximum=SESSION_PAGE_MAX
+        )
         found = await info.context.repos.sessions.list_for_user(viewer, limit=limit, offset=offset)
         return [Session.from_document(doc) for doc in found]
 

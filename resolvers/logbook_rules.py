@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from api.errors import BadUserInput
+from resolvers.climb_rules import has_control_characters
 
 FEELING_MIN, FEELING_MAX = 1, 5
 # The earliest day a session may be logged for: old paper logbooks, not typos like 0024.
@@ -68,13 +69,21 @@ def fold_name(raw: str) -> str:
     "Arkose  Montmartre", "ARKOSE montmartre" and "Arkosé Montmartre" are one gym.
     """
     decomposed = unicodedata.normalize("NFKD", raw)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    # Accents go, and so do invisible format characters (zero-width spaces...), so
+    # "Ark\u200bose" cannot sit beside "Arkose".
+    bare = "".join(
+        char
+        for char in decomposed
+        if not unicodedata.combining(char) and unicodedata.category(char) != "Cf"
+    )
     return _SPACES.sub(" ", bare).strip().casefold()
 
 
 def clean_gym_name(raw: str) -> tuple[str, str]:
     """(the name as shown, trimmed and single-spaced; its folded key)."""
     name = _SPACES.sub(" ", unicodedata.normalize("NFKC", raw)).strip()
+    if has_control_characters(name):
+        raise BadUserInput("name", "must not contain control characters")
     if not GYM_NAME_MIN <= len(name) <= GYM_NAME_MAX:
         raise BadUserInput("name", f"must be {GYM_NAME_MIN} to {GYM_NAME_MAX} characters long")
     return name, fold_name(name)
@@ -86,6 +95,8 @@ def gym_query(raw: str | None) -> str | None:
         return None
     if len(raw) > GYM_QUERY_MAX:
         raise BadUserInput("query", f"must be at most {GYM_QUERY_MAX} characters long")
+    if has_control_characters(raw):
+        raise BadUserInput("query", "must not contain control characters")
     return fold_name(raw) or None
 
 

@@ -48,7 +48,7 @@ def settings(mongo_url: str, tmp_path: Path) -> Settings:
         public_base_url=BASE_URL,
         # Every test client shares one address; tests of the per-address sign-up limit
         # lower it again (tests/test_throttling.py).
-        signups_per_address=100_000,
+        signups_per_address=10_000,
     )
 
 

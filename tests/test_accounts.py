@@ -55,6 +55,16 @@ async def test_concurrent_signups_with_one_email_in_different_cases_make_one_acc
     assert await db["users"].count_documents({"email_normalized": "same.person@example.com"}) == 1  # type: ignore[index]
 
 
+async def test_a_taken_pseudo_is_reported_as_the_pseudo_even_if_it_reads_email(
+    api: Api,
+) -> None:
+    await api.signup("email_fan")
+    error = await api.error(
+        SIGNUP, {"email": "fan2@example.com", "password": "long enough pw", "pseudo": "Email_Fan"}
+    )
+    assert error["extensions"]["field"] == "pseudo"
+
+
 async def test_pseudo_is_unique_case_insensitively(api: Api) -> None:
     await api.signup("Crimper")
     error = await api.error(

@@ -16,10 +16,53 @@ async def test_a_document_deeper_than_the_limit_is_refused(api: Api) -> None:
     assert code_of(depth[0]) == "GRAPHQL_VALIDATION_FAILED"
 
 
+def _nested_videos(levels: int) -> str:
+    """feedPage → edges → node → user → videos → edges → node → user → …: 4 levels each."""
+    inner = "id"
+    for _ in range(levels):
+        inner = f"videos(first: 1) {{ edges {{ node {{ user {{ {inner} }} }} }} }}"
+    return f"{{ feedPage(first: 1) {{ edges {{ node {{ user {{ {inner} }} }} }} }} }}"
+
+
 async def test_depth_is_measured_on_real_fields(api: Api) -> None:
+    # depth 4 + 4 + 1 = 9: the deepest query the app needs is served...
+    assert "feedPage" in await api.data(_nested_videos(1))
+    # ...one more level of nesting is refused.
+    error = await api.error(_nested_videos(2))
+    assert code_of(error) == "GRAPHQL_VALIDATION_FAILED"
+    assert "depth" in error["message"]
+
+
+async def test_a_document_that_may_return_too_much_is_refused_before_it_runs(
+    api: Api,
+) -> None:
+    # Passes depth, alias and token limits, but asks for 50 x 15 x 50 videos.
+    aliases = " ".join(
+        f"a{i}: videos(first: 50) {{ edges {{ node {{ caption video_url grade color "
+        f"created_at user {{ pseudo }} }} }} }}"
+        for i in range(15)
+    )
+    query = "{ feedPage(first: 50) { edges { node { user { " + aliases + " } } } } }"
+    error = await api.error(query)
+    assert code_of(error) == "GRAPHQL_VALIDATION_FAILED"
+    assert "too expensive" in error["message"]
+    # The same document with small pages is fine, and variables count too.
+    small = query.replace("first: 50", "first: 2")
+    assert "feedPage" in await api.data(small)
+    by_variable = (
+        "query($n: Int) { feedPage(first: $n) { edges { node { user { "
+        + aliases.replace("first: 50", "first: $n")
+        + " } } } } }"
+    )
+    assert "too expensive" in (await api.error(by_variable, {"n": 50}))["message"]
+    assert "feedPage" in await api.data(by_variable, {"n": 2})
+
+
+async def test_the_apps_largest_query_fits_the_budget(api: Api) -> None:
     account = await api.signup()
-    ok = "query($id: ID!) { user(id: $id) { id pseudo } }"
-    assert (await api.data(ok, {"id": account.id}))["user"]["id"] == account.id
+    query = """{ mySessions { id date feeling notes gym { id name location }
+      croix { id photo_url color grade status notes } } }"""
+    assert (await api.data(query, token=account.token)) == {"mySessions": []}
 
 
 async def test_alias_bombs_are_refused(api: Api) -> None:
@@ -101,7 +144,11 @@ async def test_a_sane_client_request_id_is_echoed(api: Api) -> None:
     response = await api.http.post(
         "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "phone-1234abcd"}
     )
-    assert response.headers["x-request-id"] == "phone-1234abcd"
+    assert response.headers["x-request-id"].endswith("-phone-1234abcd")
+    again = await api.http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "phone-1234abcd"}
+    )
+    assert again.headers["x-request-id"] != response.headers["x-request-id"]
     forged = await api.http.post(
         "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "bad\nid"}
     )

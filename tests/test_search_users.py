@@ -34,6 +34,13 @@ async def test_at_most_twenty_results(api: Api) -> None:
     assert len(await pseudos(api, "crux")) == 20
 
 
+async def test_control_characters_are_refused_not_a_500(api: Api) -> None:
+    # MongoDB refuses a NUL inside a $regex: it must never reach the database.
+    for query in ("a\u0000", "\u0000", "ab\u001b[2J"):
+        error = await api.error(SEARCH, {"q": query})
+        assert code_of(error) == "BAD_USER_INPUT"
+
+
 async def test_overlong_queries_are_refused(api: Api) -> None:
     error = await api.error(SEARCH, {"q": "x" * 200})
     assert code_of(error) == "BAD_USER_INPUT"

@@ -56,6 +56,28 @@ async def test_thirty_wrong_passwords_throttle_that_account_only(
     assert "errors" not in await _login(api, victim.email, victim.password)
 
 
+async def test_guessing_from_elsewhere_cannot_lock_the_owner_out(settings: Settings) -> None:
+    # Behind a proxy that names the client: the attacker and the owner differ by address.
+    async with running_api(settings.model_copy(update={"client_ip_header": "x-client"})) as api:
+        owner = await api.signup()
+
+        async def login(password: str, address: str) -> dict[str, Any]:
+            response = await api.http.post(
+                "/graphql",
+                json={"query": LOGIN, "variables": {"email": owner.email, "password": password}},
+                headers={"x-client": address},
+            )
+            body: dict[str, Any] = response.json()
+            return body
+
+        codes = [
+            code_of((await login("wrong password", "198.51.100.66"))["errors"][0])
+            for _ in range(LOGIN_PER_ACCOUNT.free + 3)
+        ]
+        assert codes[-1] == "RATE_LIMITED"
+        assert "errors" not in await login(owner.password, "203.0.113.10")
+
+
 async def test_back_off_doubles_and_a_success_resets_it(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,7 +113,7 @@ async def test_aliased_logins_in_one_request_count_one_by_one(api: Api, db) -> N
         codes.append([code_of(e) for e in body["errors"]])
     assert codes[: LOGIN_PER_ACCOUNT.free] == [["UNAUTHENTICATED"]] * LOGIN_PER_ACCOUNT.free
     assert codes[-1] == ["RATE_LIMITED"]
-    stored = await db["throttle"].find_one({"_id": f"login-account:{account.email}"})
+    stored = await db["throttle"].find_one({"_id": f"login-account-any:{account.email}"})
     assert len(stored["attempts"]) == LOGIN_PER_ACCOUNT.free
 
 
@@ -132,6 +154,25 @@ async def test_attempts_expire_through_a_ttl_index(api: Api, db) -> None:
     ttl = [spec for spec in indexes.values() if "expireAfterSeconds" in spec]
     assert ttl
     assert ttl[0]["key"] == [("expires_at", 1)]
+
+
+async def test_large_limits_still_throttle(settings: Settings) -> None:
+    # The attempts kept per key follow the rule: a limit of 120 still ends in back-off.
+    loose = settings.model_copy(
+        update={
+            "login_attempts_per_account": 120,
+            "login_attempts_per_account_total": 130,
+            "login_attempts_per_address": 150,
+        }
+    )
+    async with running_api(loose) as api:
+        account = await api.signup()
+        codes = [
+            code_of((await _login(api, account.email, "wrong password"))["errors"][0])
+            for _ in range(122)
+        ]
+    assert codes[:120] == ["UNAUTHENTICATED"] * 120
+    assert codes[-1] == "RATE_LIMITED"
 
 
 def test_retry_after_is_exponential_and_capped() -> None:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from api.context import throttle_address
 from api.settings import ConfigurationError, Settings
 
 
@@ -38,3 +39,25 @@ def test_development_generates_a_secret_once_and_keeps_it(tmp_path: Path) -> Non
 def test_development_refuses_a_short_explicit_secret(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError):
         Settings(_env_file=None, data_dir=tmp_path, jwt_secret="short").resolved_jwt_secret()
+
+
+@pytest.mark.parametrize(
+    ("raw", "counted_as"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.4", "198.51.100.4"),
+        ("not an address", None),
+        ("1.2.3.4, 5.6.7.8", None),
+    ],
+)
+def test_clients_are_throttled_per_ipv4_address_and_per_ipv6_64(
+    raw: str, counted_as: str | None
+) -> None:
+    assert throttle_address(raw) == counted_as
+
+
+def test_throttle_limits_are_bounded() -> None:
+    with pytest.raises(ValueError, match="login_attempts_per_account"):
+        Settings(_env_file=None, login_attempts_per_account=1_000_000)

@@ -1,0 +1,172 @@
+"""A budget on how many objects one GraphQL document may ask for.
+
+Depth, alias and token limits do not bound what a nested list costs: a feed page of 50
+videos, each asking for its author's 50 latest videos 15 times over, is 9 levels deep,
+uses 15 aliases and ~400 tokens, yet makes ~750 database queries and a 27 MB answer.
+So each field costs 1 plus its children's cost times how many objects it may return:
+its `first` / `limit` argument (from the document, the variables, or the default), or
+the known bound of a list without one. Documents over the budget are refused before
+anything runs.
+
+The budget fits what the app asks: its largest query, `mySessions` with every croix
+field, costs ~30,000 at the default page (50 sessions x up to 100 croix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+)
+from graphql.pyutils import Undefined
+from strawberry.extensions import SchemaExtension
+
+from models.climb_session import MAX_CROIX_PER_SESSION
+
+MAX_COST = 50_000
+PAGE_ARGUMENTS = ("first", "limit")
+# Bounds of list fields that take no page argument.
+KNOWN_LIST_BOUNDS: Mapping[tuple[str, str], int] = {
+    ("Session", "croix"): MAX_CROIX_PER_SESSION,
+}
+DEFAULT_LIST_BOUND = 50
+MAX_PAGE = 1000  # what a page argument counts for at most (resolvers refuse far less)
+
+
+def _is_list(field: GraphQLField) -> bool:
+    kind = field.type
+    if isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    return isinstance(kind, GraphQLList)
+
+
+class _Costing:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+
+    def page_size(self, field: GraphQLField, node: FieldNode) -> int | None:
+        for name in PAGE_ARGUMENTS:
+            if name not in field.args:
+                continue
+            value: Any = field.args[name].default_value
+            for argument in node.arguments or ():
+                if argument.name.value != name:
+                    continue
+                if isinstance(argument.value, IntValueNode):
+                    value = int(argument.value.value)
+                elif isinstance(argument.value, VariableNode):
+                    value = self.variables.get(argument.value.name.value, value)
+            if isinstance(value, int) and value is not Undefined:
+                return min(max(value, 1), MAX_PAGE)
+            return 1  # null or malformed: the resolver refuses it anyway
+        return None
+
+    def list_bound(self, parent: str, node: FieldNode) -> int:
+        return KNOWN_LIST_BOUNDS.get((parent, node.name.value), DEFAULT_LIST_BOUND)
+
+    def cost(
+        self,
+        selections: SelectionSetNode,
+        parent: Any,
+        seen: frozenset[str],
+        page: int | None = None,
+    ) -> int:
+        """`page`: set when `parent` is an object a paged field returned (a connection,
+        a book of lists): its lists hold that many items at most."""
+        total = 0
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field_cost(selection, parent, seen, page)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.cost(selection.selection_set, target, seen, page)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is not None and name not in seen:  # cycles: reported elsewhere
+                    target = self.schema.get_type(fragment.type_condition.name.value)
+                    total += self.cost(fragment.selection_set, target, seen | {name}, page)
+        return total
+
+    def field_cost(
+        self, node: FieldNode, parent: Any, seen: frozenset[str], page: int | None
+    ) -> int:
+        if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            return 1
+        field = parent.fields.get(node.name.value)
+        if field is None or node.selection_set is None:  # unknown fields fail validation
+            return 1
+        target = get_named_type(field.type)
+        own_page = self.page_size(field, node)
+        if not _is_list(field):
+            # A paged object (a connection): its page bounds the lists inside it.
+            return 1 + self.cost(node.selection_set, target, seen, own_page)
+        count = own_page or page or self.list_bound(parent.name, node)
+        return 1 + count * self.cost(node.selection_set, target, seen)
+
+
+def operation_costs(
+    schema: GraphQLSchema, document_definitions: Any, variables: Mapping[str, Any]
+) -> Iterator[tuple[OperationDefinitionNode, int]]:
+    fragments = {
+        d.name.value: d for d in document_definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    costing = _Costing(schema, fragments, variables)
+    for definition in document_definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            root = schema.get_root_type(definition.operation)
+            yield definition, costing.cost(definition.selection_set, root, frozenset())
+
+
+class QueryCostLimiter(SchemaExtension):
+    """Refuses over-budget documents before validation runs.
+
+    Costs depend on this request's variables, so this is not a validation rule: a rule
+    would have to be made per request and would defeat Strawberry's validation cache.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None:
+            variables = context.variables or {}
+            schema = context.schema._schema
+            for operation, cost in operation_costs(schema, document.definitions, variables):
+                if cost > MAX_COST:
+                    # Setting the errors first makes Strawberry skip validation and
+                    # answer with them: nothing of an over-budget document runs.
+                    context.pre_execution_errors = [
+                        GraphQLError(
+                            f"query too expensive: it may return {cost} objects, at most "
+                            f"{MAX_COST} are allowed; ask for smaller pages or fewer "
+                            "nested lists",
+                            operation,
+                        )
+                    ]
+                    break
+        yield
