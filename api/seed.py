@@ -21,7 +21,6 @@ from api.passwords import PasswordHasher
 from api.settings import Settings
 from api.standalone import Opened, fail, load_settings, open_database
 from models.climb_session import ClimbSession, CroixEntry, midnight_utc
-from models.video import VideoDocument
 from resolvers.account_rules import normalize_email, normalize_pseudo
 from resolvers.logbook_rules import clean_gym_name
 from storage.factory import build_storage, wants_r2
@@ -180,7 +179,7 @@ async def seed_videos(
             # allows.
             session_id, croix = climber.sessions[v % len(climber.sessions)]
             climb = croix[0] if v != 1 else None
-            video = VideoDocument(
+            video = await opened.repos.videos.create(
                 user_id=climber.id,
                 video_url=await demo_media.store(
                     storage,
@@ -201,8 +200,6 @@ async def seed_videos(
                     microsecond=0
                 ),
             )
-            await video.insert()
-            assert video.id is not None
             videos += 1
             for f, fan in enumerate(climbers):
                 if fan.id != climber.id and (f * 3 + c * 5 + v) % 4 != 0:

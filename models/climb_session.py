@@ -8,7 +8,7 @@ ticks are never lost. Every query on sessions and croix lives in `ClimbSessionRe
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
@@ -105,6 +105,25 @@ class ClimbSession(Document):
         ]
 
 
+class SessionChanges(TypedDict, total=False):
+    """The fields of a session its owner may change (never its owner or bookkeeping)."""
+
+    date: dt.datetime
+    gym_id: PydanticObjectId | None
+    feeling: int | None
+    notes: str | None
+
+
+class CroixChanges(TypedDict, total=False):
+    """The fields of a croix its owner may change."""
+
+    photo_url: str
+    color: str
+    grade: str
+    status: str
+    notes: str | None
+
+
 class DayUnavailableError(RuntimeError):
     """Opening the day's session kept losing races: the database misbehaves."""
 
@@ -180,10 +199,10 @@ class ClimbSessionRepository:
         )
 
     async def update(
-        self, session_id: PydanticObjectId, user_id: PydanticObjectId, changes: dict[str, Any]
+        self, session_id: PydanticObjectId, user_id: PydanticObjectId, changes: SessionChanges
     ) -> ClimbSession | None:
         """Apply a `$set` of validated fields to the user's session; None if it is gone."""
-        update: dict[str, Any] = {"$set": changes}
+        update: dict[str, Any] = {"$set": dict(changes)}
         if "date" in changes:
             # Moved to another day, it is no longer "today's" session opened on demand:
             # leave the one-per-day index so it cannot collide with that day's own.
@@ -295,7 +314,7 @@ class ClimbSessionRepository:
         ]
 
     async def update_croix(
-        self, croix_id: PydanticObjectId, user_id: PydanticObjectId, changes: dict[str, Any]
+        self, croix_id: PydanticObjectId, user_id: PydanticObjectId, changes: CroixChanges
     ) -> LoggedCroix | None:
         """`$set` validated fields on one embedded croix of the user's; None if gone.
 

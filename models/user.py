@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from beanie import Document, PydanticObjectId
 from pydantic import Field
@@ -40,6 +40,15 @@ class UserDocument(Document):
             IndexModel([("email_normalized", ASCENDING)], unique=True, name="email_unique"),
             IndexModel([("pseudo_normalized", ASCENDING)], unique=True, name="pseudo_unique"),
         ]
+
+
+class ProfileChanges(TypedDict, total=False):
+    """The fields of an account its owner may change through their profile."""
+
+    pseudo: str
+    pseudo_normalized: str
+    bio: str | None
+    avatar_url: str | None
 
 
 class DuplicateAccountError(Exception):
@@ -128,7 +137,7 @@ class UserRepository:
         return await UserDocument.aggregate(pipeline, projection_model=UserDocument).to_list()
 
     async def update_profile(
-        self, user_id: PydanticObjectId, changes: dict[str, Any]
+        self, user_id: PydanticObjectId, changes: ProfileChanges
     ) -> UserDocument | None:
         """Apply a `$set` of validated fields atomically; returns the updated user."""
         if not changes:
@@ -136,7 +145,7 @@ class UserRepository:
         collection = UserDocument.get_pymongo_collection()
         try:
             raw = await collection.find_one_and_update(
-                {"_id": user_id}, {"$set": changes}, return_document=True
+                {"_id": user_id}, {"$set": dict(changes)}, return_document=True
             )
         except DuplicateKeyError as error:
             raise DuplicateAccountError(_duplicate_field(error)) from error

@@ -142,7 +142,10 @@ class VideoRepository:
         grade: str,
         status: str,
         session_id: PydanticObjectId | None,
+        croix_id: PydanticObjectId | None = None,
+        created_at: datetime | None = None,
     ) -> VideoView:
+        """Insert a video; `created_at` defaults to now (given only by demo data)."""
         doc = VideoDocument(
             user_id=user_id,
             video_url=video_url,
@@ -151,6 +154,8 @@ class VideoRepository:
             grade=grade,
             status=status,
             session_id=session_id,
+            croix_id=croix_id,
+            created_at=created_at or utcnow_ms(),
         )
         await doc.insert()
         return VideoView.of_new(doc)

@@ -6,14 +6,21 @@ is FORBIDDEN, an unknown one NOT_FOUND.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from beanie import PydanticObjectId
 
 from api.context import Info
 from api.errors import BadUserInput, Forbidden, NotFound
-from models.climb_session import MAX_CROIX_PER_SESSION, ClimbSession, CroixEntry, midnight_utc
+from models.climb_session import (
+    MAX_CROIX_PER_SESSION,
+    ClimbSession,
+    CroixChanges,
+    CroixEntry,
+    SessionChanges,
+    midnight_utc,
+)
 from resolvers import logbook_rules as rules
 from resolvers.climb_rules import NOTES_MAX, clean_text, normalize_color, normalize_grade
 from resolvers.climbing import VideoStatus
@@ -142,7 +149,7 @@ class LogbookMutation:
         notes: str | None = strawberry.UNSET,
     ) -> Session:
         session_id = await _own_session(info, id, "id")
-        changes: dict[str, Any] = {}
+        changes: SessionChanges = {}
         if date is not None:
             changes["date"] = midnight_utc(rules.parse_day(date))
         if gym_id is not strawberry.UNSET:
@@ -231,7 +238,7 @@ class LogbookMutation:
     ) -> Croix:
         croix_id = await _own_croix(info, id)
         viewer = info.context.require_viewer()
-        changes: dict[str, Any] = {}
+        changes: CroixChanges = {}
         if photo_url is not None:
             changes["photo_url"] = await _photo(info, viewer, photo_url)
         if color is not None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from beanie import PydanticObjectId
 
 from api.context import Info
 from api.errors import BadUserInput, NotFound, Unauthenticated
-from models.user import DuplicateAccountError, UserDocument
+from models.user import DuplicateAccountError, ProfileChanges, UserDocument
 from resolvers import account_rules as rules
 from resolvers.ids import parse_id
 from storage.kinds import MediaKind
@@ -143,7 +143,7 @@ class UserMutation:
         avatar_url: str | None = None,
     ) -> User:
         viewer = info.context.require_viewer()
-        changes: dict[str, Any] = {}
+        changes: ProfileChanges = {}
         if pseudo is not None:
             changes["pseudo"], changes["pseudo_normalized"] = rules.normalize_pseudo(pseudo)
         if bio is not None:
