@@ -177,7 +177,8 @@ class LogbookMutation:
     @strawberry.mutation(
         name="createCroix",
         description="Log a croix in one of the caller's sessions; without session_id, in "
-        "the caller's session for today (UTC), opened when there is none.",
+        "the caller's session for `date` (YYYY-MM-DD, the climber's local day; default "
+        "today in UTC), opened when there is none.",
     )
     async def create_croix(
         self,
@@ -189,9 +190,15 @@ class LogbookMutation:
         session_id: strawberry.ID | None = None,
         notes: str | None = None,
         client_id: ClientIdArg = None,
+        date: str | None = None,
     ) -> Croix:
         viewer = info.context.require_viewer()
         repos = info.context.repos
+        if date is not None and session_id is not None:
+            raise BadUserInput("date", "give either session_id or date, not both")
+        # The phone knows the climber's day; UTC's "today" is wrong west of Greenwich
+        # in the evening, so the app should send its local date.
+        day = rules.parse_day(date) if date is not None else rules.today_utc()
         # The cheap checks first; vouching for the photo asks the storage.
         color, grade = normalize_color(color), normalize_grade(grade)
         notes, client_id = _notes(notes), rules.clean_client_id(client_id)
@@ -212,7 +219,7 @@ class LogbookMutation:
         if session_id is not None:
             target = await _own_session(info, session_id, "session_id")
         else:
-            target = await repos.sessions.day_session_id(viewer, rules.today_utc())
+            target = await repos.sessions.day_session_id(viewer, day)
         stored = await repos.sessions.push_croix(target, viewer, entry)
         if stored is not None:
             await close_projects(info, viewer, target, stored)  # a send may top a project

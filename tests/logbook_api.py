@@ -50,11 +50,11 @@ query MySessions($limit: Int, $offset: Int) {{
 CREATE_CROIX = f"""
 mutation CreateCroix(
   $session_id: ID, $photo_url: String!, $color: String!, $grade: String!,
-  $status: VideoStatus!, $notes: String, $client_id: String
+  $status: VideoStatus!, $notes: String, $client_id: String, $date: String
 ) {{
   createCroix(
     session_id: $session_id, photo_url: $photo_url, color: $color, grade: $grade,
-    status: $status, notes: $notes, client_id: $client_id
+    status: $status, notes: $notes, client_id: $client_id, date: $date
   ) {{ {CROIX_FIELDS} }}
 }}
 """

@@ -110,6 +110,26 @@ async def test_without_session_a_croix_joins_the_session_already_logged_today(
     assert await db.sessions.count_documents({}) == 2
 
 
+async def test_the_app_can_name_the_climbers_local_day(api: Api) -> None:
+    # 20:00 in Montreal is already tomorrow in UTC: the phone sends its own date.
+    climber = await api.signup()
+    photo = await upload_media(api, climber, "PHOTO")
+    yesterday = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
+    first = await create_croix(api, climber, photo, date=yesterday)
+    second = await create_croix(api, climber, photo, date=yesterday)
+    assert first["session_id"] == second["session_id"]
+    sessions = (await api.data(MY_SESSIONS, {}, climber.token))["mySessions"]
+    assert [(s["date"], len(s["croix"])) for s in sessions] == [(yesterday, 2)]
+
+    for variables in (
+        croix_vars(photo, date="2026-13-01"),
+        croix_vars(photo, date="2999-01-01"),
+        croix_vars(photo, date=yesterday, session_id=first["session_id"]),
+    ):
+        error = await api.error(CREATE_CROIX, variables, climber.token)
+        assert (code_of(error), error["extensions"]["field"]) == ("BAD_USER_INPUT", "date")
+
+
 async def test_moving_todays_session_to_another_day_lets_today_open_a_new_one(
     api: Api,
 ) -> None:
