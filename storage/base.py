@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Protocol
 
 # Presigned URLs live at most this long (the uploads issue caps them at 15 minutes).
@@ -22,6 +23,18 @@ class SignedPut:
 class StoredObject:
     size: int
     content_type: str | None
+    # Names this version of the object: it changes whenever the object is written again.
+    etag: str
+
+
+class Copied(Enum):
+    """How a conditional copy ended."""
+
+    DONE = "done"
+    # The source is no longer the version named by the etag: it was written again.
+    CHANGED = "changed"
+    # The source no longer exists.
+    GONE = "gone"
 
 
 class StorageBackend(Protocol):
@@ -35,6 +48,18 @@ class StorageBackend(Protocol):
 
     async def head(self, key: str) -> StoredObject | None:
         """The object's size and type, or None when it does not exist."""
+        ...
+
+    async def copy_if_match(self, source: str, target: str, etag: str) -> Copied:
+        """Copy `source` to the new key `target` only if `source` is still version `etag`."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the object if it exists."""
+        ...
+
+    async def first_key(self, prefix: str) -> str | None:
+        """Some key starting with `prefix`, or None when there is none."""
         ...
 
     def public_url(self, key: str) -> str:

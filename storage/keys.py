@@ -1,8 +1,14 @@
 """Object keys: made by the server, and parsed back when a client hands a URL in.
 
-A key is `<prefix>/<owner id>/<random>.<ext>`: the prefix says the kind, the owner id
-says whose it is, and nothing in it comes from the client (not even its file name), so
+An upload key is `<prefix>/<owner id>/<name>.<ext>`: the prefix says the kind, the owner
+id says whose it is, and nothing in it comes from the client (not even its file name), so
 a key can neither collide with nor climb out of another user's prefix.
+
+A signed PUT URL stays usable until it expires, so an upload key is never what the API
+stores: once vouched for, the object is copied to a *final* key,
+`media/<prefix>/<owner id>/<name>.<copy>.<ext>`, that no URL is ever signed for. `<name>`
+is the upload's, so a retried mutation can find the copy made the first time; `<copy>` is
+fresh for every copy, so a copy never overwrites another.
 """
 
 from __future__ import annotations
@@ -13,14 +19,20 @@ from dataclasses import dataclass
 
 from storage.kinds import RULES, MediaKind
 
+# The first path segment of every final key; no upload prefix may ever equal it.
+FINAL_ROOT = "media"
+
 _OWNER = re.compile(r"[0-9a-f]{24}")
 # fullmatch only: `$` would also accept a trailing newline.
 _KEY = re.compile(
-    r"(?P<prefix>videos|photos|avatars)/(?P<owner>[0-9a-f]{24})/"
-    r"(?P<name>[A-Za-z0-9_-]{16,64})\.(?P<extension>[a-z0-9]{2,5})"
+    rf"(?:(?P<final>{FINAL_ROOT})/)?(?P<prefix>videos|photos|avatars)/(?P<owner>[0-9a-f]{{24}})/"
+    r"(?P<name>[A-Za-z0-9_-]{16,64})(?:\.(?P<copy>[A-Za-z0-9_-]{16}))?"
+    r"\.(?P<extension>[a-z0-9]{2,5})"
 )
 # 18 random bytes: 144 bits, 24 URL-safe characters.
 _RANDOM_BYTES = 18
+# 12 random bytes: 16 URL-safe characters, unique among the copies of one upload.
+_COPY_BYTES = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +40,13 @@ class ParsedKey:
     prefix: str
     owner_id: str
     extension: str
+    name: str
+    # True for a final key (written only by the server's copy), False for an upload key.
+    final: bool
 
 
 def new_key(kind: MediaKind, owner_id: str, content_type: str) -> str:
-    """A fresh key for one upload of `content_type` (already allowed for `kind`)."""
+    """A fresh upload key for one upload of `content_type` (already allowed for `kind`)."""
     if not _OWNER.fullmatch(owner_id):
         raise ValueError(f"owner id must be an ObjectId in hex, got {owner_id!r}")
     rule = RULES[kind]
@@ -40,8 +55,25 @@ def new_key(kind: MediaKind, owner_id: str, content_type: str) -> str:
 
 
 def parse_key(key: str) -> ParsedKey | None:
-    """The parts of a key the server could have made, else None."""
+    """The parts of an upload or final key the server could have made, else None."""
     match = _KEY.fullmatch(key)
-    if match is None:
+    if match is None or (match["final"] is None) != (match["copy"] is None):
         return None
-    return ParsedKey(match["prefix"], match["owner"], match["extension"])
+    return ParsedKey(
+        match["prefix"],
+        match["owner"],
+        match["extension"],
+        name=match["name"],
+        final=match["final"] is not None,
+    )
+
+
+def copies_prefix(upload: ParsedKey, kind: MediaKind) -> str:
+    """What every final key copied from `upload` for `kind` starts with."""
+    return f"{FINAL_ROOT}/{RULES[kind].prefix}/{upload.owner_id}/{upload.name}."
+
+
+def new_final_key(upload: ParsedKey, kind: MediaKind) -> str:
+    """A fresh final key for one copy of `upload`, vouched for as `kind`."""
+    copy = secrets.token_urlsafe(_COPY_BYTES)
+    return f"{copies_prefix(upload, kind)}{copy}.{upload.extension}"

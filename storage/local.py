@@ -4,12 +4,19 @@ For development and tests with no cloud account. Upload URLs are HMAC-signed ove
 method, key, expiry and the headers they bind (Content-Type, and Content-Length when
 the size is known), and `storage.local_routes` checks them as R2 checks a SigV4
 presigned URL: any mismatch is a 403. Objects live under `DATA_DIR/uploads`.
+
+A PUT always writes a new file and renames it into place, never rewrites one: so a
+file's inode, size and mtime name one version of it, as an S3 ETag does, and a copy
+made from an open file descriptor copies exactly the version that descriptor names.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import secrets
+import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,13 +24,41 @@ from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 
-from storage.base import SignedPut, StoredObject
+from storage.base import Copied, SignedPut, StoredObject
+from storage.keys import parse_key
 from storage.kinds import content_type_for_key
 
 UPLOAD_PATH = "/uploads/"
 MEDIA_PATH = "/media/"
 SIGNED_TYPE_ONLY = "content-type"
 SIGNED_TYPE_AND_LENGTH = "content-length;content-type"
+_COPY_CHUNK = 1024 * 1024
+
+
+def _etag(stat: os.stat_result) -> str:
+    return f"{stat.st_ino:x}-{stat.st_size:x}-{stat.st_mtime_ns:x}"
+
+
+def _copy_if_match(source: Path, target: Path, etag: str) -> Copied:
+    try:
+        reader = source.open("rb")
+    except FileNotFoundError:
+        return Copied.GONE
+    with reader:
+        # The open descriptor pins this version: a PUT landing now replaces the name,
+        # not these bytes, so what is checked here is exactly what gets copied.
+        if _etag(os.fstat(reader.fileno())) != etag:
+            return Copied.CHANGED
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            with part.open("xb") as out:
+                shutil.copyfileobj(reader, out, _COPY_CHUNK)
+            # Renamed into place whole; `target` is a fresh key, so nothing is replaced.
+            os.replace(part, target)
+        finally:
+            part.unlink(missing_ok=True)
+    return Copied.DONE
 
 
 class LocalStorage:
@@ -81,7 +116,34 @@ class LocalStorage:
             stat = await anyio.to_thread.run_sync(path.stat)
         except FileNotFoundError:
             return None
-        return StoredObject(size=stat.st_size, content_type=content_type_for_key(key))
+        return StoredObject(
+            size=stat.st_size, content_type=content_type_for_key(key), etag=_etag(stat)
+        )
+
+    async def copy_if_match(self, source: str, target: str, etag: str) -> Copied:
+        return await anyio.to_thread.run_sync(
+            _copy_if_match, self.path_for(source), self.path_for(target), etag
+        )
+
+    async def delete(self, key: str) -> None:
+        await anyio.Path(self.path_for(key)).unlink(missing_ok=True)
+
+    async def first_key(self, prefix: str) -> str | None:
+        directory, _, start = prefix.rpartition("/")
+
+        def scan() -> str | None:
+            try:
+                names = sorted(
+                    f"{directory}/{entry.name}"
+                    for entry in os.scandir(self.root / directory)
+                    if entry.name.startswith(start)
+                )
+            except FileNotFoundError:
+                return None
+            # Half-copied files (".<name>.part") are not keys.
+            return next((key for key in names if parse_key(key) is not None), None)
+
+        return await anyio.to_thread.run_sync(scan)
 
     def public_url(self, key: str) -> str:
         return f"{self.base_url}{MEDIA_PATH}{key}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import secrets
 import time
 from functools import partial
@@ -18,6 +19,10 @@ from storage.keys import parse_key
 from storage.kinds import RULE_BY_PREFIX, content_type_for_key
 from storage.local import SIGNED_TYPE_AND_LENGTH, SIGNED_TYPE_ONLY, LocalStorage
 
+# At most 12 ASCII digits: `str.isdigit` also takes "²", and `int` of a 5,000-digit
+# string raises; either would be a 500 instead of R2's 403.
+_NUMBER = re.compile(r"[0-9]{1,12}")
+
 
 def _now() -> float:
     # One place to read the clock, so tests can move it instead of waiting.
@@ -31,17 +36,22 @@ def _refuse(status: int, message: str) -> Response:
 async def put_upload(storage: LocalStorage, request: Request) -> Response:
     key = request.path_params["key"]
     parsed = parse_key(key)
-    if parsed is None:
+    # Only upload keys: a final key (a vouched-for copy) is written by the server alone.
+    if parsed is None or parsed.final:
         return _refuse(404, "not found")
     query = request.query_params
     signed = query.get("signed", "")
     expires_raw = query.get("expires", "")
-    if signed not in (SIGNED_TYPE_ONLY, SIGNED_TYPE_AND_LENGTH) or not expires_raw.isdigit():
+    declared_length = request.headers.get("content-length", "")
+    if (
+        signed not in (SIGNED_TYPE_ONLY, SIGNED_TYPE_AND_LENGTH)
+        or not _NUMBER.fullmatch(expires_raw)
+        or (declared_length and not _NUMBER.fullmatch(declared_length))
+    ):
         return _refuse(403, "malformed upload URL")
     # As R2 checks a SigV4 query signature: the signature covers the method (this route
     # only serves PUT), the key, the expiry and the signed headers' values as sent.
     content_type = request.headers.get("content-type", "")
-    declared_length = request.headers.get("content-length", "")
     length = declared_length if signed == SIGNED_TYPE_AND_LENGTH else ""
     expected = storage.signature(key, int(expires_raw), signed, content_type, length)
     if not hmac.compare_digest(expected, query.get("sig", "")):
@@ -53,7 +63,7 @@ async def put_upload(storage: LocalStorage, request: Request) -> Response:
     # Signed for the type only (the seed's flow): R2 would take any size and leave the
     # cap to verify_media_url; refusing early here just saves the disk.
     cap = RULE_BY_PREFIX[parsed.prefix].max_bytes
-    if declared_length.isdigit() and int(declared_length) > cap:
+    if declared_length and int(declared_length) > cap:
         return _refuse(413, "body larger than allowed")
     return await _store(storage, key, request, cap=cap, exact=False)
 

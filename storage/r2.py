@@ -3,6 +3,10 @@
 Presigned PUT URLs are SigV4 query-signed with the Content-Type (and Content-Length
 when the size is known) among the signed headers, so R2 itself refuses an upload of
 another type, another length, or to another key.
+
+Vouching for an upload copies it server-side (CopyObject) under a key no URL is signed
+for, with `x-amz-copy-source-if-match` set to the ETag the size was checked on: R2
+refuses the copy (412) if the object was written again in between.
 """
 
 from __future__ import annotations
@@ -18,10 +22,17 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from api.settings import ConfigurationError, Settings
-from storage.base import SignedPut, StoredObject
+from storage.base import Copied, SignedPut, StoredObject
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
+
+_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+_CHANGED = frozenset({"412", "PreconditionFailed"})
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 class R2Storage:
@@ -113,10 +124,41 @@ class R2Storage:
         try:
             found = await s3.head_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            if _code(error) in _MISSING:
                 return None
             raise
-        return StoredObject(size=found["ContentLength"], content_type=found.get("ContentType"))
+        return StoredObject(
+            size=found["ContentLength"], content_type=found.get("ContentType"), etag=found["ETag"]
+        )
+
+    async def copy_if_match(self, source: str, target: str, etag: str) -> Copied:
+        s3 = await self._s3()
+        try:
+            await s3.copy_object(
+                Bucket=self.bucket,
+                Key=target,
+                CopySource={"Bucket": self.bucket, "Key": source},
+                CopySourceIfMatch=etag,
+                MetadataDirective="COPY",  # keeps the Content-Type the upload was signed for
+            )
+        except ClientError as error:
+            code = _code(error)
+            if code in _CHANGED:
+                return Copied.CHANGED
+            if code in _MISSING:
+                return Copied.GONE
+            raise
+        return Copied.DONE
+
+    async def delete(self, key: str) -> None:
+        s3 = await self._s3()
+        await s3.delete_object(Bucket=self.bucket, Key=key)
+
+    async def first_key(self, prefix: str) -> str | None:
+        s3 = await self._s3()
+        found = await s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1)
+        contents = found.get("Contents") or []
+        return contents[0].get("Key") if contents else None
 
     def public_url(self, key: str) -> str:
         return f"{self.public_base}/{key}"

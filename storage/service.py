@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from api.errors import BadUserInput
-from storage.base import MAX_EXPIRY_SECONDS, StorageBackend
-from storage.keys import new_key, parse_key
+from storage.base import MAX_EXPIRY_SECONDS, Copied, StorageBackend
+from storage.keys import ParsedKey, copies_prefix, new_final_key, new_key, parse_key
 from storage.kinds import RULES, MediaKind
 
 # The seed's `getPresignedUploadUrl` knows only a file name, so an image uploaded through
@@ -69,27 +69,54 @@ class MediaStorage:
     ) -> str:
         """Vouch that `url` names an uploaded object of the owner's, of this kind.
 
-        Returns the canonical public URL to store. Refuses foreign, missing, oversize
-        objects and any URL that is not one of this storage's.
+        Returns the public URL to store: for an upload, that of a copy under a final key
+        no signed URL can write (see `storage.keys`), so the object cannot be swapped or
+        grown behind the stored URL while the upload URL is still valid; for a final URL
+        the owner already got back from an earlier call, that same URL. Refuses foreign,
+        missing, oversize objects and any URL that is not one of this storage's.
         """
         key = self.backend.key_from_url(url.strip())
         parsed = parse_key(key) if key is not None else None
-        rule = RULES[kind]
         if key is None or parsed is None:
             raise BadUserInput(field, "must be the URL of a file uploaded through this API")
-        if (
-            parsed.prefix not in _ACCEPTED_PREFIXES[kind]
-            or parsed.extension not in rule.content_types.values()
-        ):
+        rule = RULES[kind]
+        accepted = {rule.prefix} if parsed.final else _ACCEPTED_PREFIXES[kind]
+        if parsed.prefix not in accepted or parsed.extension not in rule.content_types.values():
             raise BadUserInput(field, f"must be a {kind.value.lower()} upload")
         if parsed.owner_id != owner_id:
             raise BadUserInput(field, "must be one of your own uploads")
+        if parsed.final:
+            # Written once by the copy below and never again: existing is enough.
+            if await self.backend.head(key) is None:
+                raise BadUserInput(field, "the file does not exist")
+            return self.backend.public_url(key)
+        return self.backend.public_url(await self._promoted(key, parsed, kind, field))
+
+    async def _promoted(self, key: str, upload: ParsedKey, kind: MediaKind, field: str) -> str:
+        """Copy the upload, exactly as checked, to a fresh final key; drop the upload."""
         stored = await self.backend.head(key)
         if stored is None:
+            # Already promoted (a retried mutation, or the same upload named twice).
+            return await self._earlier_copy(upload, kind, field)
+        cap = RULES[kind].max_bytes
+        if stored.size > cap:
+            raise BadUserInput(field, f"the file is larger than the {cap} bytes allowed")
+        target = new_final_key(upload, kind)
+        copied = await self.backend.copy_if_match(key, target, stored.etag)
+        if copied is Copied.CHANGED:
+            raise BadUserInput(field, "file changed while being checked, try again")
+        if copied is Copied.GONE:  # promoted meanwhile by a concurrent call
+            return await self._earlier_copy(upload, kind, field)
+        # The copy is what gets stored. A later PUT through the still-valid URL makes a
+        # new upload nobody references, to be vouched for (and copied) on its own.
+        await self.backend.delete(key)
+        return target
+
+    async def _earlier_copy(self, upload: ParsedKey, kind: MediaKind, field: str) -> str:
+        earlier = await self.backend.first_key(copies_prefix(upload, kind))
+        if earlier is None:
             raise BadUserInput(field, "the file has not been uploaded yet")
-        if stored.size > rule.max_bytes:
-            raise BadUserInput(field, f"the file is larger than the {rule.max_bytes} bytes allowed")
-        return self.backend.public_url(key)
+        return earlier
 
     async def close(self) -> None:
         await self.backend.close()

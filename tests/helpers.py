@@ -118,3 +118,19 @@ async def upload_media(
     assert response.status_code == 200, response.text
     url: str = ticket["public_url"]
     return url
+
+
+def is_copy_of(stored_url: str, uploaded_url: str) -> bool:
+    """Whether `stored_url` is the copy the API made when it vouched for the upload at
+    `uploaded_url` (same owner, kind and upload name, under `media/`): what a mutation
+    stores instead of the upload's own URL."""
+    import re
+
+    base, _, key = uploaded_url.partition("/media/")
+    folder, _, file = key.rpartition("/")
+    name, _, extension = file.partition(".")
+    copy = rf"{re.escape(base)}/media/media/{re.escape(folder)}/{re.escape(name)}"
+    return (
+        re.fullmatch(rf"{copy}\.[A-Za-z0-9_-]{{16}}\.{re.escape(extension)}", stored_url)
+        is not None
+    )

@@ -1,29 +1,34 @@
 """The R2 backend against a local S3 endpoint (a moto server), and its settings wiring.
 
 moto checks neither signatures nor signed headers, so it only proves the plumbing
-(sign, PUT, HEAD, URLs). That R2 would refuse another type, length or key is shown by
-checking the SigV4 query signature ourselves, as R2 does, in `_sigv4_signature`.
+(sign, PUT, HEAD, copy, URLs). That R2 would refuse another type, length or key is shown
+by checking the SigV4 query signature ourselves, as R2 does, in `_sigv4_signature`.
+moto (5.2.5) also ignores CopyObject's `x-amz-copy-source-if-match`; the server here is
+taught it, as S3 and R2 document it, by `_honour_copy_source_if_match`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, quote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlsplit
 
 import aioboto3
 import httpx
 import pytest
+from moto.s3.exceptions import PreconditionFailed
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
 from api.app import create_app
 from api.errors import BadUserInput
 from api.settings import ConfigurationError, Settings
-from storage.base import MAX_EXPIRY_SECONDS
+from storage.base import MAX_EXPIRY_SECONDS, StoredObject
 from storage.factory import build_storage
 from storage.kinds import MediaKind
 from storage.local import LocalStorage
@@ -38,13 +43,33 @@ MB = 1_000_000
 JWT_SECRET = "r2-test-secret-" + "x" * 40
 
 
+def _honour_copy_source_if_match(patch: pytest.MonkeyPatch) -> None:
+    """CopyObject answers 412 PreconditionFailed when the source's ETag is not the one
+    given in `x-amz-copy-source-if-match`, as S3 and R2 do (moto skips the check)."""
+    copy_object = S3Response.copy_object
+
+    def checked_copy_object(self: Any) -> Any:
+        wanted = self.headers.get("x-amz-copy-source-if-match")
+        if wanted is not None:
+            source = unquote(urlsplit(str(self.headers["x-amz-copy-source"])).path)
+            bucket, key = source.lstrip("/").split("/", 1)
+            current = self.backend.get_object(bucket, key)
+            if current is not None and wanted not in (current.etag, current.etag.strip('"')):
+                raise PreconditionFailed("x-amz-copy-source-If-Match")
+        return copy_object(self)
+
+    patch.setattr(S3Response, "copy_object", checked_copy_object)
+
+
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with pytest.MonkeyPatch.context() as patch:
+        _honour_copy_source_if_match(patch)  # the server runs in this process
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+        server.stop()
 
 
 @pytest.fixture
@@ -125,14 +150,21 @@ async def test_verify_media_url_vouches_for_public_and_upload_urls(r2: R2Storage
         put = await http.put(ticket.upload_url, content=b"jpeg", headers=ticket.headers)
     assert put.status_code == 200, put.text
 
-    for url in (ticket.public_url, without_query(ticket.upload_url)):
-        vouched = await storage.verify_media_url(
-            url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
-        )
-        assert vouched == ticket.public_url
+    # The first call copies the upload to a final key; naming the upload again (by either
+    # of its URLs: a retried mutation) finds that copy rather than failing.
+    copies = {
+        await storage.verify_media_url(url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url")
+        for url in (ticket.public_url, without_query(ticket.upload_url))
+    }
+    [final_url] = copies
+    name = ticket.key.rsplit("/", 1)[1].removesuffix(".jpg")
+    assert re.fullmatch(
+        rf"{PUBLIC_URL}/media/photos/{OWNER}/{name}\.[A-Za-z0-9_-]{{16}}\.jpg", final_url
+    )
+    assert await r2.head(ticket.key) is None  # the upload itself is gone
     with pytest.raises(BadUserInput, match="your own"):
         await storage.verify_media_url(
-            ticket.public_url, kind=MediaKind.PHOTO, owner_id=STRANGER, field="photo_url"
+            final_url, kind=MediaKind.PHOTO, owner_id=STRANGER, field="photo_url"
         )
 
 
@@ -145,6 +177,72 @@ async def test_verify_media_url_refuses_a_missing_object(r2: R2Storage) -> None:
         await storage.verify_media_url(
             ticket.public_url, kind=MediaKind.VIDEO, owner_id=OWNER, field="video_url"
         )
+
+
+async def _put(url: str, body: bytes, headers: dict[str, str]) -> None:
+    async with httpx.AsyncClient() as http:
+        put = await http.put(url, content=body, headers=headers)
+    assert put.status_code == 200, put.text
+
+
+async def _body(r2: R2Storage, public_url: str) -> bytes:
+    key = r2.key_from_url(public_url)
+    assert key is not None
+    s3 = await r2._s3()
+    found = await s3.get_object(Bucket=r2.bucket, Key=key)
+    async with found["Body"] as stream:
+        body: bytes = await stream.read()
+    return body
+
+
+async def test_a_type_only_url_cannot_grow_a_vouched_object_past_its_cap(r2: R2Storage) -> None:
+    storage = MediaStorage(r2)
+    # The seed's flow: the URL signs the type only, so R2 takes a body of any size.
+    ticket = await storage.create_upload(
+        kind=MediaKind.AVATAR, content_type="image/png", size=None, owner_id=OWNER
+    )
+    await _put(ticket.upload_url, b"1", ticket.headers)
+    final_url = await storage.verify_media_url(
+        ticket.public_url, kind=MediaKind.AVATAR, owner_id=OWNER, field="avatar_url"
+    )
+    assert final_url.startswith(f"{PUBLIC_URL}/media/avatars/{OWNER}/")
+
+    over_cap = b"p" * (5 * 1024 * 1024 + 1)
+    await _put(ticket.upload_url, over_cap, ticket.headers)  # same URL, still valid
+    assert await _body(r2, final_url) == b"1"
+    final = await r2.head(r2.key_from_url(final_url) or "")
+    assert final is not None
+    assert (final.size, final.content_type) == (1, "image/png")
+    # The new upload is vouched for on its own, and refused.
+    with pytest.raises(BadUserInput, match="larger"):
+        await storage.verify_media_url(
+            ticket.public_url, kind=MediaKind.AVATAR, owner_id=OWNER, field="avatar_url"
+        )
+
+
+async def test_an_object_written_again_while_being_checked_is_not_copied(
+    r2: R2Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = MediaStorage(r2)
+    ticket = await storage.create_upload(
+        kind=MediaKind.VIDEO, content_type="video/mp4", size=8, owner_id=OWNER
+    )
+    await _put(ticket.upload_url, b"innocent", ticket.headers)
+    real_head = r2.head
+
+    async def head_then_put_again(key: str) -> StoredObject | None:
+        found = await real_head(key)
+        await _put(ticket.upload_url, b"SWAPPED!", ticket.headers)
+        return found
+
+    monkeypatch.setattr(r2, "head", head_then_put_again)
+    with pytest.raises(BadUserInput, match="file changed while being checked, try again") as caught:
+        await storage.verify_media_url(
+            ticket.public_url, kind=MediaKind.VIDEO, owner_id=OWNER, field="video_url"
+        )
+    assert caught.value.field == "video_url"
+    assert await r2.first_key(f"media/videos/{OWNER}/") is None  # nothing was copied
+    assert await _body(r2, ticket.public_url) == b"SWAPPED!"  # the upload is left alone
 
 
 async def test_key_from_url_round_trips_public_and_upload_urls(

@@ -17,10 +17,18 @@ import pytest
 
 from api.errors import BadUserInput
 from storage import local_routes
-from storage.kinds import MIB, MediaKind
+from storage.kinds import MIB, RULES, MediaKind
 from storage.local import LocalStorage
 from storage.service import MediaStorage
-from tests.helpers import BASE_URL, CREATE_UPLOAD, Account, Api, code_of, upload_media
+from tests.helpers import (
+    BASE_URL,
+    CREATE_UPLOAD,
+    Account,
+    Api,
+    code_of,
+    is_copy_of,
+    upload_media,
+)
 
 PRESIGN = "mutation Presign($f: String!) { getPresignedUploadUrl(filename: $f) }"
 SET_AVATAR = """
@@ -82,8 +90,11 @@ async def test_an_uploaded_avatar_becomes_the_profile_picture(api: Api) -> None:
     url = await upload_media(api, account, "AVATAR", b"\x89PNG fake")
     assert url.startswith(f"{BASE_URL}/media/avatars/{account.id}/")
     data = await api.data(SET_AVATAR, {"url": url}, account.token)
-    assert data["updateProfile"]["avatar_url"] == url
-    assert (await api.http.get(url)).headers["content-type"] == "image/png"
+    # What is stored is a copy under a key no upload URL can write.
+    stored = data["updateProfile"]["avatar_url"]
+    assert is_copy_of(stored, url)
+    got = await api.http.get(stored)
+    assert (got.content, got.headers["content-type"]) == (b"\x89PNG fake", "image/png")
 
 
 async def test_the_seed_flow_signs_the_type_and_accepts_the_upload_url_as_media(
@@ -100,7 +111,11 @@ async def test_the_seed_flow_signs_the_type_and_accepts_the_upload_url_as_media(
     data = await api.data(SET_AVATAR, {"url": without_query(upload_url)}, account.token)
     # The canonical public URL is stored, not the upload URL the client handed in.
     public_url = data["updateProfile"]["avatar_url"]
-    assert public_url == without_query(upload_url).replace("/uploads/", "/media/")
+    name = without_query(upload_url).rsplit("/", 1)[1].removesuffix(".jpg")
+    assert re.fullmatch(
+        rf"{BASE_URL}/media/media/avatars/{account.id}/{name}\.[A-Za-z0-9_-]{{16}}\.jpg",
+        public_url,
+    )
     got = await api.http.get(public_url)
     assert (got.content, got.headers["content-type"]) == (body, "image/jpeg")
 
@@ -426,10 +441,10 @@ async def test_a_video_over_100_mib_is_refused_at_its_cap_accepted(
     storage: MediaStorage,
 ) -> None:
     at_cap = await stored(storage, MediaKind.VIDEO, "video/mp4", 100 * MIB)
-    assert (
-        await storage.verify_media_url(at_cap, kind=MediaKind.VIDEO, owner_id=OWNER, field="v")
-        == at_cap
+    vouched = await storage.verify_media_url(
+        at_cap, kind=MediaKind.VIDEO, owner_id=OWNER, field="v"
     )
+    assert is_copy_of(vouched, at_cap)
     over = await stored(storage, MediaKind.VIDEO, "video/mp4", 100 * MIB + 1)
     with pytest.raises(BadUserInput, match="larger") as caught:
         await storage.verify_media_url(over, kind=MediaKind.VIDEO, owner_id=OWNER, field="v")
@@ -453,7 +468,9 @@ async def test_a_url_is_vouched_for_only_as_its_own_kind(
 ) -> None:
     url = await stored(storage, uploaded, content_type, 10)
     if accepted:
-        assert await storage.verify_media_url(url, kind=wanted, owner_id=OWNER, field="f") == url
+        vouched = await storage.verify_media_url(url, kind=wanted, owner_id=OWNER, field="f")
+        # The copy is filed under the kind it was vouched for.
+        assert vouched.startswith(f"{BASE_URL}/media/media/{RULES[wanted].prefix}/{OWNER}/")
         return
     with pytest.raises(BadUserInput, match="upload"):
         await storage.verify_media_url(url, kind=wanted, owner_id=OWNER, field="f")
@@ -478,4 +495,4 @@ async def test_the_canonical_public_url_is_returned_for_an_upload_url(
     vouched = await storage.verify_media_url(
         f" {without_query(ticket.upload_url)} ", kind=MediaKind.VIDEO, owner_id=OWNER, field="v"
     )
-    assert vouched == ticket.public_url
+    assert is_copy_of(vouched, ticket.public_url)

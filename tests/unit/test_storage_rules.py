@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from storage.keys import new_key, parse_key
+from storage.keys import copies_prefix, new_final_key, new_key, parse_key
 from storage.kinds import (
     MIB,
     RULES,
@@ -96,4 +96,44 @@ def test_a_key_needs_an_object_id_owner() -> None:
      f"videos/{OWNER}/sub/abcdefghijklmnop.mp4", f"videos/{OWNER.upper()}/abcdefghijklmnop.mp4"],
 )  # fmt: skip
 def test_keys_the_server_could_not_have_made_do_not_parse(key: str) -> None:
+    assert parse_key(key) is None
+
+
+NAME = "abcdefghijklmnopqrstuvwx"
+COPY = "ABCDEFGHIJKLMNOP"
+
+
+def test_a_final_key_sits_under_media_named_after_its_upload_and_kind() -> None:
+    upload = parse_key(f"photos/{OWNER}/{NAME}.jpg")
+    assert upload is not None
+    assert not upload.final
+    # A photo vouched for as an avatar is filed as an avatar.
+    key = new_final_key(upload, MediaKind.AVATAR)
+    assert re.fullmatch(rf"media/avatars/{OWNER}/{NAME}\.[A-Za-z0-9_-]{{16}}\.jpg", key)
+    assert key.startswith(copies_prefix(upload, MediaKind.AVATAR))
+    parsed = parse_key(key)
+    assert parsed is not None
+    assert (parsed.final, parsed.prefix, parsed.owner_id, parsed.name, parsed.extension) == (
+        True,
+        "avatars",
+        OWNER,
+        NAME,
+        "jpg",
+    )
+
+
+def test_every_copy_of_one_upload_gets_its_own_key() -> None:
+    upload = parse_key(f"videos/{OWNER}/{NAME}.mp4")
+    assert upload is not None
+    assert len({new_final_key(upload, MediaKind.VIDEO) for _ in range(200)}) == 200
+
+
+@pytest.mark.parametrize(
+    "key",
+    [f"media/videos/{OWNER}/{NAME}.mp4", f"videos/{OWNER}/{NAME}.{COPY}.mp4",
+     f"media/media/videos/{OWNER}/{NAME}.{COPY}.mp4", f"uploads/videos/{OWNER}/{NAME}.mp4",
+     f"media/videos/{OWNER}/{NAME}.{COPY[:-1]}.mp4", f"media/videos/{OWNER}/{NAME}.{COPY}.mp4\n",
+     f"Media/videos/{OWNER}/{NAME}.{COPY}.mp4", f"media/videos/{OWNER}/{NAME}..mp4"],
+)  # fmt: skip
+def test_only_keys_of_the_two_shapes_parse(key: str) -> None:
     assert parse_key(key) is None
