@@ -62,7 +62,8 @@ def png(
 async def store(
     storage: MediaStorage, kind: MediaKind, owner_id: str, content_type: str, body: bytes
 ) -> str:
-    """Store `body` as an upload of the owner's; returns its public URL."""
+    """Store `body` as the owner's upload and have it vouched for, as the app's flow does;
+    returns the public URL of the accepted copy (what the API would store)."""
     backend = storage.backend
     if not isinstance(backend, LocalStorage):
         raise RuntimeError("demo media can only be written to the local storage backend")
@@ -76,4 +77,6 @@ async def store(
         path.write_bytes(body)
 
     await anyio.to_thread.run_sync(write)
-    return ticket.public_url
+    return await storage.verify_media_url(
+        ticket.public_url, kind=kind, owner_id=owner_id, field="demo media"
+    )
