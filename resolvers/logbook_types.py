@@ -61,6 +61,14 @@ class Croix:
         )
 
 
+async def load_gym(info: Info, gym_id: PydanticObjectId | None) -> Gym | None:
+    """Batched: a page of sessions (or projects) costs one gyms query, however many."""
+    if gym_id is None:
+        return None
+    doc = await info.context.loaders.gyms.load(gym_id)
+    return None if doc is None else Gym.from_document(doc)
+
+
 @strawberry.type(name="Session", description="A day of climbing, holding the croix ticked.")
 class Session:
     id: strawberry.ID
@@ -72,11 +80,7 @@ class Session:
 
     @strawberry.field(description="Where, when known.")
     async def gym(self, info: Info) -> Gym | None:
-        if self.gym_id is None:
-            return None
-        # Batched: a page of sessions costs one gyms query, however many there are.
-        doc = await info.context.loaders.gyms.load(self.gym_id)
-        return None if doc is None else Gym.from_document(doc)
+        return await load_gym(info, self.gym_id)
 
     @classmethod
     def from_document(cls, doc: ClimbSession) -> Session:

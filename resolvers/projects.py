@@ -22,7 +22,7 @@ from models.projects import PROJECT, Attempt, ProjectData
 from resolvers import logbook_rules as rules
 from resolvers.gyms import Gym
 from resolvers.ids import parse_id, parse_optional_id
-from resolvers.logbook_types import iso_instant
+from resolvers.logbook_types import iso_instant, load_gym
 
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
 SEND_STATUSES = ("TOP", "FLASH")
@@ -66,10 +66,7 @@ class Project:
 
     @strawberry.field(description="Where, when known.")
     async def gym(self, info: Info) -> Gym | None:
-        if self.gym_id is None:
-            return None
-        doc = await info.context.loaders.gyms.load(self.gym_id)
-        return None if doc is None else Gym.from_document(doc)
+        return await load_gym(info, self.gym_id)
 
     @classmethod
     def from_data(cls, data: ProjectData) -> Project:
