@@ -9,7 +9,7 @@ from beanie import PydanticObjectId
 
 from api.context import Info
 from api.errors import BadUserInput, NotFound, Unauthenticated
-from models.user import DuplicateAccountError, UserDocument
+from models.user import DuplicateAccountError, UserCard, UserDocument
 from resolvers import account_rules as rules
 from resolvers.ids import parse_id
 from storage.kinds import MediaKind
@@ -36,13 +36,13 @@ class User:
         return await video_page(info, first, after, user_id=parse_id(self.id, "id"))
 
     @classmethod
-    def from_document(cls, doc: UserDocument) -> User:
+    def from_document(cls, doc: UserDocument | UserCard) -> User:
         return cls(
             id=strawberry.ID(str(doc.id)), pseudo=doc.pseudo, avatar_url=doc.avatar_url, bio=doc.bio
         )
 
 
-async def load_user(info: Info, user_id: PydanticObjectId) -> UserDocument | None:
+async def load_user(info: Info, user_id: PydanticObjectId) -> UserCard | None:
     return await info.context.loaders.users.load(user_id)
 
 
