@@ -76,11 +76,8 @@ def label(name: str, body: memoryview | None) -> str:
     collection = command.get(name)
     if not isinstance(collection, str):
         return name
-    if (
-        name == "find"
-        and collection == "users"
-        and "token_version" in command.get("projection", {})
-    ):
+    projection = command.get("projection") or {}
+    if name == "find" and collection == "users" and set(projection) == {"token_version"}:
         return TOKEN_CHECK
     return f"{name} {collection}"
 

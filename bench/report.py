@@ -116,3 +116,29 @@ def table(results: dict[str, Any]) -> str:
         mark = {True: "MET ", False: "MISS", None: "n/a "}[check["met"]]
         lines.append(f"  [{mark}] {check['target']}: {check['measured']}")
     return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The scenario table as Markdown (for bench/RESULTS.md)."""
+    lines = [
+        "| scenario | server | database | req/s | p50 ms | p99 ms | CPU ms/req "
+        "| DB round trips/req | peak RSS MB | failures |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results["scenarios"]:
+        lines.append(
+            f"| {r['scenario']} | {r['target']} | {r['db']} | {r['rps']:.0f} "
+            f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['cpu_ms_per_request']:.2f} "
+            f"| {_fmt(r.get('db_round_trips_per_request'), '.2f')} "
+            f"| {r['peak_rss_mb']:.0f} | {r['failures']} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    for path in sys.argv[1:]:
+        with open(path) as file:
+            print(markdown(json.load(file)), end="\n\n")
