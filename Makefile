@@ -23,7 +23,7 @@ LOG := $(DATA_DIR)/log/api.log
 MONGOSH_VERSION := 2
 MONGOSH ?= $(or $(shell command -v mongosh 2>/dev/null),$(TOOLS)/node_modules/.bin/mongosh)
 
-.PHONY: help start log code seed reset mongosh test lint format schema check-schema bootstrap clean
+.PHONY: help start log code seed reset mongosh test lint format schema check-schema bootstrap clean bench
 
 help:
 	@echo "make start    serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
@@ -36,6 +36,7 @@ help:
 	@echo "make lint     ruff + mypy"
 	@echo "make format   ruff format + autofix"
 	@echo "make schema   export the served SDL to schema.graphql"
+	@echo "make bench    the API against a hand-written endpoint, under load (a few minutes)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -87,6 +88,11 @@ format: bootstrap
 
 schema: bootstrap
 	$(RUN) python -m api.export_schema > schema.graphql
+
+# Seeds its own database (embedded, temporary; or a fresh one on MONGODB_URL), starts the
+# API and the hand-written endpoint, loads both; writes bench/results/*.json.
+bench: bootstrap
+	$(RUN) python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(TOOLS) $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -7,37 +7,44 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from beanie import Document, PydanticObjectId
+from beanie import PydanticObjectId
 from strawberry.dataloader import DataLoader
 
 from models.gym import GymDocument
 from models.registry import Repositories
-from models.user import UserDocument
+from models.user import UserCard
 
-DocT = TypeVar("DocT", bound=Document)
 # (follower, followee): keyed on the pair, since loaders are built before the viewer is known.
 FollowPair = tuple[PydanticObjectId, PydanticObjectId]
 
 
-def order_by_keys(keys: Sequence[PydanticObjectId], found: Sequence[DocT]) -> list[DocT | None]:
-    """Line the documents up with the keys asked for (None where one is missing)."""
-    index = {doc.id: doc for doc in found}
+class _HasId(Protocol):
+    @property
+    def id(self) -> PydanticObjectId | None: ...
+
+
+ItemT = TypeVar("ItemT", bound=_HasId)
+
+
+def order_by_keys(keys: Sequence[PydanticObjectId], found: Sequence[ItemT]) -> list[ItemT | None]:
+    """Line the items up with the keys asked for (None where one is missing)."""
+    index = {item.id: item for item in found}
     return [index.get(key) for key in keys]
 
 
 @dataclass(frozen=True, slots=True)
 class Loaders:
-    users: DataLoader[PydanticObjectId, UserDocument | None]
+    users: DataLoader[PydanticObjectId, UserCard | None]
     gyms: DataLoader[PydanticObjectId, GymDocument | None]
     # Whether the pair is a follow edge: a page of users costs one `follows` query.
     follows: DataLoader[FollowPair, bool]
 
 
 def build_loaders(repos: Repositories) -> Loaders:
-    async def load_users(keys: list[PydanticObjectId]) -> list[UserDocument | None]:
-        return order_by_keys(keys, await repos.users.get_many(keys))
+    async def load_users(keys: list[PydanticObjectId]) -> list[UserCard | None]:
+        return order_by_keys(keys, await repos.users.cards(keys))
 
     async def load_gyms(keys: list[PydanticObjectId]) -> list[GymDocument | None]:
         return order_by_keys(keys, await repos.gyms.get_many(keys))

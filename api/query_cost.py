@@ -144,29 +144,31 @@ def operation_costs(
 
 
 class QueryCostLimiter(SchemaExtension):
-    """Refuses over-budget documents before validation runs.
+    """Refuses over-budget documents before anything runs.
 
     Costs depend on this request's variables, so this is not a validation rule: a rule
-    would have to be made per request and would defeat Strawberry's validation cache.
+    would have to be made per request and would defeat the validation cache. It must
+    come after `ValidationCache` in the extensions (which overwrites the errors).
     """
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None and context.pre_execution_errors is None:
+        if document is not None:
             variables = context.variables or {}
             schema = context.schema._schema
             for operation, cost in operation_costs(schema, document.definitions, variables):
                 if cost > MAX_COST:
-                    # Setting the errors first makes Strawberry skip validation and
-                    # answer with them: nothing of an over-budget document runs.
+                    # Any pre-execution error makes Strawberry answer without running
+                    # anything (and skip its own validation if none ran yet).
                     context.pre_execution_errors = [
+                        *(context.pre_execution_errors or []),
                         GraphQLError(
                             f"query too expensive: it may return {cost} objects, at most "
                             f"{MAX_COST} are allowed; ask for smaller pages or fewer "
                             "nested lists",
                             operation,
-                        )
+                        ),
                     ]
                     break
         yield

@@ -9,11 +9,21 @@ whole window.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from beanie import Document
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict
 from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+# Concurrent first attempts on a key race to create its document; the losers' retry
+# updates the winner's. The bound only stops a misbehaving server from looping forever.
+_UPSERT_ATTEMPTS = 5
+
+
+class ThrottleUnavailableError(RuntimeError):
+    """Recording an attempt kept losing races: the database misbehaves."""
 
 
 class Attempt(BaseModel):
@@ -45,26 +55,26 @@ class AuthAttemptRepository:
         the database, and each sees exactly the attempts that came before it. Only the
         last `keep` are kept (`$slice`), so a hammered key's document stays small.
         """
-        raw = await ThrottleKey.get_pymongo_collection().find_one_and_update(
-            {"_id": key},
-            {
-                "$push": {
-                    "attempts": {
-                        "$each": [{"id": attempt_id, "at": at}],
-                        "$slice": -keep,
-                    }
-                },
-                "$max": {"expires_at": expires_at},
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert raw is not None  # upsert=True with ReturnDocument.AFTER always returns it
-        attempts = [Attempt(**item) for item in raw["attempts"]]
-        for index, attempt in enumerate(attempts):
-            if attempt.id == attempt_id:
-                return attempts[: index + 1]
-        return attempts  # pragma: no cover - our own push is always there
+        update = {
+            "$push": {"attempts": {"$each": [{"id": attempt_id, "at": at}], "$slice": -keep}},
+            "$max": {"expires_at": expires_at},
+        }
+        collection = ThrottleKey.get_pymongo_collection()
+        for _ in range(_UPSERT_ATTEMPTS):
+            try:
+                raw = await collection.find_one_and_update(
+                    {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER
+                )
+            except DuplicateKeyError:
+                raw = None  # lost the race to create the document (MongoDB)
+            if raw is None:
+                # Lost the race. SecantusDB answers null then, yet may have pushed the
+                # attempt all the same: look before pushing it again.
+                raw = await collection.find_one({"_id": key})
+                if raw is None or all(item["id"] != attempt_id for item in raw["attempts"]):
+                    continue
+            return _up_to(attempt_id, raw)
+        raise ThrottleUnavailableError(f"could not record an attempt on {key}")
 
     async def remove(self, key: str, attempt_id: ObjectId) -> None:
         await ThrottleKey.get_pymongo_collection().update_one(
@@ -73,3 +83,12 @@ class AuthAttemptRepository:
 
     async def clear(self, key: str) -> None:
         await ThrottleKey.get_pymongo_collection().delete_one({"_id": key})
+
+
+def _up_to(attempt_id: ObjectId, raw: dict[str, Any]) -> list[Attempt]:
+    """The key's attempts up to and including ours (later ones were pushed after it)."""
+    attempts = [Attempt(**item) for item in raw["attempts"]]
+    for index, attempt in enumerate(attempts):
+        if attempt.id == attempt_id:
+            return attempts[: index + 1]
+    return attempts  # pragma: no cover - our own push is always there

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
@@ -49,6 +50,23 @@ class ProfileChanges(TypedDict, total=False):
     pseudo_normalized: str
     bio: str | None
     avatar_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserCard:
+    """What others see of a user (no email, no password hash): what listings show."""
+
+    id: PydanticObjectId
+    pseudo: str
+    avatar_url: str | None
+    bio: str | None
+    follower_count: int = 0
+    following_count: int = 0
+
+
+_CARD_FIELDS = {
+    "pseudo": 1, "avatar_url": 1, "bio": 1, "follower_count": 1, "following_count": 1,
+}  # fmt: skip
 
 
 class DuplicateAccountError(Exception):
@@ -99,11 +117,27 @@ class UserRepository:
     async def get(self, user_id: PydanticObjectId) -> UserDocument | None:
         return await UserDocument.get(user_id)
 
-    async def get_many(self, user_ids: Sequence[PydanticObjectId]) -> list[UserDocument]:
-        """One query for a batch of ids (what the per-request DataLoader calls)."""
+    async def cards(self, user_ids: Sequence[PydanticObjectId]) -> list[UserCard]:
+        """One query for a batch of ids (what the per-request DataLoader calls).
+
+        Projected to the public fields and read without the ODM: a feed page asks for
+        twenty authors, and full validated documents cost it twice as much CPU (bench/).
+        """
         if not user_ids:
             return []
-        return await UserDocument.find({"_id": {"$in": list(user_ids)}}).to_list()
+        collection = UserDocument.get_pymongo_collection()
+        cursor = collection.find({"_id": {"$in": list(user_ids)}}, _CARD_FIELDS)
+        return [
+            UserCard(
+                id=PydanticObjectId(raw["_id"]),
+                pseudo=raw["pseudo"],
+                avatar_url=raw.get("avatar_url"),
+                bio=raw.get("bio"),
+                follower_count=int(raw.get("follower_count", 0)),
+                following_count=int(raw.get("following_count", 0)),
+            )
+            async for raw in cursor
+        ]
 
     async def by_email(self, email_normalized: str) -> UserDocument | None:
         return await UserDocument.find_one({"email_normalized": email_normalized})

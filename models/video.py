@@ -9,7 +9,7 @@ Likes are an array of user ids on the video (a product decision, see DESIGN.md),
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -191,14 +191,22 @@ class VideoRepository:
         after: PageKey | None,
         viewer: PydanticObjectId | None,
         user_id: PydanticObjectId | None = None,
+        author_ids: Sequence[PydanticObjectId] | None = None,
     ) -> tuple[list[VideoView], bool]:
         """Up to `first` videos strictly after `after` (newest first), and whether more follow.
 
         Keyed on (created_at, _id), a total order: videos posted while a client pages
         sort before its cursor, so they can neither shift nor repeat what it sees next.
-        With `user_id`, only that user's videos (the `user_videos` index).
+        With `user_id`, only that user's videos (the `user_videos` index). With
+        `author_ids` (the following feed), videos by any of them, in one query whatever
+        their number: the `$in` on `user_videos` lets MongoDB merge the authors'
+        newest-first ranges and stop at `first + 1`.
         """
-        match: dict[str, Any] = {} if user_id is None else {"user_id": user_id}
+        match: dict[str, Any] = {}
+        if user_id is not None:
+            match["user_id"] = user_id
+        elif author_ids is not None:
+            match["user_id"] = {"$in": list(author_ids)}
         if after is not None:
             match.update(_after(after))  # a separate key of the same filter: both apply
         pipeline: list[dict[str, Any]] = [
@@ -235,27 +243,3 @@ class VideoRepository:
             {"_id": video_id, "user_id": owner_id}
         )
         return result.deleted_count == 1
-
-    async def page_by_authors(
-        self,
-        *,
-        author_ids: list[PydanticObjectId],
-        first: int,
-        after: PageKey | None,
-        viewer: PydanticObjectId | None,
-    ) -> tuple[list[VideoView], bool]:
-        """`page`, restricted to videos by any of `author_ids` (the following feed).
-
-        One query whatever the number of authors: the `$in` on the `user_videos` index
-        lets MongoDB merge the authors' newest-first ranges and stop at `first + 1`.
-        """
-        match: dict[str, Any] = {"user_id": {"$in": author_ids}}
-        if after is not None:
-            match.update(_after(after))
-        pipeline: list[dict[str, Any]] = [
-            {"$match": match},
-            {"$sort": _NEWEST_FIRST},
-            {"$limit": first + 1},
-        ]
-        found = await self._views(pipeline, viewer)
-        return found[:first], len(found) > first

@@ -22,9 +22,9 @@ from api.errors import BadUserInput, NotFound
 from models.follow import FollowEdge
 from models.video import VideoView
 from resolvers.ids import parse_id
-from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_size
+from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.users import User, load_user
-from resolvers.videos import GONE_PSEUDO, Video, VideoConnection, VideoEdge, iso_utc
+from resolvers.videos import GONE_PSEUDO, VideoConnection, iso_utc, video_connection
 
 
 async def _node(root: UserEdge, info: Info) -> User:
@@ -61,15 +61,6 @@ class UserConnection:
     page_info: PageInfo = strawberry.field(name="pageInfo")
 
 
-def _page_info(cursors: list[str], has_next: bool) -> PageInfo:
-    return PageInfo(
-        has_next_page=has_next,
-        end_cursor=cursors[-1] if cursors else None,
-        has_previous_page=False,
-        start_cursor=cursors[0] if cursors else None,
-    )
-
-
 async def followed_by_viewer(info: Info, user_id: PydanticObjectId) -> bool:
     viewer = info.context.viewer_id
     if viewer is None or viewer == user_id:
@@ -88,7 +79,7 @@ async def follow_page(
     edges = [
         UserEdge.of(edge, edge.follower_id if followers else edge.followee_id) for edge in found
     ]
-    return UserConnection(edges=edges, page_info=_page_info([e.cursor for e in edges], has_next))
+    return UserConnection(edges=edges, page_info=page_info_of([e.cursor for e in edges], has_next))
 
 
 async def _target(info: Info, raw: strawberry.ID) -> tuple[PydanticObjectId, PydanticObjectId]:
@@ -129,16 +120,10 @@ class FollowQuery:
         views: list[VideoView] = []
         has_next = False
         if authors:
-            views, has_next = await info.context.repos.videos.page_by_authors(
+            views, has_next = await info.context.repos.videos.page(
                 author_ids=authors, first=size, after=key, viewer=viewer
             )
-        edges = [
-            VideoEdge(cursor=encode_cursor(v.created_at, v.id), node=Video.from_view(v))
-            for v in views
-        ]
-        return VideoConnection(
-            edges=edges, page_info=_page_info([e.cursor for e in edges], has_next)
-        )
+        return await video_connection(info, views, has_next)
 
 
 @strawberry.type

@@ -38,6 +38,16 @@ class PageInfo:
     start_cursor: str | None = strawberry.field(name="startCursor")
 
 
+def page_info_of(cursors: list[str], has_next: bool) -> PageInfo:
+    """The page info of a forward-only page whose edges carry `cursors`, in order."""
+    return PageInfo(
+        has_next_page=has_next,
+        end_cursor=cursors[-1] if cursors else None,
+        has_previous_page=False,
+        start_cursor=cursors[0] if cursors else None,
+    )
+
+
 def page_size(first: int | None, field: str = "first") -> int:
     """The page size asked for (null means the default), refused outside 1..PAGE_MAX."""
     size = PAGE_DEFAULT if first is None else first

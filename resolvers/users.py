@@ -9,7 +9,7 @@ from beanie import PydanticObjectId
 
 from api.context import Info
 from api.errors import BadUserInput, NotFound, Unauthenticated
-from models.user import DuplicateAccountError, ProfileChanges, UserDocument
+from models.user import DuplicateAccountError, ProfileChanges, UserCard, UserDocument
 from resolvers import account_rules as rules
 from resolvers.ids import parse_id
 from storage.kinds import MediaKind
@@ -83,7 +83,7 @@ class User:
         return await stats_of(info, user_id, from_, to)
 
     @classmethod
-    def from_document(cls, doc: UserDocument) -> User:
+    def from_document(cls, doc: UserDocument | UserCard) -> User:
         return cls(
             id=strawberry.ID(str(doc.id)),
             pseudo=doc.pseudo,
@@ -94,7 +94,7 @@ class User:
         )
 
 
-async def load_user(info: Info, user_id: PydanticObjectId) -> UserDocument | None:
+async def load_user(info: Info, user_id: PydanticObjectId) -> UserCard | None:
     return await info.context.loaders.users.load(user_id)
 
 

@@ -17,9 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import aioboto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError  # light: not the SDK itself
 
 from api.settings import ConfigurationError, Settings
 from storage.base import Copied, SignedPut, StoredObject
@@ -50,9 +48,7 @@ class R2Storage:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.bucket = bucket
         self.public_base = public_url.rstrip("/")
-        self._session = aioboto3.Session(
-            aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name="auto"
-        )
+        self._credentials = (access_key, secret_key)
         self._stack = AsyncExitStack()
         self._client: S3Client | None = None
         # Two first requests at once must not open two clients.
@@ -85,11 +81,22 @@ class R2Storage:
 
     async def _s3(self) -> S3Client:
         # One client for the process, opened on first use (no I/O at import or start-up).
+        # aioboto3 is imported here too: it takes ~0.6 s, a third of a cold start, and
+        # most requests that wake a stopped machine never touch storage.
         if self._client is not None:
             return self._client
         async with self._client_lock:
             if self._client is None:
-                creator: Any = self._session.client(  # type: ignore[call-overload]
+                import aioboto3
+                from botocore.config import Config
+
+                access_key, secret_key = self._credentials
+                session = aioboto3.Session(
+                    aws_access_key_id=access_key,
+                    aws_secret_access_key=secret_key,
+                    region_name="auto",
+                )
+                creator: Any = session.client(  # type: ignore[call-overload]
                     "s3",
                     endpoint_url=self.endpoint_url,
                     # Path-style URLs (endpoint/bucket/key): what key_from_url parses back.

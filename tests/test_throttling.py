@@ -184,3 +184,21 @@ def test_retry_after_is_exponential_and_capped() -> None:
     assert rule.retry_after([now] * 40, now) == 900.0
     assert rule.retry_after([now - timedelta(seconds=5)] * 3, now) == 0.0
     assert rule.retry_after([now], now) == 0.0
+
+
+async def test_a_burst_of_first_logins_from_one_address_is_answered_not_crashed(
+    api: Api, db: Any
+) -> None:
+    # Forty log-ins arrive at once from one address that has no attempt on record yet:
+    # all race to create that address's throttling document. (A first burst of reads
+    # opens enough database connections for the log-ins to really run side by side.)
+    search = 'query { searchUsers(query: "nobody") { id } }'
+    await asyncio.gather(*(api.data(search) for _ in range(40)))
+    bodies = await asyncio.gather(
+        *(_login(api, f"nobody{n}@example.com", "wrong password") for n in range(40))
+    )
+    codes = [code_of(body["errors"][0]) for body in bodies]
+    assert codes == ["UNAUTHENTICATED"] * 40
+    # Each failed attempt is on record once: none lost in the race, none counted twice.
+    address = await db.throttle.find_one({"_id": {"$regex": "^login-ip:"}})
+    assert len(address["attempts"]) == 40

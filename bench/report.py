@@ -1,0 +1,144 @@
+"""The results as a table, and each of issue 8's targets as met or missed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+IDLE_RSS_MB = 120
+PEAK_RSS_MB = 180
+COLD_START_S = 1.5
+CPU_RATIO = 2.0
+FEED_ROUND_TRIPS = 2
+LIKES_SPREAD = 0.10
+
+
+def _row(
+    results: dict[str, Any], scenario: str, target: str = "api", db: str = "live"
+) -> dict[str, Any]:
+    for row in results["scenarios"]:
+        if row["scenario"] == scenario and row["target"] == target and row["db"] == db:
+            found: dict[str, Any] = row
+            return found
+    raise KeyError((scenario, target, db))
+
+
+def api_peak_mb(results: dict[str, Any]) -> float:
+    peaks = [float(r["peak_rss_mb"]) for r in results["scenarios"] if r["target"] == "api"]
+    return max([*peaks, float(results["rss_mb"]["api_after_start"])])
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    fast = "replayed" if any(r["db"] == "replayed" for r in results["scenarios"]) else "live"
+    feed, raw_feed = _row(results, "feed", db=fast), _row(results, "feed", "raw", fast)
+    hot, cold = _row(results, "feed_10k_likes", db=fast), _row(results, "feed_0_likes", db=fast)
+    logins = _row(results, "login")
+    ratio = feed["cpu_ms_per_request"] / raw_feed["cpu_ms_per_request"]
+    spread = hot["cpu_ms_per_request"] / cold["cpu_ms_per_request"] - 1
+    feeds = [r for r in results["scenarios"] if r["scenario"].startswith("feed")]
+    trips = [r.get("db_round_trips_per_request") for r in feeds if r["target"] == "api"]
+    counted = [t for t in trips if t is not None]
+    peak = api_peak_mb(results)
+    checks: list[tuple[str, str, bool | None]] = [
+        (
+            f"feed API CPU/request ≤ {CPU_RATIO:g}x the raw endpoint's ({fast} DB)",
+            f"{feed['cpu_ms_per_request']:.2f} ms vs {raw_feed['cpu_ms_per_request']:.2f} ms "
+            f"= {ratio:.2f}x",
+            ratio <= CPU_RATIO,
+        ),
+        (
+            f"feed DB round trips/request ≤ {FEED_ROUND_TRIPS}",
+            "max " + f"{max(counted):.2f}" if counted else "not counted",
+            max(counted) <= FEED_ROUND_TRIPS if counted else None,
+        ),
+        (
+            f"10k-like page API CPU within {LIKES_SPREAD:.0%} of the 0-like page ({fast} DB)",
+            f"{hot['cpu_ms_per_request']:.2f} ms vs {cold['cpu_ms_per_request']:.2f} ms "
+            f"({spread:+.1%})",
+            abs(spread) <= LIKES_SPREAD,
+        ),
+        (
+            f"cold start ≤ {COLD_START_S:g} s (median)",
+            f"{results['cold_start_s']['api_median']:.2f} s",
+            results["cold_start_s"]["api_median"] <= COLD_START_S,
+        ),
+        (
+            f"idle RSS ≤ {IDLE_RSS_MB} MB",
+            f"{results['rss_mb']['api_after_start']:.0f} MB after start, "
+            f"{results['rss_mb']['api_after_load']:.0f} MB after the load",
+            results["rss_mb"]["api_after_start"] <= IDLE_RSS_MB,
+        ),
+        (f"peak RSS ≤ {PEAK_RSS_MB} MB under load", f"{peak:.0f} MB", peak <= PEAK_RSS_MB),
+        (
+            f"100 concurrent logins, all succeed, peak ≤ {PEAK_RSS_MB} MB",
+            f"{logins['requests'] - logins['failures']}/100 in "
+            f"{logins['requests'] / logins['rps']:.1f} s, peak {logins['peak_rss_mb']:.0f} MB",
+            logins["failures"] == 0
+            and logins["requests"] == 100
+            and logins["peak_rss_mb"] <= PEAK_RSS_MB,
+        ),
+    ]
+    return [{"target": t, "measured": m, "met": ok} for t, m, ok in checks]
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def table(results: dict[str, Any]) -> str:
+    header = (
+        f"{'scenario':<16}{'target':<7}{'db':<9}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'CPU ms/req':>12}{'DB trips':>10}{'DB CPU ms':>11}{'peak MB':>9}{'fail':>6}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in results["scenarios"]:
+        lines.append(
+            f"{r['scenario']:<16}{r['target']:<7}{r['db']:<9}{r['rps']:>8.0f}{r['p50_ms']:>9.1f}"
+            f"{r['p99_ms']:>9.1f}{r['cpu_ms_per_request']:>12.2f}"
+            f"{_fmt(r.get('db_round_trips_per_request'), '.2f'):>10}"
+            f"{_fmt(r.get('db_cpu_ms_per_request'), '.2f'):>11}"
+            f"{r['peak_rss_mb']:>9.0f}{r['failures']:>6}"
+        )
+    imports = results["import"]
+    lines += [
+        "",
+        f"import time ({imports['imports']}): {imports['median_s'] * 1000:.0f} ms; heaviest: "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in imports["heaviest"][:5]),
+        "cold start to first 200 on /healthz: API "
+        + ", ".join(f"{s:.2f}" for s in results["cold_start_s"]["api_runs"])
+        + f" s; raw {results['cold_start_s']['raw']:.2f} s",
+        f"RSS: API {results['rss_mb']['api_after_start']:.0f} MB idle after start, "
+        f"{results['rss_mb']['api_after_load']:.0f} MB after the load, "
+        f"{api_peak_mb(results):.0f} MB peak; raw {results['rss_mb']['raw']:.0f} MB idle",
+        "",
+        "targets (issue 8):",
+    ]
+    for check in results["targets"]:
+        mark = {True: "MET ", False: "MISS", None: "n/a "}[check["met"]]
+        lines.append(f"  [{mark}] {check['target']}: {check['measured']}")
+    return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The scenario table as Markdown (for bench/RESULTS.md)."""
+    lines = [
+        "| scenario | server | database | req/s | p50 ms | p99 ms | CPU ms/req "
+        "| DB round trips/req | peak RSS MB | failures |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results["scenarios"]:
+        lines.append(
+            f"| {r['scenario']} | {r['target']} | {r['db']} | {r['rps']:.0f} "
+            f"| {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['cpu_ms_per_request']:.2f} "
+            f"| {_fmt(r.get('db_round_trips_per_request'), '.2f')} "
+            f"| {r['peak_rss_mb']:.0f} | {r['failures']} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    for path in sys.argv[1:]:
+        with open(path) as file:
+            print(markdown(json.load(file)), end="\n\n")
