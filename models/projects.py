@@ -232,3 +232,22 @@ class ProjectRepository:
         cursor = await _sessions().aggregate(_journeys(attempt.user_id, today, extra))
         found = await cursor.to_list()
         return _project(found[0]) if found else None
+
+    async def journey_croix_ids(
+        self, user_id: PydanticObjectId, send_croix_id: PydanticObjectId
+    ) -> list[PydanticObjectId]:
+        """The croix of the journey a send closed: its attempts, then the send itself.
+
+        Empty when the send closed nothing (a send that was no project's).
+        """
+        closed = {"croix.sent.croix_id": send_croix_id}
+        cursor = await _sessions().aggregate(
+            [
+                {"$match": {"user_id": user_id, **closed}},
+                {"$unwind": "$croix"},
+                {"$match": closed},
+                {"$project": {"_id": 0, "id": "$croix.id"}},
+            ]
+        )
+        attempts = [PydanticObjectId(raw["id"]) async for raw in cursor]
+        return [*attempts, send_croix_id] if attempts else []

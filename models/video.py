@@ -18,6 +18,8 @@ from beanie import Document, PydanticObjectId
 from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+PROJECT = "PROJECT"  # the status of a video that can later be marked sent
+
 
 def utcnow_ms() -> datetime:
     """Now, truncated to what a BSON date keeps (milliseconds).
@@ -41,6 +43,8 @@ class VideoDocument(Document):
     likes: list[PydanticObjectId] = Field(default_factory=list)
     like_count: int = 0
     created_at: datetime = Field(default_factory=utcnow_ms)
+    # When a PROJECT video was topped (sendVideoProject, or its croix journey closed).
+    sent_at: datetime | None = None
 
     class Settings:
         name = "videos"
@@ -69,6 +73,7 @@ class VideoView:
     like_count: int
     liked_by_me: bool
     created_at: datetime
+    sent_at: datetime | None = None
 
     @classmethod
     def of_new(cls, doc: VideoDocument) -> VideoView:
@@ -84,6 +89,7 @@ class VideoView:
             like_count=doc.like_count,
             liked_by_me=False,
             created_at=doc.created_at,
+            sent_at=doc.sent_at,
         )
 
 
@@ -99,7 +105,7 @@ def _view_projection(viewer: PydanticObjectId | None) -> dict[str, Any]:
         else {"$in": [viewer, {"$ifNull": ["$likes", []]}]}
     )
     fields = ("user_id", "video_url", "caption", "color", "grade", "status", "like_count")
-    return {**dict.fromkeys(fields, 1), "created_at": 1, "liked_by_me": liked}
+    return {**dict.fromkeys(fields, 1), "created_at": 1, "sent_at": 1, "liked_by_me": liked}
 
 
 def view_from_raw(raw: Mapping[str, Any]) -> VideoView:
@@ -114,6 +120,7 @@ def view_from_raw(raw: Mapping[str, Any]) -> VideoView:
         like_count=int(raw.get("like_count", 0)),
         liked_by_me=bool(raw["liked_by_me"]),
         created_at=raw["created_at"],
+        sent_at=raw.get("sent_at"),
     )
 
 
@@ -236,6 +243,32 @@ class VideoRepository:
             {"$pull": {"likes": user_id}, "$inc": {"like_count": -1}},
         )
         return result.modified_count == 1
+
+    async def mark_project_sent(
+        self, video_id: PydanticObjectId, owner_id: PydanticObjectId, at: datetime
+    ) -> bool:
+        """Mark an open PROJECT video of `owner_id` sent, atomically; True if this call did.
+
+        Guarded on `sent_at: null`, so a repeat (or a concurrent call) keeps the first date.
+        """
+        result = await VideoDocument.get_pymongo_collection().update_one(
+            {"_id": video_id, "user_id": owner_id, "status": PROJECT, "sent_at": None},
+            {"$set": {"sent_at": at}},
+        )
+        return result.modified_count == 1
+
+    async def mark_croix_projects_sent(
+        self, owner_id: PydanticObjectId, croix_ids: Sequence[PydanticObjectId], at: datetime
+    ) -> int:
+        """Mark sent the owner's open PROJECT videos linked to any of `croix_ids`."""
+        if not croix_ids:
+            return 0
+        result = await VideoDocument.get_pymongo_collection().update_many(
+            {"user_id": owner_id, "croix_id": {"$in": list(croix_ids)}, "status": PROJECT,
+             "sent_at": None},
+            {"$set": {"sent_at": at}},
+        )  # fmt: skip
+        return result.modified_count
 
     async def delete_owned(self, video_id: PydanticObjectId, owner_id: PydanticObjectId) -> bool:
         """Delete the video if `owner_id` posted it; False if it is not theirs or is gone."""

@@ -112,6 +112,18 @@ async def close_projects(
         return
     done = ProjectSend(croix_id=send.id, session_id=session_id, day=place.day, at=send.created_at)
     await repo.close(user_id, gym_id=place.gym_id, color=send.color, grade=send.grade, send=done)
+    await mark_videos_sent(info, user_id, done)
+
+
+async def mark_videos_sent(info: Info, user_id: PydanticObjectId, send: ProjectSend) -> None:
+    """The climber's PROJECT videos of the journey `send` closed are sent too.
+
+    Guarded on videos still open, so running it again (a retry, or a repeated
+    sendProject that heals a crash in between) changes nothing already marked.
+    """
+    repos = info.context.repos
+    croix_ids = await repos.projects.journey_croix_ids(user_id, send.croix_id)
+    await repos.videos.mark_croix_projects_sent(user_id, croix_ids, send.at)
 
 
 async def _own_attempt(info: Info, raw: strawberry.ID) -> Attempt:
@@ -221,6 +233,8 @@ class ProjectMutation:
             if closed is None:
                 raise NotFound("no croix with this id")  # deleted meanwhile
             attempt = closed
+        if attempt.entry.sent is not None:
+            await mark_videos_sent(info, attempt.user_id, attempt.entry.sent)
         journey = await repo.journey_of(attempt, today=_today())
         if journey is None:
             raise NotFound("no croix with this id")

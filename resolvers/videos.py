@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 from beanie import PydanticObjectId
 
 from api.context import Info
 from api.errors import BadUserInput, Forbidden, NotFound
-from models.video import VideoView
+from models.video import PROJECT, VideoView, utcnow_ms
 from resolvers import climb_rules as rules
 from resolvers.climbing import VideoStatus
 from resolvers.ids import parse_id, parse_optional_id
@@ -26,6 +27,13 @@ from resolvers.users import User
 from storage.kinds import MediaKind
 
 FEED_LIMIT_MAX = 50
+CroixIdArg = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="The logbook croix this video shows (one of yours): when that croix's "
+        "project is sent, a PROJECT video is marked sent with it."
+    ),
+]
 # Shown in place of an author whose account no longer exists, so one orphan video
 # cannot null out a whole feed page (`Video.user` is non-null in the seed).
 GONE_PSEUDO = "[deleted account]"
@@ -52,6 +60,9 @@ class Video:
         description="Whether the signed-in caller likes this video; false when anonymous."
     )
     created_at: str = strawberry.field(description="ISO-8601, UTC.")
+    sent_at: str | None = strawberry.field(
+        description="For a PROJECT video: when it was topped (ISO-8601, UTC); null while open."
+    )
 
     @classmethod
     def from_view(cls, view: VideoView, author: User) -> Video:
@@ -66,6 +77,7 @@ class Video:
             like_count=view.like_count,
             is_liked_by_me=view.liked_by_me,
             created_at=iso_utc(view.created_at),
+            sent_at=None if view.sent_at is None else iso_utc(view.sent_at),
         )
 
 
@@ -158,6 +170,15 @@ async def _checked_session(
     return session_id
 
 
+async def _checked_croix(
+    info: Info, viewer: PydanticObjectId, raw: strawberry.ID | None
+) -> PydanticObjectId | None:
+    croix_id = parse_optional_id(raw, "croix_id")
+    if croix_id is not None and await info.context.repos.sessions.croix_owner(croix_id) != viewer:
+        raise BadUserInput("croix_id", "must be one of your croix")
+    return croix_id
+
+
 async def _existing_video(info: Info, raw: strawberry.ID, field: str) -> PydanticObjectId:
     video_id = parse_id(raw, field)
     if not await info.context.repos.videos.exists(video_id):
@@ -177,6 +198,7 @@ class VideoMutation:
         status: VideoStatus,
         caption: str | None = None,
         session_id: strawberry.ID | None = None,
+        croix_id: CroixIdArg = None,
     ) -> Video:
         viewer = info.context.require_viewer()
         # Cheap checks first, so a typo is reported before any storage or DB round trip.
@@ -184,6 +206,7 @@ class VideoMutation:
         clean_grade = rules.normalize_grade(grade)
         clean_caption = rules.clean_text(caption, "caption", rules.CAPTION_MAX)
         owned_session = await _checked_session(info, viewer, session_id)
+        owned_croix = await _checked_croix(info, viewer, croix_id)
         url = await info.context.services.storage.verify_media_url(
             video_url, kind=MediaKind.VIDEO, owner_id=str(viewer), field="video_url"
         )
@@ -195,7 +218,27 @@ class VideoMutation:
             grade=clean_grade,
             status=status.value,
             session_id=owned_session,
+            croix_id=owned_croix,
         )
+        return (await with_authors(info, [view]))[0]
+
+    @strawberry.mutation(
+        name="sendVideoProject",
+        description="Mark one of your PROJECT videos topped: sets its `sent_at`. "
+        "Idempotent: a video already sent is returned unchanged, with its first `sent_at`.",
+    )
+    async def send_video_project(self, info: Info, video_id: strawberry.ID) -> Video:
+        viewer = info.context.require_viewer()
+        target = parse_id(video_id, "video_id")
+        # The guarded update does the work; the read back says why it did nothing, if so.
+        await info.context.repos.videos.mark_project_sent(target, viewer, utcnow_ms())
+        view = await info.context.repos.videos.get_view(target, viewer)
+        if view is None:
+            raise NotFound("no video has this id")
+        if view.user_id != viewer:
+            raise Forbidden("you can only mark your own videos sent")
+        if view.status != PROJECT:
+            raise BadUserInput("video_id", "is not a project (status PROJECT)")
         return (await with_authors(info, [view]))[0]
 
     @strawberry.mutation(
