@@ -30,8 +30,14 @@ def _request_id(context: Any) -> str | None:
     return getattr(context, "request_id", None)
 
 
-def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
-    """Return the error the client should see for `error`."""
+def classify(
+    error: GraphQLError, request_id: str | None, *, hide_suggestions: bool = False
+) -> GraphQLError:
+    """Return the error the client should see for `error`.
+
+    `hide_suggestions` (production) drops graphql-core's "Did you mean …?" hints, which
+    only validation and coercion messages carry.
+    """
     original = error.original_error
     extra = {"request_id": request_id} if request_id else {}
     # Variable coercion (an unknown enum value, an Int out of range) wraps the GraphQLError
@@ -39,7 +45,8 @@ def classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         # Syntax, validation, variable coercion or a limit refused by an extension.
         extensions = {"code": "GRAPHQL_VALIDATION_FAILED", **(error.extensions or {}), **extra}
-        return _with(error, error.message, extensions)
+        message = strip_suggestions(error.message) if hide_suggestions else error.message
+        return _with(error, message, extensions)
     if isinstance(original, ApiError):
         return _with(error, error.message, {**original.extensions, **extra})
     if isinstance(original, _DATABASE_DOWN):
@@ -81,9 +88,6 @@ class ErrorPolicy(SchemaExtension):
         if result is None or not result.errors:
             return
         request_id = _request_id(context)
-        errors = [classify(error, request_id) for error in result.errors]
-        if self.production:
-            errors = [
-                _with(e, strip_suggestions(e.message), dict(e.extensions or {})) for e in errors
-            ]
-        result.errors = errors
+        result.errors = [
+            classify(error, request_id, hide_suggestions=self.production) for error in result.errors
+        ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from api.limits import MAX_ALIASES, MAX_BODY_BYTES, MAX_DEPTH, MAX_TOKENS
+from api.settings import AppEnv
+from tests.conftest import running_api
 from tests.helpers import Api, code_of
 
 
@@ -153,3 +155,24 @@ async def test_a_sane_client_request_id_is_echoed(api: Api) -> None:
         "/graphql", json={"query": "{ __typename }"}, headers={"x-request-id": "bad\nid"}
     )
     assert forged.headers["x-request-id"] != "bad\nid"
+
+
+async def test_production_gives_no_field_suggestions(settings) -> None:
+    typo = "{ feedPag(first: 1) { edges { cursor } } }"
+    async with running_api(settings) as development:
+        assert "Did you mean" in (await development.error(typo))["message"]
+    production = settings.model_copy(
+        update={
+            "app_env": AppEnv.PRODUCTION,
+            "r2_account_id": "0123456789abcdef",
+            "r2_access_key": "test-access-key",
+            "r2_secret_key": "test-secret-key",
+            "r2_bucket": "media",
+            "r2_public_url": "https://media.example.com",
+        }
+    )
+    async with running_api(production) as api:
+        error = await api.error(typo)
+    assert code_of(error) == "GRAPHQL_VALIDATION_FAILED"
+    assert "feedPag" in error["message"]
+    assert "Did you mean" not in error["message"]
