@@ -8,10 +8,10 @@ from pathlib import Path
 
 import anyio.to_thread
 from beanie import init_beanie
-from pymongo import AsyncMongoClient, MongoClient
+from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
-from api.embedded_db import EmbeddedMongo
+from api.embedded_db import EmbeddedMongo, answers
 from api.settings import Settings
 from models.registry import DOCUMENT_MODELS
 
@@ -55,10 +55,7 @@ def running_embedded_url(settings: Settings) -> str | None:
         return None
     if not url:
         return None
-    try:
-        with MongoClient[dict[str, object]](url, serverSelectionTimeoutMS=500) as client:
-            client.admin.command("ping")
-    except PyMongoError:
+    if not answers(url, timeout_ms=500):
         return None  # left behind by a process that was killed
     return url
 

@@ -90,6 +90,16 @@ def _die_with_parent(command: list[str]) -> list[str]:
     return [sys.executable, "-c", _PDEATHSIG_LAUNCHER, str(os.getpid()), *command]
 
 
+def answers(url: str, *, timeout_ms: int) -> bool:
+    """Whether a MongoDB server answers a ping at `url` (blocking; for start-up checks)."""
+    try:
+        with MongoClient[dict[str, object]](url, serverSelectionTimeoutMS=timeout_ms) as client:
+            client.admin.command("ping")
+    except PyMongoError:
+        return False
+    return True
+
+
 class EmbeddedMongo:
     """Start a SecantusDB server on a free loopback port; stop it on exit.
 
@@ -151,14 +161,9 @@ class EmbeddedMongo:
                 raise EmbeddedDatabaseError(
                     f"the embedded database exited with code {self._process.returncode}"
                 )
-            try:
-                with MongoClient[dict[str, object]](
-                    self.url, serverSelectionTimeoutMS=250
-                ) as client:
-                    client.admin.command("ping")
+            if answers(self.url, timeout_ms=250):
                 return
-            except PyMongoError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         self.stop()
         raise EmbeddedDatabaseError("the embedded database did not answer within 30 s")
 

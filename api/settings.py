@@ -91,10 +91,6 @@ class Settings(BaseSettings):
             return self.public_base_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
 
-    @property
-    def r2_configured(self) -> bool:
-        return any((self.r2_account_id, self.r2_endpoint_url, self.r2_bucket, self.r2_access_key))
-
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if not self.is_production:

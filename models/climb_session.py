@@ -16,21 +16,14 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from models.clock import utcnow_ms
+
 # 100 croix is more than any climber ticks in a day (a whole competition is ~40
 # problems); the cap keeps a session document, and a page of `mySessions`, bounded.
 MAX_CROIX_PER_SESSION = 100
 # Upsert races on the unique "day" index resolve on the first retry; the bound only
 # stops a misbehaving server from looping forever.
 _UPSERT_ATTEMPTS = 5
-
-
-def utcnow_ms() -> dt.datetime:
-    """Now, truncated to what a BSON date keeps (milliseconds).
-
-    So the `created_at` a mutation returns is the one later reads (and sorts) see.
-    """
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def midnight_utc(day: dt.date) -> dt.datetime:

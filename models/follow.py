@@ -29,7 +29,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from models.climb_session import utcnow_ms
+from models.clock import utcnow_ms
 from models.user import UserDocument
 
 T = TypeVar("T")

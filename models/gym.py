@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from beanie import Document, PydanticObjectId
@@ -12,9 +12,7 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+from models.clock import utcnow
 
 
 class GymDocument(Document):
@@ -24,7 +22,7 @@ class GymDocument(Document):
     name_normalized: str
     location: str | None = None
     created_by: PydanticObjectId | None = None
-    created_at: datetime = Field(default_factory=_utcnow)
+    created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:
         name = "gyms"

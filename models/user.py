@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypedDict
 
 from beanie import Document, PydanticObjectId
@@ -13,9 +13,7 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from models.clock import utcnow
 
 
 class UserDocument(Document):

@@ -11,23 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from beanie import Document, PydanticObjectId
 from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from models.clock import utcnow_ms
+
 PROJECT = "PROJECT"  # the status of a video that can later be marked sent
-
-
-def utcnow_ms() -> datetime:
-    """Now, truncated to what a BSON date keeps (milliseconds).
-
-    So the `created_at` returned by `postVideo` is the one later reads (and cursors) see.
-    """
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class VideoDocument(Document):

@@ -1,7 +1,8 @@
-"""Types shared by the videos and logbook areas."""
+"""Types and formats shared by the videos and logbook areas."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import Enum
 
 import strawberry
@@ -14,3 +15,10 @@ class VideoStatus(Enum):
     FLASH = "FLASH"
     TOP = "TOP"
     PROJECT = "PROJECT"
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO-8601 in UTC with milliseconds, e.g. 2025-06-01T18:03:11.482Z."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

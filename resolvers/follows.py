@@ -21,10 +21,11 @@ from api.context import Info
 from api.errors import BadUserInput, NotFound
 from models.follow import FollowEdge
 from models.video import VideoView
+from resolvers.climbing import iso_utc
 from resolvers.ids import parse_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.users import User, load_user
-from resolvers.videos import GONE_PSEUDO, VideoConnection, iso_utc, video_connection
+from resolvers.videos import GONE_PSEUDO, VideoConnection, video_connection
 
 
 async def _node(root: UserEdge, info: Info) -> User:

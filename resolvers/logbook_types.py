@@ -9,13 +9,8 @@ from beanie import PydanticObjectId
 
 from api.context import Info
 from models.climb_session import ClimbSession, CroixEntry
-from resolvers.climbing import VideoStatus
+from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.gyms import Gym
-
-
-def iso_instant(moment: dt.datetime) -> str:
-    """A stored instant as ISO 8601 in UTC with milliseconds, e.g. 2025-05-01T18:02:03.120Z."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _id(value: PydanticObjectId) -> strawberry.ID:
@@ -54,8 +49,8 @@ class Croix:
             status=VideoStatus(entry.status),
             notes=entry.notes,
             session_id=strawberry.ID(str(session_id)),
-            created_at=iso_instant(entry.created_at),
-            sent_at=None if entry.sent is None else iso_instant(entry.sent.at),
+            created_at=iso_utc(entry.created_at),
+            sent_at=None if entry.sent is None else iso_utc(entry.sent.at),
             sent_in_session_id=None if entry.sent is None else _id(entry.sent.session_id),
             sent_croix_id=None if entry.sent is None else _id(entry.sent.croix_id),
         )

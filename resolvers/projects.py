@@ -20,9 +20,10 @@ from api.errors import BadUserInput, Forbidden, NotFound
 from models.climb_session import MAX_CROIX_PER_SESSION, CroixEntry, ProjectSend, midnight_utc
 from models.projects import PROJECT, Attempt, ProjectData
 from resolvers import logbook_rules as rules
+from resolvers.climbing import iso_utc
 from resolvers.gyms import Gym
 from resolvers.ids import parse_id, parse_optional_id
-from resolvers.logbook_types import iso_instant, load_gym
+from resolvers.logbook_types import load_gym
 
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
 SEND_STATUSES = ("TOP", "FLASH")
@@ -83,7 +84,7 @@ class Project:
             first_tried_on=_day(data.first_tried_on),
             last_tried_on=_day(data.last_tried_on),
             sent_on=None if data.sent_on is None else _day(data.sent_on),
-            sent_at=None if data.sent_at is None else iso_instant(data.sent_at),
+            sent_at=None if data.sent_at is None else iso_utc(data.sent_at),
             sent_croix_id=None if not sent else strawberry.ID(str(data.sent_croix_id)),
             sent_in_session_id=(
                 None

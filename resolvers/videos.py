@@ -10,7 +10,6 @@ resolver per video cost graphql-core more than all the video's other fields: ben
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
@@ -18,9 +17,10 @@ from beanie import PydanticObjectId
 
 from api.context import Info
 from api.errors import BadUserInput, Forbidden, NotFound
-from models.video import PROJECT, VideoView, utcnow_ms
+from models.clock import utcnow_ms
+from models.video import PROJECT, VideoView
 from resolvers import climb_rules as rules
-from resolvers.climbing import VideoStatus
+from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.ids import parse_id, parse_optional_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.users import User
@@ -37,13 +37,6 @@ CroixIdArg = Annotated[
 # Shown in place of an author whose account no longer exists, so one orphan video
 # cannot null out a whole feed page (`Video.user` is non-null in the seed).
 GONE_PSEUDO = "[deleted account]"
-
-
-def iso_utc(moment: datetime) -> str:
-    """ISO-8601 in UTC with milliseconds, e.g. 2025-06-01T18:03:11.482Z."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @strawberry.type(name="Video")

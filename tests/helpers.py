@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,8 +125,6 @@ def is_copy_of(stored_url: str, uploaded_url: str) -> bool:
     """Whether `stored_url` is the copy the API made when it vouched for the upload at
     `uploaded_url` (same owner, kind and upload name, under `media/`): what a mutation
     stores instead of the upload's own URL."""
-    import re
-
     base, _, key = uploaded_url.partition("/media/")
     folder, _, file = key.rpartition("/")
     name, _, extension = file.partition(".")
