@@ -155,12 +155,14 @@ class Bench:
     raw_proxy: CountingProxy | None
     db_pid: int | None
     quick: bool
+    plan: tuple[Step, ...] = PLAN
+    logins: bool = True
 
     def load(self) -> list[dict[str, Any]]:
         """Every step of the plan, then the logins; one row per scenario, target, mode."""
         samples: dict[tuple[str, str, str], Sample] = {}
         scale = 0.2 if self.quick else 1.0
-        for step in PLAN:
+        for step in self.plan:
             targets = [(self.raw, self.raw_proxy)] if step.raw_too else []
             for server, proxy in [*targets, (self.api, self.api_proxy)]:
                 print(f"{step.scenario} ({step.db}) -> {server.name}", flush=True)
@@ -176,6 +178,8 @@ class Bench:
                     samples[sample.key].add(sample)
                 else:
                     samples[sample.key] = sample
+        if not self.logins:
+            return [sample.row() for sample in samples.values()]
         print("100 concurrent logins -> api", flush=True)
         logins = measure(
             self.driver, self.api, self.api_proxy, self.db_pid,
@@ -184,7 +188,26 @@ class Bench:
         return [sample.row() for sample in [*samples.values(), logins]]
 
 
-def run(quick: bool) -> dict[str, Any]:
+def select(only: set[str] | None, db: str | None) -> tuple[tuple[Step, ...], bool]:
+    """The plan's steps for these scenarios and database mode (None: all), and whether
+    the logins run: for a quicker look at one part while working on it."""
+    known = {step.scenario for step in PLAN} | {"login"}
+    if only is not None and only - known:
+        raise SystemExit(f"unknown scenario(s): {', '.join(sorted(only - known))}")
+    plan = tuple(
+        step
+        for step in PLAN
+        if (only is None or step.scenario in only) and (db is None or step.db == db)
+    )
+    return plan, only is None or "login" in only
+
+
+def run(
+    quick: bool,
+    plan: tuple[Step, ...] = PLAN,
+    logins: bool = True,
+    profile: Path | None = None,
+) -> dict[str, Any]:
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -217,10 +240,12 @@ def run(quick: bool) -> dict[str, Any]:
             api_port, raw_port = free_port(), free_port()
             print("cold starts", flush=True)
             api_env_ = api_env(api_url, db_name, secret, api_port, workdir)
-            api, api_starts = cold_starts(lambda: api_server(api_env_, api_port, logs), COLD_STARTS)
+            api, api_starts = cold_starts(
+                lambda: api_server(api_env_, api_port, logs, profile), COLD_STARTS
+            )
             stack.callback(api.stop)
             raw_env = api_env(raw_url, db_name, secret, raw_port, workdir)
-            raw, raw_starts = cold_starts(lambda: raw_server(raw_env, raw_port, logs), 1)
+            raw, raw_starts = cold_starts(lambda: raw_server(raw_env, raw_port, logs, profile), 1)
             stack.callback(raw.stop)
             driver = Driver(fixture_path)
             stack.callback(driver.stop)
@@ -231,7 +256,7 @@ def run(quick: bool) -> dict[str, Any]:
                 "raw": raw_starts[0],
             }
             rss = {"api_after_start": procstat.rss_mb(api.pid), "raw": procstat.rss_mb(raw.pid)}
-            bench = Bench(driver, api, raw, api_proxy, raw_proxy, db_pid, quick)
+            bench = Bench(driver, api, raw, api_proxy, raw_proxy, db_pid, quick, plan, logins)
             results["scenarios"] = bench.load()
             rss["api_after_load"] = procstat.rss_mb(api.pid)
             results["rss_mb"] = rss
@@ -243,8 +268,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a fifth of the load (a sanity run)")
     parser.add_argument("--out", type=Path, help="JSON output (default bench/results/...)")
+    parser.add_argument(
+        "--only", help="comma-separated scenarios to run (e.g. feed,feed_0_likes); default all"
+    )
+    parser.add_argument("--db", choices=("replayed", "live"), help="only the steps in this mode")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="run both servers under cProfile, writing api.prof and raw.prof to this directory",
+    )
     args = parser.parse_args()
-    results = run(args.quick)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    only = None if args.only is None else {name.strip() for name in args.only.split(",")}
+    plan, logins = select(only, args.db)
+    results = run(args.quick, plan, logins, args.profile)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out: Path = args.out or RESULTS / f"bench-{stamp}.json"

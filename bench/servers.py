@@ -127,10 +127,23 @@ def _healthy(port: int) -> bool:
     return False
 
 
-def api_server(env: dict[str, str], port: int, log_dir: Path) -> Server:
-    return Server("api", [sys.executable, "-m", "api"], env, port, log_dir / "api.log")
+def _run_module(module: str, profile: Path | None, name: str) -> list[str]:
+    """`python -m module`, under cProfile writing `profile/<name>.prof` at exit if asked
+    (`--profile`: the numbers then include the profiler's own overhead)."""
+    if profile is None:
+        return [sys.executable, "-m", module]
+    return [sys.executable, "-m", "bench.profiled", str(profile / f"{name}.prof"), module]
 
 
-def raw_server(env: dict[str, str], port: int, log_dir: Path) -> Server:
-    argv = [sys.executable, "-m", "bench.raw_endpoint"]
+def api_server(
+    env: dict[str, str], port: int, log_dir: Path, profile: Path | None = None
+) -> Server:
+    argv = _run_module("api", profile, "api")
+    return Server("api", argv, env, port, log_dir / "api.log")
+
+
+def raw_server(
+    env: dict[str, str], port: int, log_dir: Path, profile: Path | None = None
+) -> Server:
+    argv = _run_module("bench.raw_endpoint", profile, "raw")
     return Server("raw", argv, env, port, log_dir / "raw.log")

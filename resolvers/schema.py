@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.error_policy import ErrorPolicy
+from api.execution import FastFieldsExecutionContext
 from api.limits import security_extensions
 from resolvers.auth import AuthMutation
 from resolvers.follows import FollowMutation, FollowQuery
@@ -63,6 +64,7 @@ def build_schema(*, production: bool = False) -> AppSchema:
         # The seed schema speaks snake_case fields; operation names are set explicitly.
         config=StrawberryConfig(auto_camel_case=False),
         extensions=extensions,
+        execution_context_class=FastFieldsExecutionContext,
     )
 
 

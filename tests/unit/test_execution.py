@@ -1,0 +1,235 @@
+"""api.execution completes plain fields itself: it must answer exactly as graphql-core.
+
+Every document runs on two schemas built from the same types, one with Strawberry's
+stock execution context and one with FastFieldsExecutionContext, and the whole results
+(data, error messages, paths, locations) must be equal. The cases are the ones where a
+shortcut could go wrong: nulls in non-null fields, exceptions stored as values, failed
+coercions, errors bubbling through plain objects, async resolvers under plain objects,
+aliases, repeated fields, fragments, skip/include, unknown fields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from enum import Enum
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionResult
+
+from api.execution import FastFieldsExecutionContext
+
+
+@strawberry.enum
+class Grade(Enum):
+    EASY = "easy"
+    HARD = "hard"
+
+
+@strawberry.type
+class Author:
+    id: strawberry.ID
+    pseudo: str
+    bio: str | None = None
+
+    @strawberry.field
+    async def shout(self) -> str:
+        await asyncio.sleep(0)
+        return self.pseudo.upper()
+
+    @strawberry.field
+    async def broken(self) -> str:
+        await asyncio.sleep(0)
+        raise ValueError("async resolver failed")
+
+    @strawberry.field
+    def greet(self, name: str) -> str:
+        return f"{self.pseudo} greets {name}"
+
+
+@strawberry.type
+class Clip:
+    id: strawberry.ID
+    title: str
+    likes: int
+    grade: Grade
+    author: Author
+    caption: str | None = None
+    # Deliberately wrong values, as a bug elsewhere could leave them.
+    bad_count: int = 0
+    missing: str = "set"
+    maybe_author: Author | None = None
+    required_author: Author | None = strawberry.field(default=None, graphql_type=Author)
+
+
+def _clips() -> list[Clip]:
+    ann = Author(id=strawberry.ID("a1"), pseudo="ann")
+    bob = Author(id=strawberry.ID("a2"), pseudo="bob", bio="crimps")
+    ok = Clip(
+        id=strawberry.ID("c1"), title="crux", likes=3, grade=Grade.HARD, author=ann,
+        maybe_author=bob, required_author=bob,
+    )  # fmt: skip
+    broken = Clip(
+        id=strawberry.ID("c2"), title="slab", likes=0, grade=Grade.EASY, author=bob,
+        caption="first go",
+    )  # fmt: skip
+    broken.bad_count = "many"  # type: ignore[assignment]  # a coercion error
+    broken.missing = None  # type: ignore[assignment]  # null in a non-null field
+    broken.title = ValueError("stored exception")  # type: ignore[assignment]
+    return [ok, broken]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def clips(self) -> list[Clip]:
+        return _clips()
+
+    @strawberry.field
+    def clip(self) -> Clip:
+        return _clips()[0]
+
+    @strawberry.field
+    def broken_clip(self) -> Clip | None:
+        return _clips()[1]
+
+    @strawberry.field
+    async def later(self) -> Clip:
+        await asyncio.sleep(0)
+        return _clips()[0]
+
+
+class _ResolveHook(SchemaExtension):
+    """An extension wrapping every resolver: the fast path must step aside for it."""
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        value = _next(root, info, *args, **kwargs)
+        return value.upper() if isinstance(value, str) and info.field_name == "pseudo" else value
+
+
+class _Counting(FastFieldsExecutionContext):
+    """Counts the fields handed to graphql-core's own `execute_field`."""
+
+    slow_fields: list[str] = []
+
+    def execute_field(self, parent_type: Any, source: Any, fields: Any, *rest: Any) -> Any:
+        _Counting.slow_fields.append(f"{parent_type.name}.{fields[0].node.name.value}")
+        return super().execute_field(parent_type, source, fields, *rest)
+
+
+def _schemas(**options: Any) -> tuple[strawberry.Schema, strawberry.Schema]:
+    config = StrawberryConfig(auto_camel_case=False)
+    stock = strawberry.Schema(
+        query=Query, config=config, execution_context_class=StrawberryGraphQLCoreExecutionContext,
+        **options,
+    )  # fmt: skip
+    fast = strawberry.Schema(
+        query=Query, config=config, execution_context_class=_Counting, **options
+    )
+    return stock, fast
+
+
+def _plain(result: ExecutionResult) -> dict[str, Any]:  # Strawberry's result class
+    return {
+        "data": result.data,
+        "errors": sorted(
+            ((e.message, repr(e.path), repr(e.locations)) for e in result.errors or []),
+        ),
+    }
+
+
+CLIP = "id likes grade caption author { id pseudo bio }"
+DOCUMENTS = {
+    "plain page": f"{{ clips {{ {CLIP} }} }}",
+    "aliases and repeats": "{ clip { a: id b: id id id likes n: likes "
+    "author { x: pseudo pseudo } } }",
+    "null in a non-null leaf bubbles to the item": "{ clips { id missing } }",
+    "stored exception": "{ clips { id title } }",
+    "failed coercion": "{ clips { id bad_count } }",
+    "nullable object absent": "{ clips { id maybe_author { pseudo } } }",
+    "non-null object absent": "{ clips { id required_author { pseudo } } }",
+    "error inside a plain object bubbles": "{ broken_clip { id author { id } missing } }",
+    "async resolver under a plain object": "{ clips { author { pseudo shout } } }",
+    "async error under a plain object": "{ clips { id author { pseudo broken } } }",
+    "async root": f"{{ later {{ {CLIP} author {{ shout }} }} }}",
+    "arguments": '{ clip { author { greet(name: "cleo") pseudo } } }',
+    "fragments": "{ clips { ...C author { ...A } } } fragment C on Clip { id grade } "
+    "fragment A on Author { pseudo }",
+    "skip and include": "{ clips { id @skip(if: true) likes @include(if: true) "
+    "title @include(if: false) grade } }",
+    "typename": "{ clip { __typename id author { __typename pseudo } } }",
+}
+
+
+@pytest.mark.parametrize("document", DOCUMENTS.values(), ids=DOCUMENTS.keys())
+async def test_the_fast_path_answers_as_graphql_core(document: str) -> None:
+    stock, fast = _schemas()
+    expected = await stock.execute(document)
+    assert _plain(await fast.execute(document)) == _plain(expected)
+
+
+async def test_the_cases_above_do_reach_errors_and_data() -> None:
+    """The comparison means something only if the cases produce what they are named for."""
+    stock, _ = _schemas()
+    errors = {
+        name: (await stock.execute(document)).errors or [] for name, document in DOCUMENTS.items()
+    }
+    assert not errors["plain page"]
+    for name in (
+        "null in a non-null leaf bubbles to the item",
+        "stored exception",
+        "failed coercion",
+        "non-null object absent",
+        "error inside a plain object bubbles",
+        "async error under a plain object",
+    ):
+        assert errors[name], name
+
+
+async def test_plain_fields_skip_graphql_core_and_the_rest_do_not() -> None:
+    _, fast = _schemas()
+    _Counting.slow_fields = []
+    result = await fast.execute(f"{{ clips {{ {CLIP} }} }}")
+    assert not result.errors
+    # Only the root field (a resolver) went through graphql-core: every plain leaf and
+    # plain object of both clips was completed inline.
+    assert _Counting.slow_fields == ["Query.clips"]
+
+    _Counting.slow_fields = []
+    await fast.execute('{ clip { id author { greet(name: "cleo") shout } } }')
+    assert sorted(_Counting.slow_fields) == ["Author.greet", "Author.shout", "Query.clip"]
+
+
+async def test_a_resolve_hook_sees_every_field() -> None:
+    stock, fast = _schemas(extensions=[_ResolveHook])
+    document = f"{{ clips {{ {CLIP} }} }}"
+    result = await fast.execute(document)
+    assert _plain(result) == _plain(await stock.execute(document))
+    assert result.data is not None
+    assert result.data["clips"][0]["author"]["pseudo"] == "ANN"
+
+
+def test_a_custom_default_resolver_is_respected() -> None:
+    def from_mapping(source: Any, name: str) -> Any:
+        return source[name] if isinstance(source, dict) else getattr(source, name)
+
+    @strawberry.type
+    class Spot:
+        x: int
+
+    @strawberry.type
+    class MappingQuery:
+        @strawberry.field(graphql_type=Spot)  # type: ignore[untyped-decorator]
+        def spot(self) -> Any:
+            return {"x": 7}
+
+    schema = strawberry.Schema(
+        query=MappingQuery,
+        config=StrawberryConfig(default_resolver=from_mapping),
+        execution_context_class=FastFieldsExecutionContext,
+    )
+    assert schema.execute_sync("{ spot { x } }").data == {"spot": {"x": 7}}
