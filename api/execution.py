@@ -1,81 +1,81 @@
 """A faster executor for plain fields; everything else is left to graphql-core.
 
 A feed page of 20 videos completes ~320 fields: ~260 plain leaves (`id`, `grade`,
-`like_count`, `user.pseudo`…) and ~60 plain objects (`edges[].node`, `node.user`), each
-just an attribute of the Python object. graphql-core spends several µs on every field (a
-resolve-info object, the resolver call chain, awaitable checks, the completion
-dispatch), which made execution the largest part of the feed's CPU (bench/). For plain
-fields this executor reads the attribute and completes it directly.
+`like_count`, `user.pseudo`…), ~40 plain objects (`node`, `node.user`) and a plain list
+(`edges`), each just an attribute of a Python object. graphql-core spends several µs on
+every one (a resolve-info object, the resolver call chain, awaitable checks, the
+completion dispatch, ~10 calls per list item), which made execution the largest part of
+the feed's CPU (bench/). For plain fields this executor reads the attribute and
+completes it in one loop.
 
 Only the happy path is shortened, so results and errors stay graphql-core's own:
 - a field qualifies only if Strawberry resolves it with its default resolver (an
   attribute: no resolver, no field extension, no permission class), its selection has
-  no arguments or directives, no schema extension wraps resolvers, and its type is a
-  scalar or enum, or an object type without an `is_type_of` check (nullable or not);
+  no arguments or directives, no schema extension wraps resolvers, no @defer is in play,
+  and its type is a scalar or enum, an object type without an `is_type_of` check, or a
+  list of such objects (each nullable or not);
 - a value the fast path would not complete exactly as graphql-core does (None in a
-  non-null field, a missing attribute, an exception instance, a failed coercion) sends
-  that one field down graphql-core's own path, which raises or nulls it as it always
-  did; errors raised while completing a plain object's own fields are handled as
-  graphql-core's `execute_field` would.
+  non-null field, a missing attribute, an exception instance, a failed coercion, an
+  object or list item not exactly of the type's Python class, a list that is not a
+  list) sends that one field down graphql-core's own path, which raises or nulls it as
+  it always did; errors raised inside a plain object or list item are handled as
+  graphql-core's `execute_field` and `complete_list_item_value` would.
 
-tests/test_execution.py runs documents both ways and compares results and errors.
+tests/unit/test_execution.py runs documents both ways and compares results and errors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLSchema,
-    is_leaf_type,
-    is_non_null_type,
-    is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-_LEAF, _OBJECT = 1, 2
+_SLOW, _LEAF, _OBJECT, _OBJECTS = 0, 1, 2, 3
 # What a completed field can be without being awaitable: checked before the (slower)
 # awaitable test, as almost every field of a page is one of these.
-_SETTLED = frozenset({str, int, float, bool, dict, type(None)})
+_SETTLED = frozenset({str, int, float, bool, dict, list, type(None)})
 
 
-def _unused(value: Any) -> Any:
-    raise AssertionError("only leaf steps coerce")
+class _Field(NamedTuple):
+    """What the schema says of one field, worked out once per schema."""
+
+    kind: int
+    attribute: str = ""
+    nullable: bool = True
+    coerce: Callable[[Any], Any] | None = None  # _LEAF
+    object_type: Any = None  # GraphQLObjectType, for _OBJECT and _OBJECTS
+    origin: type | None = None  # its Python class
+    items_nullable: bool = True  # _OBJECTS
 
 
-class _Step:
-    """How to complete one response name of a selection: `kind` 0 means graphql-core."""
-
-    __slots__ = (
-        "attribute", "coerce", "field_type", "fields", "kind", "name", "nullable", "object_type",
-    )  # fmt: skip
-
-    def __init__(self, name: str, fields: FieldDetailsList) -> None:
-        self.name = name
-        self.fields = fields
-        self.kind = 0
-        self.attribute = ""
-        self.nullable = False
-        # Set for the kinds that use them (typed loosely: no asserts on the hot path).
-        self.coerce: Callable[[Any], Any] = _unused
-        self.object_type: Any = None  # GraphQLObjectType for _OBJECT
-        self.field_type: Any = None  # GraphQLOutputType for _OBJECT
+_SLOW_FIELD = _Field(_SLOW)
+_ANALYSED: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], _Field]] = WeakKeyDictionary()
 
 
-def _step(
-    schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str, fields: FieldDetailsList
-) -> _Step:
-    step = _Step(name, fields)
-    field_def = schema.get_field(parent_type, fields[0].node.name.value)
+def _plain_object(type_: GraphQLOutputType) -> tuple[GraphQLObjectType, type] | None:
+    """The object type and its Python class, when completing it needs no type check."""
+    if not isinstance(type_, GraphQLObjectType) or type_.is_type_of is not None:
+        return None
+    origin = getattr(type_.extensions.get("strawberry-definition"), "origin", None)
+    return (type_, origin) if isinstance(origin, type) else None
+
+
+def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _Field:
+    field_def = schema.get_field(parent_type, name)
     if field_def is None or not getattr(field_def.resolve, "_is_default", False):
-        return step
-    if any(f.node.arguments or f.node.directives for f in fields):
-        return step
+        return _SLOW_FIELD
     definition = field_def.extensions.get("strawberry-definition")
     attribute = getattr(definition, "python_name", None)
     # Strawberry's default resolver reads the attribute, unless the schema's config
@@ -84,18 +84,37 @@ def _step(
         not isinstance(attribute, str)
         or getattr(definition, "default_resolver", None) is not getattr
     ):
-        return step
-    named = field_def.type.of_type if is_non_null_type(field_def.type) else field_def.type
-    if is_leaf_type(named):
-        assert isinstance(named, GraphQLLeafType)
-        step.kind, step.coerce = _LEAF, named.coerce_output_value
-    elif is_object_type(named) and named.is_type_of is None:
-        assert isinstance(named, GraphQLObjectType)
-        step.kind, step.object_type = _OBJECT, named
-    step.field_type = field_def.type
-    step.nullable = not is_non_null_type(field_def.type)
-    step.attribute = attribute
-    return step
+        return _SLOW_FIELD
+    type_ = field_def.type
+    nullable = not isinstance(type_, GraphQLNonNull)
+    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if isinstance(named, GraphQLLeafType):
+        return _Field(_LEAF, attribute, nullable, coerce=named.coerce_output_value)
+    if (plain := _plain_object(named)) is not None:
+        return _Field(_OBJECT, attribute, nullable, object_type=plain[0], origin=plain[1])
+    if isinstance(named, GraphQLList):
+        item = named.of_type
+        items_nullable = not isinstance(item, GraphQLNonNull)
+        plain = _plain_object(item if items_nullable else item.of_type)
+        if plain is not None:
+            return _Field(
+                _OBJECTS, attribute, nullable, object_type=plain[0], origin=plain[1],
+                items_nullable=items_nullable,
+            )  # fmt: skip
+    return _SLOW_FIELD
+
+
+class _Step:
+    """One response name of a selection in this request, and how to complete it."""
+
+    __slots__ = ("field", "fields", "grouped", "name", "type")
+
+    def __init__(self, name: str, fields: FieldDetailsList, field: _Field, type_: Any) -> None:
+        self.name = name
+        self.fields = fields
+        self.field = field
+        self.type = type_  # the field's GraphQL type, for graphql-core's error handling
+        self.grouped: GroupedFieldSet | None = None  # sub-selection, once collected
 
 
 class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -110,12 +129,27 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # memo (collect_subfields), each entry keeps its field set alive, so that the id
         # cannot be reused by another set while this cache lives.
         self._plans: dict[int, tuple[GroupedFieldSet, list[_Step]]] = {}
+        analysed = _ANALYSED.get(self.schema)
+        if analysed is None:
+            analysed = _ANALYSED[self.schema] = {}
+        self._analysed = analysed
 
     def _plan(self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet) -> list[_Step]:
         found = self._plans.get(id(grouped))
         if found is not None:
             return found[1]
-        plan = [_step(self.schema, parent_type, name, fields) for name, fields in grouped.items()]
+        plan = []
+        for name, fields in grouped.items():
+            field_name = fields[0].node.name.value
+            key = (parent_type.name, field_name)
+            field = self._analysed.get(key)
+            if field is None:
+                field = self._analysed[key] = _analyse(self.schema, parent_type, field_name)
+            for details in fields:
+                if details.node.arguments or details.node.directives:
+                    field = _SLOW_FIELD
+            field_def = parent_type.fields.get(field_name)
+            plan.append(_Step(name, fields, field, None if field_def is None else field_def.type))
         self._plans[id(grouped)] = (grouped, plan)
         return plan
 
@@ -128,7 +162,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
         """graphql-core's `execute_fields`, with plain fields completed inline."""
-        if not self._fast:
+        if not self._fast or position_context is not None:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -136,7 +170,39 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         pending: list[str] = []
         try:
             for step in self._plan(parent_type, grouped_field_set):
-                result = self._complete(step, parent_type, source_value, path, position_context)
+                field = step.field
+                kind = field.kind
+                if kind:
+                    value = getattr(source_value, field.attribute, Undefined)
+                    if value is None and field.nullable:
+                        results[step.name] = None
+                        continue
+                    if kind == _LEAF:
+                        if value is not None and value is not Undefined:
+                            try:
+                                coerced = field.coerce(value)  # type: ignore[misc]
+                            except Exception:  # graphql-core's own path reports it, below
+                                coerced = None
+                            if coerced is not None and coerced is not Undefined:
+                                results[step.name] = coerced
+                                continue
+                    elif (kind == _OBJECT and value.__class__ is field.origin) or (
+                        kind == _OBJECTS
+                        and value.__class__ is list
+                        and all(item.__class__ is field.origin for item in value)
+                    ):
+                        grouped = self._subfields(step)
+                        if grouped is not None:
+                            complete = self._object if kind == _OBJECT else self._objects
+                            result = complete(step, parent_type, value, path, grouped)
+                            results[step.name] = result
+                            if result.__class__ not in _SETTLED:
+                                pending.append(step.name)
+                            continue
+                field_path = Path(path, step.name, parent_type.name)
+                result = self.execute_field(
+                    parent_type, source_value, step.fields, field_path, position_context
+                )
                 if result is Undefined:
                     continue  # a field the schema does not know: left out, as graphql-core does
                 results[step.name] = result
@@ -159,59 +225,107 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             results.update(zip(pending, awaited, strict=True))
         return results
 
-    def _complete(
-        self,
-        step: _Step,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        path: Path | None,
-        position_context: Any,
-    ) -> Any:
-        if step.kind:
-            value = getattr(source, step.attribute, Undefined)
-            if value is None:
-                if step.nullable:
-                    return None
-            elif isinstance(value, Exception) or value is Undefined:
-                pass
-            elif step.kind == _LEAF:
-                try:
-                    coerced = step.coerce(value)
-                except Exception:  # graphql-core's own path reports it, below
-                    coerced = None
-                if coerced is not None and coerced is not Undefined:
-                    return coerced
-            else:
-                return self._complete_object(step, parent_type, value, path, position_context)
-        field_path = Path(path, step.name, parent_type.name)
-        return self.execute_field(parent_type, source, step.fields, field_path, position_context)
+    def _subfields(self, step: _Step) -> GroupedFieldSet | None:
+        """The step's sub-selection (graphql-core's memo); None when graphql-core must
+        complete the field: @defer splits it, or collecting it fails (graphql-core then
+        reports that failure as its own)."""
+        if step.grouped is None:
+            try:
+                grouped, defer_usages, _ = self.collect_subfields(
+                    step.field.object_type, step.fields
+                )
+            except Exception:
+                return None
+            if defer_usages:
+                return None
+            step.grouped = grouped
+        return step.grouped
 
-    def _complete_object(
+    def _object(
         self,
         step: _Step,
         parent_type: GraphQLObjectType,
         value: Any,
         path: Path | None,
-        position_context: Any,
+        grouped: GroupedFieldSet,
     ) -> Any:
-        """What `execute_field` then `complete_value` do for a present object value."""
+        """What `execute_field` then `complete_value` do for a present plain object."""
         field_path = Path(path, step.name, parent_type.name)
         try:
-            completed = self.collect_and_execute_subfields(
-                step.object_type, step.fields, field_path, value, position_context
+            completed = self.execute_fields(
+                step.field.object_type, value, field_path, grouped, None
             )
         except Exception as error:
-            self.handle_field_error(error, step.field_type, step.fields, field_path)
+            self.handle_field_error(error, step.type, step.fields, field_path)
             return None
         if isinstance(completed, dict):
             return completed
-        return self._await_object(step, completed, field_path)
+        return self._await_field(step, completed, field_path)
 
-    async def _await_object(
-        self, step: _Step, completed: Awaitable[dict[str, Any]], field_path: Path
+    async def _await_field(self, step: _Step, completed: Awaitable[Any], field_path: Path) -> Any:
+        try:
+            return await completed
+        except Exception as error:
+            self.handle_field_error(error, step.type, step.fields, field_path)
+            return None
+
+    def _objects(
+        self,
+        step: _Step,
+        parent_type: GraphQLObjectType,
+        items: Any,
+        path: Path | None,
+        grouped: GroupedFieldSet,
+    ) -> Any:
+        """What `execute_field` then `complete_list_value` do for a list of plain objects
+        (each one checked to be exactly of the type's class before anything runs)."""
+        field_path = Path(path, step.name, parent_type.name)
+        # NonNull(List(item)) or List(item): the item type, itself nullable or not.
+        item_type = (
+            step.type.of_type if isinstance(step.type, GraphQLNonNull) else step.type
+        ).of_type
+        object_type = step.field.object_type
+        completed: list[Any] = []
+        waiting: list[int] = []
+        try:
+            try:
+                for index, item in enumerate(items):
+                    item_path = Path(field_path, index, None)
+                    try:
+                        done = self.execute_fields(object_type, item, item_path, grouped, None)
+                    except Exception as error:
+                        self.handle_field_error(error, item_type, step.fields, item_path)
+                        done = None
+                    if done is not None and not isinstance(done, dict):
+                        done = self._await_item(step, item_type, done, item_path)
+                        waiting.append(index)
+                    completed.append(done)
+            except Exception:
+                if waiting:
+                    self.settle_in_background([completed[index] for index in waiting])
+                raise
+        except Exception as error:
+            self.handle_field_error(error, step.type, step.fields, field_path)
+            return None
+        if not waiting:
+            return completed
+        return self._await_field(step, self._gather_items(completed, waiting), field_path)
+
+    async def _await_item(
+        self, step: _Step, item_type: Any, completed: Awaitable[Any], item_path: Path
     ) -> Any:
         try:
             return await completed
         except Exception as error:
-            self.handle_field_error(error, step.field_type, step.fields, field_path)
+            self.handle_field_error(error, item_type, step.fields, item_path)
             return None
+
+    @staticmethod
+    async def _gather_items(completed: list[Any], waiting: list[int]) -> list[Any]:
+        if len(waiting) == 1:
+            completed[waiting[0]] = await completed[waiting[0]]
+        else:
+            awaited = await gather_with_cancel(*(completed[index] for index in waiting))
+            for index, value in zip(waiting, awaited, strict=True):
+                completed[index] = value
+        return completed

@@ -1,7 +1,18 @@
-"""Bearer tokens: HS256 JWTs with pinned algorithm, issuer and audience."""
+"""Bearer tokens: HS256 JWTs with pinned algorithm, issuer and audience.
+
+Every request of a signed-in climber carries the same token for days, and checking it
+(base64, JSON, HMAC, claims) was a tenth of a feed page's CPU (bench/). A token that
+passed every check is remembered, by its exact text, until it expires: the same bytes
+carry the same signature and claims, so only the expiry can change its answer, and that
+is checked on every use. Tokens that fail are never remembered, so junk cannot fill the
+memo, which is bounded anyway. (Revocation is the token version's job, checked per
+request by api.token_versions.)
+"""
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +21,8 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 ALGORITHM = "HS256"
+# Distinct verified tokens remembered: far more than one machine's active climbers.
+VERIFIED_MEMO_SIZE = 4096
 
 
 class InvalidTokenError(Exception):
@@ -31,6 +44,8 @@ class TokenService:
         self._audience = audience
         self._ttl = timedelta(seconds=ttl_seconds)
         self._leeway = leeway_seconds
+        # token -> (its claims, the epoch second after which it is expired)
+        self._verified: OrderedDict[str, tuple[TokenClaims, float]] = OrderedDict()
 
     def issue(self, user_id: ObjectId, token_version: int = 0) -> str:
         now = datetime.now(UTC)
@@ -45,6 +60,22 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def decode(self, token: str) -> TokenClaims:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            claims, expires = remembered
+            if time.time() < expires:
+                self._verified.move_to_end(token)
+                return claims
+            del self._verified[token]
+            raise InvalidTokenError("token expired, log in again")
+        claims, expires = self._verify(token)
+        self._verified[token] = (claims, expires)
+        if len(self._verified) > VERIFIED_MEMO_SIZE:
+            self._verified.popitem(last=False)
+        return claims
+
+    def _verify(self, token: str) -> tuple[TokenClaims, float]:
+        """Every check, as PyJWT makes it; the claims and when the token expires."""
         try:
             claims = jwt.decode(
                 token,
@@ -67,4 +98,7 @@ class TokenService:
         version = claims.get("ver", 0)
         if not isinstance(version, int):
             raise InvalidTokenError("invalid token")
-        return TokenClaims(user_id=user_id, token_version=version)
+        # PyJWT accepted `exp` as a number (required above); expired once past it plus
+        # the leeway, as PyJWT itself judges.
+        expires = float(claims["exp"]) + self._leeway
+        return TokenClaims(user_id=user_id, token_version=version), expires

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from api.limits import MAX_ALIASES, MAX_BODY_BYTES, MAX_DEPTH, MAX_TOKENS
 from api.settings import AppEnv
 from tests.conftest import running_api
@@ -107,6 +109,27 @@ async def test_a_chunked_oversized_body_gets_413(api: Api) -> None:
         "/graphql", content=chunks(), headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b'{"query": "{ __typename }", "variables": NaN}', b"\xff\xfe", b""],
+    ids=["broken", "NaN", "not UTF-8", "empty"],
+)
+async def test_a_body_that_is_not_json_gets_a_400(api: Api, body: bytes) -> None:
+    response = await api.http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "JSON" in response.text
+
+
+async def test_unicode_survives_the_round_trip(api: Api) -> None:
+    name = "Zoé 🧗 \u2028 «crux»"
+    data = await api.data("query($q: String!) { searchUsers(query: $q) { id } }", {"q": name})
+    assert data == {"searchUsers": []}
+    error = await api.error(f'query {{ user(id: "{name}") {{ id }} }}')
+    assert code_of(error) == "BAD_USER_INPUT"
 
 
 async def test_batched_operations_are_refused(api: Api) -> None:

@@ -52,6 +52,16 @@ class Author:
 
 
 @strawberry.type
+class Comment:
+    text: str
+    by: Author
+
+
+class SpecialComment(Comment):
+    """Not exactly a Comment: graphql-core completes it (its type check is its own)."""
+
+
+@strawberry.type
 class Clip:
     id: strawberry.ID
     title: str
@@ -64,6 +74,8 @@ class Clip:
     missing: str = "set"
     maybe_author: Author | None = None
     required_author: Author | None = strawberry.field(default=None, graphql_type=Author)
+    comments: list[Comment] = strawberry.field(default_factory=list)
+    loose_comments: list[Comment | None] | None = None
 
 
 def _clips() -> list[Clip]:
@@ -77,6 +89,10 @@ def _clips() -> list[Clip]:
         id=strawberry.ID("c2"), title="slab", likes=0, grade=Grade.EASY, author=bob,
         caption="first go",
     )  # fmt: skip
+    ok.comments = [Comment(text="nice", by=bob), Comment(text="send it", by=ann)]
+    ok.loose_comments = [Comment(text="a", by=ann), None, SpecialComment(text="b", by=bob)]
+    broken.comments = (Comment(text="a tuple", by=ann),)  # type: ignore[assignment]
+    broken.loose_comments = [Comment(text=None, by=ann), Comment(text="fine", by=bob)]  # type: ignore[arg-type]
     broken.bad_count = "many"  # type: ignore[assignment]  # a coercion error
     broken.missing = None  # type: ignore[assignment]  # null in a non-null field
     broken.title = ValueError("stored exception")  # type: ignore[assignment]
@@ -96,6 +112,12 @@ class Query:
     @strawberry.field
     def broken_clip(self) -> Clip | None:
         return _clips()[1]
+
+    @strawberry.field
+    def failing_comments(self) -> Clip | None:
+        clip = _clips()[0]
+        clip.comments = [Comment(text="x", by=clip.author), Comment(text=None, by=clip.author)]  # type: ignore[arg-type]
+        return clip
 
     @strawberry.field
     async def later(self) -> Clip:
@@ -162,6 +184,16 @@ DOCUMENTS = {
     "skip and include": "{ clips { id @skip(if: true) likes @include(if: true) "
     "title @include(if: false) grade } }",
     "typename": "{ clip { __typename id author { __typename pseudo } } }",
+    "plain lists": "{ clips { id comments { text by { pseudo } } } }",
+    "nullable list with null, subclassed and broken items": "{ clips { id "
+    "loose_comments { text by { pseudo } } } }",
+    "error in a non-null list item bubbles to the list": "{ failing_comments { id "
+    "comments { text } } }",
+    "a tuple and async errors in items": "{ broken_clip { id comments { text } "
+    "loose_comments { by { broken } } } }",
+    "async resolvers in list items": "{ clip { comments { text by { shout } } } }",
+    "async errors in list items": "{ clip { comments { by { pseudo broken } } } }",
+    "async root with lists": "{ later { comments { text by { shout pseudo } } } }",
 }
 
 
@@ -186,6 +218,10 @@ async def test_the_cases_above_do_reach_errors_and_data() -> None:
         "non-null object absent",
         "error inside a plain object bubbles",
         "async error under a plain object",
+        "nullable list with null, subclassed and broken items",
+        "error in a non-null list item bubbles to the list",
+        "a tuple and async errors in items",
+        "async errors in list items",
     ):
         assert errors[name], name
 
@@ -198,6 +234,11 @@ async def test_plain_fields_skip_graphql_core_and_the_rest_do_not() -> None:
     # Only the root field (a resolver) went through graphql-core: every plain leaf and
     # plain object of both clips was completed inline.
     assert _Counting.slow_fields == ["Query.clips"]
+
+    _Counting.slow_fields = []
+    result = await fast.execute("{ clip { comments { text by { pseudo } } } }")
+    assert not result.errors
+    assert _Counting.slow_fields == ["Query.clip"]  # the list and its items: inline
 
     _Counting.slow_fields = []
     await fast.execute('{ clip { id author { greet(name: "cleo") shout } } }')
