@@ -11,14 +11,16 @@ Numbers come from the schema's own needs and graphql-armor's defaults:
 
 Parsing and validating a document costs more CPU than executing most of them (bench/), and
 the app sends the same few documents over and over: both steps are cached, per document
-text, in bounded LRU caches. The limits still apply: a document is parsed under the token
-limit and validated under every rule before its result is cached.
+text, in one bounded LRU. The limits still apply: a document is parsed under the token
+limit and validated under every rule before its result is cached; the cost budget, which
+depends on the variables, is checked on every request.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -26,22 +28,19 @@ from typing import Any
 from graphql import (
     ASTValidationRule,
     DirectiveNode,
+    DocumentNode,
     GraphQLError,
     ValidationContext,
     ValidationRule,
+    parse,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.schema.schema import validate_document
 
-from api.query_cost import QueryCostLimiter
+from api.query_cost import over_budget
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -73,17 +72,87 @@ class _MaxDirectives(ValidationRule):
             )
 
 
-class _ParserCache(ParserCache):
-    """Strawberry's ParserCache, except that a document that fails to parse is left to
-    Strawberry's own parse: raised from an extension hook, the syntax error would skip
-    the error policy and reach the client without a code."""
+class _Document:
+    """A document text, parsed once and validated once (the errors, [] when valid)."""
+
+    __slots__ = ("errors", "node")
+
+    def __init__(self, node: DocumentNode) -> None:
+        self.node = node
+        self.errors: list[GraphQLError] | None = None
+
+
+class _Documents:
+    """The documents clients send, parsed and validated, by text: a bounded LRU.
+
+    Keyed by the text alone: one `_Documents` serves one schema with one set of rules
+    and parse options. (Strawberry's ParserCache and ValidationCache key validation on the
+    document tree, hashed node by node on every request.)
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self._maxsize = maxsize
+        self._entries: OrderedDict[str, _Document] = OrderedDict()
+
+    def get(self, text: str) -> _Document | None:
+        found = self._entries.get(text)
+        if found is not None:
+            self._entries.move_to_end(text)
+        return found
+
+    def add(self, text: str, node: DocumentNode) -> _Document:
+        self._entries[text] = document = _Document(node)
+        if len(self._entries) > self._maxsize:
+            self._entries.popitem(last=False)
+        return document
+
+
+class DocumentGate(SchemaExtension):
+    """Every limit on a document, and the caches that make the limits cheap, as one
+    extension: a token cap while parsing, the depth/alias/directive (and, in production,
+    introspection) rules while validating, then the cost budget for these variables.
+    One extension rather than five: each extension's hooks cost every request (bench/).
+    """
+
+    def __init__(self, rules: tuple[type[ASTValidationRule], ...], documents: _Documents) -> None:
+        self.rules = rules
+        self.documents = documents
+        self.document: _Document | None = None
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        with contextlib.suppress(GraphQLError):
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
-            )
+        text = context.query
+        if text:
+            self.document = self.documents.get(text)
+            if self.document is None:
+                # A document that fails to parse is left to Strawberry's own parse (with
+                # the same token cap): raised from this hook, the syntax error would skip
+                # the error policy and reach the client without a code.
+                with contextlib.suppress(GraphQLError):
+                    self.document = self.documents.add(text, parse(text, max_tokens=MAX_TOKENS))
+            if self.document is not None:
+                context.graphql_document = self.document.node
+        context.parse_options["max_tokens"] = MAX_TOKENS
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        node = context.graphql_document
+        if node is not None:
+            schema = context.schema._schema
+            document = self.document
+            if document is None or document.node is not node:
+                errors = validate_document(schema, node, (*context.validation_rules, *self.rules))
+            elif document.errors is None:
+                errors = document.errors = validate_document(
+                    schema, node, (*context.validation_rules, *self.rules)
+                )
+            else:
+                errors = document.errors
+            refused = None if errors else over_budget(schema, node, context.variables or {})
+            # Strawberry answers any pre-execution error without running anything, and
+            # skips its own validation since this one ran.
+            context.pre_execution_errors = [*errors, refused] if refused else list(errors)
         yield
 
 
@@ -91,12 +160,11 @@ ExtensionFactory = Callable[[], SchemaExtension]
 
 
 def security_extensions(*, production: bool) -> list[ExtensionFactory]:
-    """Factories, not instances: Strawberry then builds fresh extensions per request, so
-    concurrent requests never share an extension's execution context.
+    """A factory, not an instance: Strawberry then builds a fresh extension per request,
+    so concurrent requests never share an extension's execution context.
 
     The validation rules are built once, here. (Strawberry's QueryDepthLimiter and
-    MaxAliasesLimiter build a new rule class per instance, i.e. per request: every
-    validation would then miss the cache, whose key holds the rules.)
+    MaxAliasesLimiter build a new rule class per instance, i.e. per request.)
     """
     rules: list[type[ASTValidationRule]] = [
         max_depth_rule(MAX_DEPTH, None, None),
@@ -107,12 +175,4 @@ def security_extensions(*, production: bool) -> list[ExtensionFactory]:
         # The SDL is published in the repository; production does not describe itself.
         # (This is strawberry's DisableIntrospection rule.)
         rules.append(NoSchemaIntrospectionCustomRule)
-    return [
-        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-        partial(_ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
-        partial(AddValidationRules, rules),
-        partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
-        # After the cache: its result depends on the variables, so it is never cached,
-        # and it adds its error to what validation found.
-        QueryCostLimiter,
-    ]
+    return [partial(DocumentGate, tuple(rules), _Documents(DOCUMENT_CACHE_SIZE))]

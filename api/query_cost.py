@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -36,7 +37,6 @@ from graphql import (
     get_named_type,
 )
 from graphql.pyutils import Undefined
-from strawberry.extensions import SchemaExtension
 
 from models.climb_session import MAX_CROIX_PER_SESSION
 
@@ -143,32 +143,21 @@ def operation_costs(
             yield definition, costing.cost(definition.selection_set, root, frozenset())
 
 
-class QueryCostLimiter(SchemaExtension):
-    """Refuses over-budget documents before anything runs.
+def over_budget(
+    schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]
+) -> GraphQLError | None:
+    """The error refusing `document` when one of its operations, with these variables,
+    may return more than MAX_COST objects; None when all fit.
 
-    Costs depend on this request's variables, so this is not a validation rule: a rule
-    would have to be made per request and would defeat the validation cache. It must
-    come after `ValidationCache` in the extensions (which overwrites the errors).
+    Costs depend on the request's variables, so this is not a validation rule: a rule
+    would have to be made per request and would defeat the validation cache
+    (api.limits.DocumentGate runs it after validation).
     """
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None:
-            variables = context.variables or {}
-            schema = context.schema._schema
-            for operation, cost in operation_costs(schema, document.definitions, variables):
-                if cost > MAX_COST:
-                    # Any pre-execution error makes Strawberry answer without running
-                    # anything (and skip its own validation if none ran yet).
-                    context.pre_execution_errors = [
-                        *(context.pre_execution_errors or []),
-                        GraphQLError(
-                            f"query too expensive: it may return {cost} objects, at most "
-                            f"{MAX_COST} are allowed; ask for smaller pages or fewer "
-                            "nested lists",
-                            operation,
-                        ),
-                    ]
-                    break
-        yield
+    for operation, cost in operation_costs(schema, document.definitions, variables):
+        if cost > MAX_COST:
+            return GraphQLError(
+                f"query too expensive: it may return {cost} objects, at most "
+                f"{MAX_COST} are allowed; ask for smaller pages or fewer nested lists",
+                operation,
+            )
+    return None

@@ -1,10 +1,10 @@
 """Videos, likes and the feed.
 
 Listings come from the repository as `VideoView`s (a like count and the viewer's own
-like, never the likes array). Their authors are loaded together, through the per-request
-users loader, before the `Video`s are built: a page of videos costs one users query
-however many authors it shows, and `Video.user` is a plain field. (An async `user`
-resolver per video cost graphql-core more than all the video's other fields: bench/.)
+like, never the likes array). Their authors are read together, in one query, before the
+`Video`s are built: a page of videos costs one users query however many authors it
+shows, and `Video.user` is a plain field. (An async `user` resolver per video cost
+graphql-core more than all the video's other fields: bench/.)
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from beanie import PydanticObjectId
 from api.context import Info
 from api.errors import BadUserInput, Forbidden, NotFound
 from models.clock import utcnow_ms
+from models.user import UserCard
 from models.video import PROJECT, VideoView
 from resolvers import climb_rules as rules
 from resolvers.climbing import VideoStatus, iso_utc
@@ -75,15 +76,23 @@ class Video:
 
 
 async def with_authors(info: Info, views: Sequence[VideoView]) -> list[Video]:
-    """The videos, their authors loaded in one batched query (the users loader)."""
-    docs = await info.context.loaders.users.load_many([view.user_id for view in views])
-    authors = [
-        User(id=strawberry.ID(str(view.user_id)), pseudo=GONE_PSEUDO, avatar_url=None, bio=None)
-        if doc is None
-        else User.from_document(doc)
-        for view, doc in zip(views, docs, strict=True)
-    ]
-    return [Video.from_view(view, author) for view, author in zip(views, authors, strict=True)]
+    """The videos, their authors read in one query.
+
+    A page already knows all its authors, so it asks for them at once, through the
+    repository rather than the users DataLoader: the loader's future per author and its
+    gather cost a page more CPU than the query itself (bench/), and batch nothing more
+    here. Each distinct author becomes one `User`, shared by their videos.
+    """
+    wanted = list({view.user_id: None for view in views})  # distinct, in order
+    found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
+    authors = {user_id: _author(user_id, found.get(user_id)) for user_id in wanted}
+    return [Video.from_view(view, authors[view.user_id]) for view in views]
+
+
+def _author(user_id: PydanticObjectId, card: UserCard | None) -> User:
+    if card is None:
+        return User(id=strawberry.ID(str(user_id)), pseudo=GONE_PSEUDO, avatar_url=None, bio=None)
+    return User.from_document(card)
 
 
 @strawberry.type(name="VideoEdge")

@@ -62,6 +62,17 @@ async def test_a_document_that_may_return_too_much_is_refused_before_it_runs(
     assert "feedPage" in await api.data(by_variable, {"n": 2})
 
 
+async def test_a_cached_document_is_refused_as_the_first_time(api: Api) -> None:
+    """Documents are parsed and validated once, then served from the cache: a refusal
+    must read the same the second time (and a syntax error is never cached)."""
+    deep = "query { " + "a { " * (MAX_DEPTH + 5) + "b" + " }" * (MAX_DEPTH + 5) + " }"
+    for query in ("{ nope }", "{ feedPage(first: 1) { edges { node { id } }", deep):
+        first, again = await api.execute(query), await api.execute(query)
+        seen = [[(e["message"], code_of(e)) for e in body["errors"]] for body in (first, again)]
+        assert seen[0] == seen[1]
+        assert {code for _, code in seen[0]} == {"GRAPHQL_VALIDATION_FAILED"}
+
+
 async def test_the_apps_largest_query_fits_the_budget(api: Api) -> None:
     account = await api.signup()
     query = """{ mySessions { id date feeling notes gym { id name location }
