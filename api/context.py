@@ -29,15 +29,26 @@ class Context:
     request: Request
     response: Response
     services: Services
-    loaders: Loaders
     request_id: str
-    client_ip: str
     claims: TokenClaims | None = None
     # Set when a bearer token was sent but cannot be trusted: any resolver that looks
     # at the viewer then fails with UNAUTHENTICATED rather than silently acting anonymous.
     token_error: str | None = None
     # This request's access-log line (see api.middleware): resolvers may add fields.
     log: dict[str, Any] = field(default_factory=dict)
+    _loaders: Loaders | None = None
+
+    # Built when first asked for: most requests need neither (bench/).
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = build_loaders(self.services.repos)
+        return self._loaders
+
+    @property
+    def client_ip(self) -> str:
+        """The address throttling counts against (see `throttle_address`)."""
+        return _client_ip(self.request, self.services.settings.client_ip_header)
 
     @property
     def settings(self) -> Settings:
@@ -131,9 +142,7 @@ async def get_context(request: Request, response: Response) -> Context:
         request=request,
         response=response,
         services=services,
-        loaders=build_loaders(services.repos),
         request_id=getattr(request.state, "request_id", "-"),
-        client_ip=_client_ip(request, services.settings.client_ip_header),
         log=log,
     )
     token = _bearer_token(request)

@@ -105,16 +105,29 @@ def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -
 
 
 class _Step:
-    """One response name of a selection in this request, and how to complete it."""
+    """One response name of a selection in this request, and how to complete it (the
+    field's analysis copied flat: this is read for every field of every object)."""
 
-    __slots__ = ("field", "fields", "grouped", "name", "type")
+    __slots__ = (
+        "attribute", "coerce", "fields", "grouped", "kind", "name", "nullable", "object_type",
+        "origin", "type",
+    )  # fmt: skip
 
     def __init__(self, name: str, fields: FieldDetailsList, field: _Field, type_: Any) -> None:
         self.name = name
         self.fields = fields
-        self.field = field
+        self.kind = field.kind
+        self.attribute = field.attribute
+        self.nullable = field.nullable
+        self.coerce: Callable[[Any], Any] = field.coerce or _no_coerce
+        self.object_type = field.object_type
+        self.origin = field.origin
         self.type = type_  # the field's GraphQL type, for graphql-core's error handling
         self.grouped: GroupedFieldSet | None = None  # sub-selection, once collected
+
+
+def _no_coerce(value: Any) -> Any:
+    raise AssertionError("only leaf steps coerce")
 
 
 class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -135,9 +148,6 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._analysed = analysed
 
     def _plan(self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet) -> list[_Step]:
-        found = self._plans.get(id(grouped))
-        if found is not None:
-            return found[1]
         plan = []
         for name, fields in grouped.items():
             field_name = fields[0].node.name.value
@@ -166,30 +176,31 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        found = self._plans.get(id(grouped_field_set))
+        plan = found[1] if found is not None else self._plan(parent_type, grouped_field_set)
         results: dict[str, Any] = {}
         pending: list[str] = []
         try:
-            for step in self._plan(parent_type, grouped_field_set):
-                field = step.field
-                kind = field.kind
+            for step in plan:
+                kind = step.kind
                 if kind:
-                    value = getattr(source_value, field.attribute, Undefined)
-                    if value is None and field.nullable:
+                    value = getattr(source_value, step.attribute, Undefined)
+                    if value is None and step.nullable:
                         results[step.name] = None
                         continue
                     if kind == _LEAF:
                         if value is not None and value is not Undefined:
                             try:
-                                coerced = field.coerce(value)  # type: ignore[misc]
+                                coerced = step.coerce(value)
                             except Exception:  # graphql-core's own path reports it, below
                                 coerced = None
                             if coerced is not None and coerced is not Undefined:
                                 results[step.name] = coerced
                                 continue
-                    elif (kind == _OBJECT and value.__class__ is field.origin) or (
+                    elif (kind == _OBJECT and value.__class__ is step.origin) or (
                         kind == _OBJECTS
                         and value.__class__ is list
-                        and all(item.__class__ is field.origin for item in value)
+                        and all(item.__class__ is step.origin for item in value)
                     ):
                         grouped = self._subfields(step)
                         if grouped is not None:
@@ -231,9 +242,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         reports that failure as its own)."""
         if step.grouped is None:
             try:
-                grouped, defer_usages, _ = self.collect_subfields(
-                    step.field.object_type, step.fields
-                )
+                grouped, defer_usages, _ = self.collect_subfields(step.object_type, step.fields)
             except Exception:
                 return None
             if defer_usages:
@@ -252,9 +261,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """What `execute_field` then `complete_value` do for a present plain object."""
         field_path = Path(path, step.name, parent_type.name)
         try:
-            completed = self.execute_fields(
-                step.field.object_type, value, field_path, grouped, None
-            )
+            completed = self.execute_fields(step.object_type, value, field_path, grouped, None)
         except Exception as error:
             self.handle_field_error(error, step.type, step.fields, field_path)
             return None
@@ -284,7 +291,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         item_type = (
             step.type.of_type if isinstance(step.type, GraphQLNonNull) else step.type
         ).of_type
-        object_type = step.field.object_type
+        object_type = step.object_type
         completed: list[Any] = []
         waiting: list[int] = []
         try:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -30,6 +30,7 @@ from graphql import (
     DirectiveNode,
     DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     ValidationContext,
     ValidationRule,
     parse,
@@ -72,14 +73,35 @@ class _MaxDirectives(ValidationRule):
             )
 
 
-class _Document:
-    """A document text, parsed once and validated once (the errors, [] when valid)."""
+# Budget verdicts kept per document, one per distinct set of page sizes asked for.
+_VERDICTS_PER_DOCUMENT = 32
+_Verdict = GraphQLError | None
 
-    __slots__ = ("errors", "node")
+
+class _Document:
+    """A document text, parsed once and validated once (the errors, [] when valid), with
+    its cost verdicts so far."""
+
+    __slots__ = ("errors", "node", "verdicts")
 
     def __init__(self, node: DocumentNode) -> None:
         self.node = node
         self.errors: list[GraphQLError] | None = None
+        self.verdicts: dict[tuple[tuple[str, Any], ...], _Verdict] = {}
+
+    def over_budget(self, schema: GraphQLSchema, variables: Mapping[str, Any]) -> _Verdict:
+        """`over_budget` for these variables, remembered: the cost reads a variable only
+        as a page size, i.e. only whether it is absent, an int, or anything else."""
+        key = tuple(
+            (name, value if isinstance(value, int) else None) for name, value in variables.items()
+        )
+        if key in self.verdicts:
+            return self.verdicts[key]
+        verdict = over_budget(schema, self.node, variables)
+        if len(self.verdicts) >= _VERDICTS_PER_DOCUMENT:
+            self.verdicts.clear()
+        self.verdicts[key] = verdict
+        return verdict
 
 
 class _Documents:
@@ -140,16 +162,18 @@ class DocumentGate(SchemaExtension):
         node = context.graphql_document
         if node is not None:
             schema = context.schema._schema
+            variables = context.variables or {}
             document = self.document
-            if document is None or document.node is not node:
+            if document is None or document.node is not node:  # not from the cache
                 errors = validate_document(schema, node, (*context.validation_rules, *self.rules))
-            elif document.errors is None:
-                errors = document.errors = validate_document(
-                    schema, node, (*context.validation_rules, *self.rules)
-                )
+                refused = None if errors else over_budget(schema, node, variables)
             else:
+                if document.errors is None:
+                    document.errors = validate_document(
+                        schema, node, (*context.validation_rules, *self.rules)
+                    )
                 errors = document.errors
-            refused = None if errors else over_budget(schema, node, context.variables or {})
+                refused = None if errors else document.over_budget(schema, variables)
             # Strawberry answers any pre-execution error without running anything, and
             # skips its own validation since this one ran.
             context.pre_execution_errors = [*errors, refused] if refused else list(errors)

@@ -7,6 +7,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
+import orjson
+
 # Attributes every LogRecord has; anything else was passed through `extra=`. uvicorn
 # adds `color_message` (its message with ANSI colours) to its own records: noise here.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {
@@ -30,7 +32,12 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        # orjson: a line per request, so its cost is every request's (bench/). It refuses
+        # what the json module takes (an int beyond 64 bits): then the json module.
+        try:
+            return orjson.dumps(entry, default=str).decode()
+        except TypeError:
+            return json.dumps(entry, default=str)
 
 
 class DevFormatter(logging.Formatter):
