@@ -23,7 +23,7 @@ LOG := $(DATA_DIR)/log/api.log
 MONGOSH_VERSION := 2
 MONGOSH ?= $(or $(shell command -v mongosh 2>/dev/null),$(TOOLS)/node_modules/.bin/mongosh)
 
-.PHONY: help start log code seed reset mongosh test lint format schema check-schema bootstrap clean bench
+.PHONY: help start log code seed reset mongosh test lint format schema check-schema bootstrap clean bench bench-inprocess
 
 help:
 	@echo "make start    serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
@@ -37,6 +37,7 @@ help:
 	@echo "make format   ruff format + autofix"
 	@echo "make schema   export the served SDL to schema.graphql"
 	@echo "make bench    the API against a hand-written endpoint, under load (a few minutes)"
+	@echo "make bench-inprocess  the feed's CPU outside the database, API vs that endpoint (steadier)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -93,6 +94,9 @@ schema: bootstrap
 # API and the hand-written endpoint, loads both; writes bench/results/*.json.
 bench: bootstrap
 	$(RUN) python -m bench $(BENCH_ARGS)
+
+bench-inprocess: bootstrap
+	$(RUN) python -m bench.inprocess
 
 clean:
 	rm -rf $(TOOLS) $(VENV) .mypy_cache .ruff_cache .pytest_cache

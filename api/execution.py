@@ -9,16 +9,17 @@ the feed's CPU (bench/). For plain fields this executor reads the attribute and
 completes it in one loop.
 
 Only the happy path is shortened, so results and errors stay graphql-core's own:
-- a field qualifies only if Strawberry resolves it with its default resolver (an
-  attribute: no resolver, no field extension, no permission class), its selection has
-  no arguments or directives, no schema extension wraps resolvers, no @defer is in play,
-  and its type is a scalar or enum, an object type without an `is_type_of` check, or a
-  list of such objects (each nullable or not);
+- a field qualifies only if it is a Strawberry "basic field" (an attribute: no
+  resolver, no field extension, no permission class, no exception handler), its
+  selection has no arguments or directives, no schema extension wraps resolvers, no
+  @defer is in play, and its type is a scalar or enum, an object type without an
+  `is_type_of` check, or a list of such objects (each nullable or not);
 - a value the fast path would not complete exactly as graphql-core does (None in a
-  non-null field, a missing attribute, an exception instance, a failed coercion, an
-  object or list item not exactly of the type's Python class, a list that is not a
-  list) sends that one field down graphql-core's own path, which raises or nulls it as
-  it always did; errors raised inside a plain object or list item are handled as
+  non-null field, a missing attribute or one that raises, a leaf value not a str, int,
+  float, bool or the enum's member, a failed coercion, an object or list item not
+  exactly of the type's Python class, a list that is not a list) sends that one field
+  down graphql-core's own path, which raises or nulls it as it always did (reading the
+  attribute again); errors raised inside a plain object or list item are handled as
   graphql-core's `execute_field` and `complete_list_item_value` would.
 
 tests/unit/test_execution.py runs documents both ways and compares results and errors.
@@ -57,7 +58,7 @@ class _Field(NamedTuple):
     coerce: Callable[[Any], Any] | None = None  # _LEAF
     object_type: Any = None  # GraphQLObjectType, for _OBJECT and _OBJECTS
     origin: type | None = None  # its Python class
-    items_nullable: bool = True  # _OBJECTS
+    accepted: frozenset[type] = frozenset()  # _LEAF: the value classes completed inline
 
 
 _SLOW_FIELD = _Field(_SLOW)
@@ -74,9 +75,19 @@ def _plain_object(type_: GraphQLOutputType) -> tuple[GraphQLObjectType, type] | 
 
 def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _Field:
     field_def = schema.get_field(parent_type, name)
-    if field_def is None or not getattr(field_def.resolve, "_is_default", False):
+    if field_def is None:
         return _SLOW_FIELD
     definition = field_def.extensions.get("strawberry-definition")
+    # Strawberry's own "basic field": no resolver, no field extension (permission classes
+    # are one), no exception handler, resolved by `_get_basic_result`. (Its other
+    # wrappers are marked `_is_default` too, but run the permissions and extensions.)
+    resolve = field_def.resolve
+    if (
+        not getattr(definition, "is_basic_field", False)
+        or getattr(resolve, "__name__", None) != "_get_basic_result"
+        or not getattr(resolve, "_is_default", False)
+    ):
+        return _SLOW_FIELD
     attribute = getattr(definition, "python_name", None)
     # Strawberry's default resolver reads the attribute, unless the schema's config
     # swapped it for another (then that one must run).
@@ -89,18 +100,23 @@ def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -
     nullable = not isinstance(type_, GraphQLNonNull)
     named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     if isinstance(named, GraphQLLeafType):
-        return _Field(_LEAF, attribute, nullable, coerce=named.coerce_output_value)
+        # Values of these classes are completed inline; anything else (an exception, an
+        # awaitable, a value for a custom scalar) goes through graphql-core.
+        accepted = {str, int, float, bool}
+        enum_class = getattr(named, "wrapped_cls", None)  # Strawberry's enums
+        if isinstance(enum_class, type):
+            accepted.add(enum_class)
+        return _Field(
+            _LEAF, attribute, nullable, coerce=named.coerce_output_value,
+            accepted=frozenset(accepted),
+        )  # fmt: skip
     if (plain := _plain_object(named)) is not None:
         return _Field(_OBJECT, attribute, nullable, object_type=plain[0], origin=plain[1])
     if isinstance(named, GraphQLList):
         item = named.of_type
-        items_nullable = not isinstance(item, GraphQLNonNull)
-        plain = _plain_object(item if items_nullable else item.of_type)
+        plain = _plain_object(item.of_type if isinstance(item, GraphQLNonNull) else item)
         if plain is not None:
-            return _Field(
-                _OBJECTS, attribute, nullable, object_type=plain[0], origin=plain[1],
-                items_nullable=items_nullable,
-            )  # fmt: skip
+            return _Field(_OBJECTS, attribute, nullable, object_type=plain[0], origin=plain[1])
     return _SLOW_FIELD
 
 
@@ -109,8 +125,8 @@ class _Step:
     field's analysis copied flat: this is read for every field of every object)."""
 
     __slots__ = (
-        "attribute", "coerce", "fields", "grouped", "kind", "name", "nullable", "object_type",
-        "origin", "type",
+        "accepted", "attribute", "coerce", "fields", "grouped", "kind", "name", "nullable",
+        "object_type", "origin", "type",
     )  # fmt: skip
 
     def __init__(self, name: str, fields: FieldDetailsList, field: _Field, type_: Any) -> None:
@@ -122,6 +138,7 @@ class _Step:
         self.coerce: Callable[[Any], Any] = field.coerce or _no_coerce
         self.object_type = field.object_type
         self.origin = field.origin
+        self.accepted = field.accepted
         self.type = type_  # the field's GraphQL type, for graphql-core's error handling
         self.grouped: GroupedFieldSet | None = None  # sub-selection, once collected
 
@@ -184,12 +201,15 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for step in plan:
                 kind = step.kind
                 if kind:
-                    value = getattr(source_value, step.attribute, Undefined)
+                    try:
+                        value = getattr(source_value, step.attribute, Undefined)
+                    except Exception:  # a property that raises: graphql-core reports it
+                        value = Undefined
                     if value is None and step.nullable:
                         results[step.name] = None
                         continue
                     if kind == _LEAF:
-                        if value is not None and value is not Undefined:
+                        if value.__class__ in step.accepted:
                             try:
                                 coerced = step.coerce(value)
                             except Exception:  # graphql-core's own path reports it, below

@@ -36,7 +36,6 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from graphql.pyutils import Undefined
 
 from models.climb_session import MAX_CROIX_PER_SESSION
 
@@ -72,17 +71,24 @@ class _Costing:
         for name in PAGE_ARGUMENTS:
             if name not in field.args:
                 continue
-            value: Any = field.args[name].default_value
+            default = field.args[name].default_value
+            value: Any = default
             for argument in node.arguments or ():
                 if argument.name.value != name:
                     continue
                 if isinstance(argument.value, IntValueNode):
                     value = int(argument.value.value)
                 elif isinstance(argument.value, VariableNode):
-                    value = self.variables.get(argument.value.name.value, value)
-            if isinstance(value, int) and value is not Undefined:
-                return min(max(value, 1), MAX_PAGE)
-            return 1  # null or malformed: the resolver refuses it anyway
+                    value = self.variables.get(argument.value.name.value, default)
+                else:  # null (or malformed, which validation refuses)
+                    value = None
+            # The resolvers read a null page size as their default page.
+            size: int = (
+                value
+                if isinstance(value, int)
+                else (default if isinstance(default, int) else DEFAULT_LIST_BOUND)
+            )
+            return min(max(size, 1), MAX_PAGE)
         return None
 
     def list_bound(self, parent: str, node: FieldNode) -> int:
@@ -136,11 +142,24 @@ def operation_costs(
     fragments = {
         d.name.value: d for d in document_definitions if isinstance(d, FragmentDefinitionNode)
     }
-    costing = _Costing(schema, fragments, variables)
     for definition in document_definitions:
         if isinstance(definition, OperationDefinitionNode):
+            # A variable the request leaves out takes its default from the operation.
+            values = {**_variable_defaults(definition), **variables}
+            costing = _Costing(schema, fragments, values)
             root = schema.get_root_type(definition.operation)
             yield definition, costing.cost(definition.selection_set, root, frozenset())
+
+
+def _variable_defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
+    """`query($n: Int = 50)`: {"n": 50}; only ints matter to the cost (others: None)."""
+    return {
+        definition.variable.name.value: int(definition.default_value.value)
+        if isinstance(definition.default_value, IntValueNode)
+        else None
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
 
 
 def over_budget(

@@ -61,6 +61,12 @@ async def test_a_document_that_may_return_too_much_is_refused_before_it_runs(
     for _ in range(2):  # the second time, from the document's remembered verdicts
         assert "too expensive" in (await api.error(by_variable, {"n": 50}))["message"]
         assert "feedPage" in await api.data(by_variable, {"n": 2})
+    # A variable left out takes the operation's default; a null page, the field's default.
+    defaulted = by_variable.replace("query($n: Int)", "query($n: Int = 50)")
+    assert "too expensive" in (await api.error(defaulted))["message"]
+    assert "feedPage" in await api.data(defaulted, {"n": 2})
+    null_page = query.replace("feedPage(first: 50)", "feedPage(first: null)")  # 20, not 1
+    assert "too expensive" in (await api.error(null_page))["message"]
 
 
 async def test_a_cached_document_is_refused_as_the_first_time(api: Api) -> None:

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.permission import BasePermission
+from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult
@@ -99,6 +101,40 @@ def _clips() -> list[Clip]:
     return [ok, broken]
 
 
+class _Deny(BasePermission):
+    message = "not allowed"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+class _Upper(FieldExtension):
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return next_(source, info, **kwargs).upper()
+
+
+@strawberry.type
+class Guarded:
+    """Fields that look plain but are not: Strawberry must run their checks."""
+
+    public: str
+    private: str = strawberry.field(permission_classes=[_Deny])
+    shouty: str = strawberry.field(extensions=[_Upper()])
+    blob: JSON | None = None
+
+
+class _Raising:
+    """A duck-typed source whose attribute raises (an ORM object, say)."""
+
+    private = "x"
+    shouty = "s"
+    blob = None
+
+    @property
+    def public(self) -> str:  # a plain field: no check of Strawberry's runs before it
+        raise RuntimeError("property failed")
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -118,6 +154,19 @@ class Query:
         clip = _clips()[0]
         clip.comments = [Comment(text="x", by=clip.author), Comment(text=None, by=clip.author)]  # type: ignore[arg-type]
         return clip
+
+    @strawberry.field
+    def guarded(self) -> Guarded | None:
+        return Guarded(public="p", private="hidden", shouty="quiet")
+
+    @strawberry.field(graphql_type=Guarded | None)  # type: ignore[untyped-decorator]
+    def raising(self) -> Any:
+        return _Raising()
+
+    @strawberry.field
+    def odd_values(self) -> Guarded | None:
+        # A stored exception in a scalar that would accept it.
+        return Guarded(public="p", private="x", shouty="q", blob=ValueError("stored"))  # type: ignore[arg-type]
 
     @strawberry.field
     async def later(self) -> Clip:
@@ -194,6 +243,10 @@ DOCUMENTS = {
     "async resolvers in list items": "{ clip { comments { text by { shout } } } }",
     "async errors in list items": "{ clip { comments { by { pseudo broken } } } }",
     "async root with lists": "{ later { comments { text by { shout pseudo } } } }",
+    "a permission class on an attribute": "{ guarded { public private } }",
+    "a field extension on an attribute": "{ guarded { public shouty } }",
+    "an attribute that raises": "{ raising { blob public } }",
+    "an exception in a permissive scalar": "{ odd_values { public blob } }",
 }
 
 
@@ -222,6 +275,9 @@ async def test_the_cases_above_do_reach_errors_and_data() -> None:
         "error in a non-null list item bubbles to the list",
         "a tuple and async errors in items",
         "async errors in list items",
+        "a permission class on an attribute",
+        "an attribute that raises",
+        "an exception in a permissive scalar",
     ):
         assert errors[name], name
 
