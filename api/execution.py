@@ -9,11 +9,9 @@ the feed's CPU (bench/). For plain fields this executor reads the attribute and
 completes it in one loop.
 
 Only the happy path is shortened, so results and errors stay graphql-core's own:
-- a field qualifies only if it is a Strawberry "basic field" (an attribute: no
-  resolver, no field extension, no permission class, no exception handler), its
-  selection has no arguments or directives, no schema extension wraps resolvers, no
-  @defer is in play, and its type is a scalar or enum, an object type without an
-  `is_type_of` check, or a list of such objects (each nullable or not);
+- a field qualifies only if it is plain (api.plain_fields: an attribute of a scalar,
+  enum, plain object or list of plain objects), its selection has no arguments or
+  directives, no schema extension wraps resolvers, and no @defer is in play;
 - a value the fast path would not complete exactly as graphql-core does (None in a
   non-null field, a missing attribute or one that raises, a leaf value not a str, int,
   float, bool or the enum's member, a failed coercion, an object or list item not
@@ -28,96 +26,18 @@ tests/unit/test_execution.py runs documents both ways and compares results and e
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
+from typing import Any
 
-from graphql import (
-    GraphQLLeafType,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLSchema,
-)
+from graphql import GraphQLNonNull, GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-_SLOW, _LEAF, _OBJECT, _OBJECTS = 0, 1, 2, 3
+from api.plain_fields import LEAF, OBJECT, OBJECTS, SLOW_FIELD, PlainField, plain_field
+
 # What a completed field can be without being awaitable: checked before the (slower)
 # awaitable test, as almost every field of a page is one of these.
 _SETTLED = frozenset({str, int, float, bool, dict, list, type(None)})
-
-
-class _Field(NamedTuple):
-    """What the schema says of one field, worked out once per schema."""
-
-    kind: int
-    attribute: str = ""
-    nullable: bool = True
-    coerce: Callable[[Any], Any] | None = None  # _LEAF
-    object_type: Any = None  # GraphQLObjectType, for _OBJECT and _OBJECTS
-    origin: type | None = None  # its Python class
-    accepted: frozenset[type] = frozenset()  # _LEAF: the value classes completed inline
-
-
-_SLOW_FIELD = _Field(_SLOW)
-_ANALYSED: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], _Field]] = WeakKeyDictionary()
-
-
-def _plain_object(type_: GraphQLOutputType) -> tuple[GraphQLObjectType, type] | None:
-    """The object type and its Python class, when completing it needs no type check."""
-    if not isinstance(type_, GraphQLObjectType) or type_.is_type_of is not None:
-        return None
-    origin = getattr(type_.extensions.get("strawberry-definition"), "origin", None)
-    return (type_, origin) if isinstance(origin, type) else None
-
-
-def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _Field:
-    field_def = schema.get_field(parent_type, name)
-    if field_def is None:
-        return _SLOW_FIELD
-    definition = field_def.extensions.get("strawberry-definition")
-    # Strawberry's own "basic field": no resolver, no field extension (permission classes
-    # are one), no exception handler, resolved by `_get_basic_result`. (Its other
-    # wrappers are marked `_is_default` too, but run the permissions and extensions.)
-    resolve = field_def.resolve
-    if (
-        not getattr(definition, "is_basic_field", False)
-        or getattr(resolve, "__name__", None) != "_get_basic_result"
-        or not getattr(resolve, "_is_default", False)
-    ):
-        return _SLOW_FIELD
-    attribute = getattr(definition, "python_name", None)
-    # Strawberry's default resolver reads the attribute, unless the schema's config
-    # swapped it for another (then that one must run).
-    if (
-        not isinstance(attribute, str)
-        or getattr(definition, "default_resolver", None) is not getattr
-    ):
-        return _SLOW_FIELD
-    type_ = field_def.type
-    nullable = not isinstance(type_, GraphQLNonNull)
-    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    if isinstance(named, GraphQLLeafType):
-        # Values of these classes are completed inline; anything else (an exception, an
-        # awaitable, a value for a custom scalar) goes through graphql-core.
-        accepted = {str, int, float, bool}
-        enum_class = getattr(named, "wrapped_cls", None)  # Strawberry's enums
-        if isinstance(enum_class, type):
-            accepted.add(enum_class)
-        return _Field(
-            _LEAF, attribute, nullable, coerce=named.coerce_output_value,
-            accepted=frozenset(accepted),
-        )  # fmt: skip
-    if (plain := _plain_object(named)) is not None:
-        return _Field(_OBJECT, attribute, nullable, object_type=plain[0], origin=plain[1])
-    if isinstance(named, GraphQLList):
-        item = named.of_type
-        plain = _plain_object(item.of_type if isinstance(item, GraphQLNonNull) else item)
-        if plain is not None:
-            return _Field(_OBJECTS, attribute, nullable, object_type=plain[0], origin=plain[1])
-    return _SLOW_FIELD
 
 
 class _Step:
@@ -129,7 +49,7 @@ class _Step:
         "object_type", "origin", "type",
     )  # fmt: skip
 
-    def __init__(self, name: str, fields: FieldDetailsList, field: _Field, type_: Any) -> None:
+    def __init__(self, name: str, fields: FieldDetailsList, field: PlainField, type_: Any) -> None:
         self.name = name
         self.fields = fields
         self.kind = field.kind
@@ -159,22 +79,15 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # memo (collect_subfields), each entry keeps its field set alive, so that the id
         # cannot be reused by another set while this cache lives.
         self._plans: dict[int, tuple[GroupedFieldSet, list[_Step]]] = {}
-        analysed = _ANALYSED.get(self.schema)
-        if analysed is None:
-            analysed = _ANALYSED[self.schema] = {}
-        self._analysed = analysed
 
     def _plan(self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet) -> list[_Step]:
         plan = []
         for name, fields in grouped.items():
             field_name = fields[0].node.name.value
-            key = (parent_type.name, field_name)
-            field = self._analysed.get(key)
-            if field is None:
-                field = self._analysed[key] = _analyse(self.schema, parent_type, field_name)
+            field = plain_field(self.schema, parent_type, field_name)
             for details in fields:
                 if details.node.arguments or details.node.directives:
-                    field = _SLOW_FIELD
+                    field = SLOW_FIELD
             field_def = parent_type.fields.get(field_name)
             plan.append(_Step(name, fields, field, None if field_def is None else field_def.type))
         self._plans[id(grouped)] = (grouped, plan)
@@ -208,7 +121,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     if value is None and step.nullable:
                         results[step.name] = None
                         continue
-                    if kind == _LEAF:
+                    if kind == LEAF:
                         if value.__class__ in step.accepted:
                             try:
                                 coerced = step.coerce(value)
@@ -217,14 +130,14 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             if coerced is not None and coerced is not Undefined:
                                 results[step.name] = coerced
                                 continue
-                    elif (kind == _OBJECT and value.__class__ is step.origin) or (
-                        kind == _OBJECTS
+                    elif (kind == OBJECT and value.__class__ is step.origin) or (
+                        kind == OBJECTS
                         and value.__class__ is list
                         and all(item.__class__ is step.origin for item in value)
                     ):
                         grouped = self._subfields(step)
                         if grouped is not None:
-                            complete = self._object if kind == _OBJECT else self._objects
+                            complete = self._object if kind == OBJECT else self._objects
                             result = complete(step, parent_type, value, path, grouped)
                             results[step.name] = result
                             if result.__class__ not in _SETTLED:

@@ -1,0 +1,107 @@
+"""Which fields of a schema are plain, and how to complete them (api.execution).
+
+A plain field is a Strawberry "basic field" (an attribute: no resolver, no field
+extension, no permission class, no exception handler) whose type is a scalar or enum, an
+object type without an `is_type_of` check, or a list of such objects (each nullable or
+not). What the schema says of each field is worked out once per schema and kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
+
+from graphql import (
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+)
+
+SLOW, LEAF, OBJECT, OBJECTS = 0, 1, 2, 3
+
+
+class PlainField(NamedTuple):
+    """What the schema says of one field, worked out once per schema."""
+
+    kind: int
+    attribute: str = ""
+    nullable: bool = True
+    coerce: Callable[[Any], Any] | None = None  # LEAF
+    object_type: Any = None  # GraphQLObjectType, for OBJECT and OBJECTS
+    origin: type | None = None  # its Python class
+    accepted: frozenset[type] = frozenset()  # LEAF: the value classes completed inline
+
+
+SLOW_FIELD = PlainField(SLOW)
+_ANALYSED: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], PlainField]] = WeakKeyDictionary()
+
+
+def _plain_object(type_: GraphQLOutputType) -> tuple[GraphQLObjectType, type] | None:
+    """The object type and its Python class, when completing it needs no type check."""
+    if not isinstance(type_, GraphQLObjectType) or type_.is_type_of is not None:
+        return None
+    origin = getattr(type_.extensions.get("strawberry-definition"), "origin", None)
+    return (type_, origin) if isinstance(origin, type) else None
+
+
+def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> PlainField:
+    field_def = schema.get_field(parent_type, name)
+    if field_def is None:
+        return SLOW_FIELD
+    definition = field_def.extensions.get("strawberry-definition")
+    # Strawberry's own "basic field": no resolver, no field extension (permission classes
+    # are one), no exception handler, resolved by `_get_basic_result`. (Its other
+    # wrappers are marked `_is_default` too, but run the permissions and extensions.)
+    resolve = field_def.resolve
+    if (
+        not getattr(definition, "is_basic_field", False)
+        or getattr(resolve, "__name__", None) != "_get_basic_result"
+        or not getattr(resolve, "_is_default", False)
+    ):
+        return SLOW_FIELD
+    attribute = getattr(definition, "python_name", None)
+    # Strawberry's default resolver reads the attribute, unless the schema's config
+    # swapped it for another (then that one must run).
+    if (
+        not isinstance(attribute, str)
+        or getattr(definition, "default_resolver", None) is not getattr
+    ):
+        return SLOW_FIELD
+    type_ = field_def.type
+    nullable = not isinstance(type_, GraphQLNonNull)
+    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if isinstance(named, GraphQLLeafType):
+        # Values of these classes are completed inline; anything else (an exception, an
+        # awaitable, a value for a custom scalar) goes through graphql-core.
+        accepted = {str, int, float, bool}
+        enum_class = getattr(named, "wrapped_cls", None)  # Strawberry's enums
+        if isinstance(enum_class, type):
+            accepted.add(enum_class)
+        return PlainField(
+            LEAF, attribute, nullable, coerce=named.coerce_output_value,
+            accepted=frozenset(accepted),
+        )  # fmt: skip
+    if (plain := _plain_object(named)) is not None:
+        return PlainField(OBJECT, attribute, nullable, object_type=plain[0], origin=plain[1])
+    if isinstance(named, GraphQLList):
+        item = named.of_type
+        plain = _plain_object(item.of_type if isinstance(item, GraphQLNonNull) else item)
+        if plain is not None:
+            return PlainField(OBJECTS, attribute, nullable, object_type=plain[0], origin=plain[1])
+    return SLOW_FIELD
+
+
+def plain_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> PlainField:
+    """What the schema says of the field `name` of `parent_type`; SLOW_FIELD if not plain."""
+    known = _ANALYSED.get(schema)
+    if known is None:
+        known = _ANALYSED[schema] = {}
+    key = (parent_type.name, name)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _analyse(schema, parent_type, name)
+    return found
