@@ -263,9 +263,21 @@ class VideoRepository:
         )  # fmt: skip
         return result.modified_count
 
-    async def delete_owned(self, video_id: PydanticObjectId, owner_id: PydanticObjectId) -> bool:
-        """Delete the video if `owner_id` posted it; False if it is not theirs or is gone."""
-        result = await VideoDocument.get_pymongo_collection().delete_one(
-            {"_id": video_id, "user_id": owner_id}
+    async def delete_owned(
+        self, video_id: PydanticObjectId, owner_id: PydanticObjectId
+    ) -> str | None:
+        """Delete the video if `owner_id` posted it: its media URL, or None if it is not
+        theirs or is gone."""
+        deleted = await VideoDocument.get_pymongo_collection().find_one_and_delete(
+            {"_id": video_id, "user_id": owner_id}, projection={"video_url": 1}
         )
-        return result.deleted_count == 1
+        return None if deleted is None else str(deleted["video_url"])
+
+    async def owner_uses_media(self, owner_id: PydanticObjectId, video_url: str) -> bool:
+        """Whether another of the owner's videos shows `video_url`: only its owner can post
+        a stored media URL (storage.service), so the owner's videos are all to look at
+        (through the `user_videos` index)."""
+        found = await VideoDocument.get_pymongo_collection().find_one(
+            {"user_id": owner_id, "video_url": video_url}, projection={"_id": 1}
+        )
+        return found is not None

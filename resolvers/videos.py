@@ -9,6 +9,7 @@ graphql-core more than all the video's other fields: bench/.)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -26,6 +27,8 @@ from resolvers.ids import parse_id, parse_optional_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.users import User
 from storage.kinds import MediaKind
+
+log = logging.getLogger(__name__)
 
 FEED_LIMIT_MAX = 50
 CroixIdArg = Annotated[
@@ -87,6 +90,24 @@ async def with_authors(info: Info, views: Sequence[VideoView]) -> list[Video]:
     found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
     authors = {user_id: _author(user_id, found.get(user_id)) for user_id in wanted}
     return [Video.from_view(view, authors[view.user_id]) for view in views]
+
+
+async def _discard_media(info: Info, owner: PydanticObjectId, video_url: str) -> None:
+    """Delete a deleted video's file, unless another of the owner's videos shows it (the
+    owner may post a stored URL again). The video is gone whatever happens here: a
+    storage failure leaves an orphan file, logged for the operator, not a failed delete.
+    """
+    if await info.context.repos.videos.owner_uses_media(owner, video_url):
+        return
+    try:
+        await info.context.services.storage.discard(video_url)
+    except Exception:
+        log.warning(
+            "deleted video's media left in storage request_id=%s url=%s",
+            info.context.request_id,
+            video_url,
+            exc_info=True,
+        )
 
 
 def _author(user_id: PydanticObjectId, card: UserCard | None) -> User:
@@ -271,12 +292,15 @@ class VideoMutation:
 
     @strawberry.mutation(
         name="deleteVideo",
-        description="Delete one of your videos (FORBIDDEN for someone else's). True when deleted.",
+        description="Delete one of your videos and its stored file (FORBIDDEN for someone "
+        "else's). True when deleted.",
     )
     async def delete_video(self, info: Info, id: strawberry.ID) -> bool:
         viewer = info.context.require_viewer()
         target = parse_id(id, "id")
-        if await info.context.repos.videos.delete_owned(target, viewer):
+        video_url = await info.context.repos.videos.delete_owned(target, viewer)
+        if video_url is not None:
+            await _discard_media(info, viewer, video_url)
             return True
         await _existing_video(info, id, "id")  # NOT_FOUND when there is nothing to delete
         raise Forbidden("you can only delete your own videos")

@@ -118,5 +118,15 @@ class MediaStorage:
             raise BadUserInput(field, "the file has not been uploaded yet")
         return earlier
 
+    async def discard(self, url: str) -> bool:
+        """Delete the stored copy behind `url`, a URL `verify_media_url` returned; True if
+        it was one. Anything else (another site's URL, an upload key) is left alone."""
+        key = self.backend.key_from_url(url.strip())
+        parsed = parse_key(key) if key is not None else None
+        if key is None or parsed is None or not parsed.final:
+            return False
+        await self.backend.delete(key)
+        return True
+
     async def close(self) -> None:
         await self.backend.close()

@@ -168,6 +168,33 @@ async def test_verify_media_url_vouches_for_public_and_upload_urls(r2: R2Storage
         )
 
 
+async def test_discard_deletes_stored_copies_and_nothing_else(r2: R2Storage) -> None:
+    storage = MediaStorage(r2)
+    ticket = await storage.create_upload(
+        kind=MediaKind.PHOTO, content_type="image/jpeg", size=None, owner_id=OWNER
+    )
+    await _put(ticket.upload_url, b"jpeg", ticket.headers)
+    final_url = await storage.verify_media_url(
+        ticket.public_url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
+    )
+    final_key = r2.key_from_url(final_url)
+    assert final_key is not None
+    assert await r2.head(final_key) is not None
+
+    other = await storage.create_upload(
+        kind=MediaKind.PHOTO, content_type="image/jpeg", size=None, owner_id=OWNER
+    )
+    await _put(other.upload_url, b"jpeg", other.headers)
+    # An upload (not a stored copy) and another site's URL are left alone.
+    assert await storage.discard(other.public_url) is False
+    assert await r2.head(other.key) is not None
+    assert await storage.discard("https://elsewhere.example/media/photos/x.jpg") is False
+
+    assert await storage.discard(final_url) is True
+    assert await r2.head(final_key) is None
+    assert await storage.discard(final_url) is True  # already gone: no error
+
+
 async def test_verify_media_url_refuses_a_missing_object(r2: R2Storage) -> None:
     storage = MediaStorage(r2)
     ticket = await storage.create_upload(

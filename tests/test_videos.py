@@ -217,6 +217,46 @@ async def test_only_the_owner_can_delete_a_video(api: Api, db: Any) -> None:
     assert (code_of(error), error["extensions"]["field"]) == ("BAD_USER_INPUT", "id")
 
 
+async def test_deleting_a_video_deletes_its_file(api: Api) -> None:
+    owner = await api.signup()
+    video = await post_video(api, owner)
+    assert (await api.http.get(video["video_url"])).status_code == 200
+
+    assert (await api.data(DELETE, {"id": video["id"]}, owner.token))["deleteVideo"] is True
+    assert (await api.http.get(video["video_url"])).status_code == 404
+
+
+async def test_a_file_two_videos_show_stays_until_both_are_deleted(api: Api) -> None:
+    owner = await api.signup()
+    first = await post_video(api, owner)
+    # The owner may post the stored URL they got back again: two videos, one file.
+    again = await api.data(POST_VIDEO, video_vars(first["video_url"]), owner.token)
+    second = again["postVideo"]
+    assert second["video_url"] == first["video_url"]
+
+    await api.data(DELETE, {"id": first["id"]}, owner.token)
+    assert (await api.http.get(second["video_url"])).status_code == 200
+    await api.data(DELETE, {"id": second["id"]}, owner.token)
+    assert (await api.http.get(second["video_url"])).status_code == 404
+
+
+async def test_a_storage_failure_still_deletes_the_video(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from storage.service import MediaStorage
+
+    async def unreachable(self: MediaStorage, url: str) -> bool:
+        raise OSError("storage unreachable")
+
+    owner = await api.signup()
+    video = await post_video(api, owner)
+    monkeypatch.setattr(MediaStorage, "discard", unreachable)
+    assert (await api.data(DELETE, {"id": video["id"]}, owner.token))["deleteVideo"] is True
+    assert (await api.data(VIDEO, {"id": video["id"]}))["video"] is None
+    assert "media left in storage" in caplog.text
+    assert (await api.http.get(video["video_url"])).status_code == 200  # the orphan, logged
+
+
 async def test_video_authors_are_loaded_in_one_query_per_request(
     commands: CommandLog, api: Api
 ) -> None:
