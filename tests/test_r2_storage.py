@@ -33,7 +33,7 @@ from storage.factory import build_storage
 from storage.kinds import MediaKind
 from storage.local import LocalStorage
 from storage.r2 import R2Storage
-from storage.service import MediaStorage
+from storage.service import MediaStorage, UploadTicket
 
 ACCESS_KEY, SECRET_KEY = "test-access-key", "test-secret-key"
 PUBLIC_URL = "https://media.example.com"
@@ -168,12 +168,19 @@ async def test_verify_media_url_vouches_for_public_and_upload_urls(r2: R2Storage
         )
 
 
+async def _uploaded(storage: MediaStorage, kind: MediaKind, body: bytes) -> UploadTicket:
+    """An object uploaded as the seed's flow does (type signed, size checked later)."""
+    content_type = "image/png" if kind is MediaKind.AVATAR else "image/jpeg"
+    ticket = await storage.create_upload(
+        kind=kind, content_type=content_type, size=None, owner_id=OWNER
+    )
+    await _put(ticket.upload_url, body, ticket.headers)
+    return ticket
+
+
 async def test_discard_deletes_stored_copies_and_nothing_else(r2: R2Storage) -> None:
     storage = MediaStorage(r2)
-    ticket = await storage.create_upload(
-        kind=MediaKind.PHOTO, content_type="image/jpeg", size=None, owner_id=OWNER
-    )
-    await _put(ticket.upload_url, b"jpeg", ticket.headers)
+    ticket = await _uploaded(storage, MediaKind.PHOTO, b"jpeg")
     final_url = await storage.verify_media_url(
         ticket.public_url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
     )
@@ -181,10 +188,7 @@ async def test_discard_deletes_stored_copies_and_nothing_else(r2: R2Storage) -> 
     assert final_key is not None
     assert await r2.head(final_key) is not None
 
-    other = await storage.create_upload(
-        kind=MediaKind.PHOTO, content_type="image/jpeg", size=None, owner_id=OWNER
-    )
-    await _put(other.upload_url, b"jpeg", other.headers)
+    other = await _uploaded(storage, MediaKind.PHOTO, b"jpeg")
     # An upload (not a stored copy) and another site's URL are left alone.
     assert await storage.discard(other.public_url) is False
     assert await r2.head(other.key) is not None
@@ -225,10 +229,7 @@ async def _body(r2: R2Storage, public_url: str) -> bytes:
 async def test_a_type_only_url_cannot_grow_a_vouched_object_past_its_cap(r2: R2Storage) -> None:
     storage = MediaStorage(r2)
     # The seed's flow: the URL signs the type only, so R2 takes a body of any size.
-    ticket = await storage.create_upload(
-        kind=MediaKind.AVATAR, content_type="image/png", size=None, owner_id=OWNER
-    )
-    await _put(ticket.upload_url, b"1", ticket.headers)
+    ticket = await _uploaded(storage, MediaKind.AVATAR, b"1")
     final_url = await storage.verify_media_url(
         ticket.public_url, kind=MediaKind.AVATAR, owner_id=OWNER, field="avatar_url"
     )
