@@ -25,16 +25,12 @@ from resolvers.climbing import iso_utc
 from resolvers.ids import parse_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.users import User, load_user
-from resolvers.videos import GONE_PSEUDO, VideoConnection, video_connection
+from resolvers.videos import VideoConnection, video_connection
 
 
 async def _node(root: UserEdge, info: Info) -> User:
-    doc = await load_user(info, root.user_id)  # batched: one users query per page
-    if doc is None:
-        return User(
-            id=strawberry.ID(str(root.user_id)), pseudo=GONE_PSEUDO, avatar_url=None, bio=None
-        )
-    return User.from_document(doc)
+    card = await load_user(info, root.user_id)  # batched: one users query per page
+    return User.shown(root.user_id, card)
 
 
 @strawberry.type(name="UserEdge")

@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # these modules import this one: resolve their types lazily
     from resolvers.videos import VideoConnection
 
 SEARCH_LIMIT = 20
+# Shown in place of a user whose account no longer exists (see `User.shown`).
+GONE_PSEUDO = "[deleted account]"
 
 
 @strawberry.type(name="User")
@@ -92,6 +94,16 @@ class User:
             follower_count=doc.follower_count,
             following_count=doc.following_count,
         )
+
+    @classmethod
+    def shown(cls, user_id: PydanticObjectId, card: UserCard | None) -> User:
+        """The user `card` shows, or, when their account is gone, a stand-in: one orphan
+        video or follow edge cannot null out a whole page (its user is non-null)."""
+        if card is None:
+            return cls(
+                id=strawberry.ID(str(user_id)), pseudo=GONE_PSEUDO, avatar_url=None, bio=None
+            )
+        return cls.from_document(card)
 
 
 async def load_user(info: Info, user_id: PydanticObjectId) -> UserCard | None:

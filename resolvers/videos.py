@@ -19,7 +19,6 @@ from beanie import PydanticObjectId
 from api.context import Info
 from api.errors import BadUserInput, Forbidden, NotFound
 from models.clock import utcnow_ms
-from models.user import UserCard
 from models.video import PROJECT, VideoView
 from resolvers import climb_rules as rules
 from resolvers.climbing import VideoStatus, iso_utc
@@ -38,9 +37,6 @@ CroixIdArg = Annotated[
         "project is sent, a PROJECT video is marked sent with it."
     ),
 ]
-# Shown in place of an author whose account no longer exists, so one orphan video
-# cannot null out a whole feed page (`Video.user` is non-null in the seed).
-GONE_PSEUDO = "[deleted account]"
 
 
 @strawberry.type(name="Video")
@@ -88,7 +84,7 @@ async def with_authors(info: Info, views: Sequence[VideoView]) -> list[Video]:
     """
     wanted = list({view.user_id: None for view in views})  # distinct, in order
     found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
-    authors = {user_id: _author(user_id, found.get(user_id)) for user_id in wanted}
+    authors = {user_id: User.shown(user_id, found.get(user_id)) for user_id in wanted}
     return [Video.from_view(view, authors[view.user_id]) for view in views]
 
 
@@ -108,12 +104,6 @@ async def _discard_media(info: Info, owner: PydanticObjectId, video_url: str) ->
             video_url,
             exc_info=True,
         )
-
-
-def _author(user_id: PydanticObjectId, card: UserCard | None) -> User:
-    if card is None:
-        return User(id=strawberry.ID(str(user_id)), pseudo=GONE_PSEUDO, avatar_url=None, bio=None)
-    return User.from_document(card)
 
 
 @strawberry.type(name="VideoEdge")
