@@ -75,10 +75,10 @@ class MediaStorage:
         the owner already got back from an earlier call, that same URL. Refuses foreign,
         missing, oversize objects and any URL that is not one of this storage's.
         """
-        key = self.backend.key_from_url(url.strip())
-        parsed = parse_key(key) if key is not None else None
-        if key is None or parsed is None:
+        found = self._key_of(url)
+        if found is None:
             raise BadUserInput(field, "must be the URL of a file uploaded through this API")
+        key, parsed = found
         rule = RULES[kind]
         accepted = {rule.prefix} if parsed.final else _ACCEPTED_PREFIXES[kind]
         if parsed.prefix not in accepted or parsed.extension not in rule.content_types.values():
@@ -121,12 +121,18 @@ class MediaStorage:
     async def discard(self, url: str) -> bool:
         """Delete the stored copy behind `url`, a URL `verify_media_url` returned; True if
         it was one. Anything else (another site's URL, an upload key) is left alone."""
+        found = self._key_of(url)
+        if found is None or not found[1].final:
+            return False
+        await self.backend.delete(found[0])
+        return True
+
+    def _key_of(self, url: str) -> tuple[str, ParsedKey] | None:
+        """The key behind one of this storage's URLs and its parts, when the server could
+        have made it; None for anything else."""
         key = self.backend.key_from_url(url.strip())
         parsed = parse_key(key) if key is not None else None
-        if key is None or parsed is None or not parsed.final:
-            return False
-        await self.backend.delete(key)
-        return True
+        return None if key is None or parsed is None else (key, parsed)
 
     async def close(self) -> None:
         await self.backend.close()
