@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from graphql import GraphQLNonNull, GraphQLObjectType
+from graphql import GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -45,11 +45,11 @@ class _Step:
     field's analysis copied flat: this is read for every field of every object)."""
 
     __slots__ = (
-        "accepted", "attribute", "coerce", "fields", "grouped", "kind", "name", "nullable",
-        "object_type", "origin", "type",
+        "accepted", "attribute", "coerce", "fields", "grouped", "item_type", "kind", "name",
+        "nullable", "object_type", "origin", "type",
     )  # fmt: skip
 
-    def __init__(self, name: str, fields: FieldDetailsList, field: PlainField, type_: Any) -> None:
+    def __init__(self, name: str, fields: FieldDetailsList, field: PlainField) -> None:
         self.name = name
         self.fields = fields
         self.kind = field.kind
@@ -59,7 +59,8 @@ class _Step:
         self.object_type = field.object_type
         self.origin = field.origin
         self.accepted = field.accepted
-        self.type = type_  # the field's GraphQL type, for graphql-core's error handling
+        self.type = field.type
+        self.item_type = field.item_type
         self.grouped: GroupedFieldSet | None = None  # sub-selection, once collected
 
 
@@ -88,8 +89,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for details in fields:
                 if details.node.arguments or details.node.directives:
                     field = SLOW_FIELD
-            field_def = parent_type.fields.get(field_name)
-            plan.append(_Step(name, fields, field, None if field_def is None else field_def.type))
+            plan.append(_Step(name, fields, field))
         self._plans[id(grouped)] = (grouped, plan)
         return plan
 
@@ -159,15 +159,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             raise
         if not pending:
             return results
-        return self._gather(results, pending)
-
-    async def _gather(self, results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
-        if len(pending) == 1:
-            results[pending[0]] = await results[pending[0]]
-        else:
-            awaited = await gather_with_cancel(*(results[name] for name in pending))
-            results.update(zip(pending, awaited, strict=True))
-        return results
+        return _filled(results, pending)
 
     def _subfields(self, step: _Step) -> GroupedFieldSet | None:
         """The step's sub-selection (graphql-core's memo); None when graphql-core must
@@ -200,13 +192,17 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         if isinstance(completed, dict):
             return completed
-        return self._await_field(step, completed, field_path)
+        return self._awaited(completed, step.type, step.fields, field_path)
 
-    async def _await_field(self, step: _Step, completed: Awaitable[Any], field_path: Path) -> Any:
+    async def _awaited(
+        self, completed: Awaitable[Any], type_: Any, fields: FieldDetailsList, path: Path
+    ) -> Any:
+        """`completed` awaited; an error handled as graphql-core does for a `type_` value
+        at `path` (nulled there, or raised on to the nearest nullable parent)."""
         try:
             return await completed
         except Exception as error:
-            self.handle_field_error(error, step.type, step.fields, field_path)
+            self.handle_field_error(error, type_, fields, path)
             return None
 
     def _objects(
@@ -220,10 +216,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """What `execute_field` then `complete_list_value` do for a list of plain objects
         (each one checked to be exactly of the type's class before anything runs)."""
         field_path = Path(path, step.name, parent_type.name)
-        # NonNull(List(item)) or List(item): the item type, itself nullable or not.
-        item_type = (
-            step.type.of_type if isinstance(step.type, GraphQLNonNull) else step.type
-        ).of_type
+        item_type = step.item_type
         object_type = step.object_type
         completed: list[Any] = []
         waiting: list[int] = []
@@ -237,7 +230,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         self.handle_field_error(error, item_type, step.fields, item_path)
                         done = None
                     if done is not None and not isinstance(done, dict):
-                        done = self._await_item(step, item_type, done, item_path)
+                        done = self._awaited(done, item_type, step.fields, item_path)
                         waiting.append(index)
                     completed.append(done)
             except Exception:
@@ -249,23 +242,16 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         if not waiting:
             return completed
-        return self._await_field(step, self._gather_items(completed, waiting), field_path)
+        return self._awaited(_filled(completed, waiting), step.type, step.fields, field_path)
 
-    async def _await_item(
-        self, step: _Step, item_type: Any, completed: Awaitable[Any], item_path: Path
-    ) -> Any:
-        try:
-            return await completed
-        except Exception as error:
-            self.handle_field_error(error, item_type, step.fields, item_path)
-            return None
 
-    @staticmethod
-    async def _gather_items(completed: list[Any], waiting: list[int]) -> list[Any]:
-        if len(waiting) == 1:
-            completed[waiting[0]] = await completed[waiting[0]]
-        else:
-            awaited = await gather_with_cancel(*(completed[index] for index in waiting))
-            for index, value in zip(waiting, awaited, strict=True):
-                completed[index] = value
-        return completed
+async def _filled(results: Any, pending: list[Any]) -> Any:
+    """`results` (a dict by response name, or a list by index) with its `pending` slots
+    replaced by what they await, awaited together as graphql-core does."""
+    if len(pending) == 1:
+        results[pending[0]] = await results[pending[0]]
+    else:
+        awaited = await gather_with_cancel(*(results[slot] for slot in pending))
+        for slot, value in zip(pending, awaited, strict=True):
+            results[slot] = value
+    return results

@@ -34,6 +34,10 @@ class PlainField(NamedTuple):
     object_type: Any = None  # GraphQLObjectType, for OBJECT and OBJECTS
     origin: type | None = None  # its Python class
     accepted: frozenset[type] = frozenset()  # LEAF: the value classes completed inline
+    # OBJECT, OBJECTS: the field's GraphQL type and, for a list, its items' (nullable or
+    # not), which graphql-core's error handling needs to know where a null stops.
+    type: Any = None
+    item_type: Any = None
 
 
 SLOW_FIELD = PlainField(SLOW)
@@ -86,12 +90,17 @@ def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -
             accepted=frozenset(accepted),
         )  # fmt: skip
     if (plain := _plain_object(named)) is not None:
-        return PlainField(OBJECT, attribute, nullable, object_type=plain[0], origin=plain[1])
+        return PlainField(
+            OBJECT, attribute, nullable, object_type=plain[0], origin=plain[1], type=type_
+        )
     if isinstance(named, GraphQLList):
         item = named.of_type
         plain = _plain_object(item.of_type if isinstance(item, GraphQLNonNull) else item)
         if plain is not None:
-            return PlainField(OBJECTS, attribute, nullable, object_type=plain[0], origin=plain[1])
+            return PlainField(
+                OBJECTS, attribute, nullable, object_type=plain[0], origin=plain[1],
+                type=type_, item_type=item,
+            )  # fmt: skip
     return SLOW_FIELD
 
 
