@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
@@ -41,6 +40,7 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.schema import validate_document
 
+from api.lru import Lru
 from api.query_cost import over_budget
 
 MAX_DEPTH = 10
@@ -104,29 +104,10 @@ class _Document:
         return verdict
 
 
-class _Documents:
-    """The documents clients send, parsed and validated, by text: a bounded LRU.
-
-    Keyed by the text alone: one `_Documents` serves one schema with one set of rules
-    and parse options. (Strawberry's ParserCache and ValidationCache key validation on the
-    document tree, hashed node by node on every request.)
-    """
-
-    def __init__(self, maxsize: int) -> None:
-        self._maxsize = maxsize
-        self._entries: OrderedDict[str, _Document] = OrderedDict()
-
-    def get(self, text: str) -> _Document | None:
-        found = self._entries.get(text)
-        if found is not None:
-            self._entries.move_to_end(text)
-        return found
-
-    def add(self, text: str, node: DocumentNode) -> _Document:
-        self._entries[text] = document = _Document(node)
-        if len(self._entries) > self._maxsize:
-            self._entries.popitem(last=False)
-        return document
+# The documents clients send, parsed and validated, by their text alone: one cache serves
+# one schema with one set of rules and parse options. (Strawberry's ParserCache and
+# ValidationCache key validation on the document tree, hashed node by node every request.)
+_Documents = Lru[str, _Document]
 
 
 class DocumentGate(SchemaExtension):
@@ -151,7 +132,8 @@ class DocumentGate(SchemaExtension):
                 # the same token cap): raised from this hook, the syntax error would skip
                 # the error policy and reach the client without a code.
                 with contextlib.suppress(GraphQLError):
-                    self.document = self.documents.add(text, parse(text, max_tokens=MAX_TOKENS))
+                    self.document = _Document(parse(text, max_tokens=MAX_TOKENS))
+                    self.documents.put(text, self.document)
             if self.document is not None:
                 context.graphql_document = self.document.node
         context.parse_options["max_tokens"] = MAX_TOKENS
@@ -163,15 +145,14 @@ class DocumentGate(SchemaExtension):
         if node is not None:
             schema = context.schema._schema
             variables = context.variables or {}
+            rules = (*context.validation_rules, *self.rules)
             document = self.document
             if document is None or document.node is not node:  # not from the cache
-                errors = validate_document(schema, node, (*context.validation_rules, *self.rules))
+                errors = validate_document(schema, node, rules)
                 refused = None if errors else over_budget(schema, node, variables)
             else:
                 if document.errors is None:
-                    document.errors = validate_document(
-                        schema, node, (*context.validation_rules, *self.rules)
-                    )
+                    document.errors = validate_document(schema, node, rules)
                 errors = document.errors
                 refused = None if errors else document.over_budget(schema, variables)
             # Strawberry answers any pre-execution error without running anything, and

@@ -12,13 +12,14 @@ request by api.token_versions.)
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
 from bson import ObjectId
 from bson.errors import InvalidId
+
+from api.lru import Lru
 
 ALGORITHM = "HS256"
 # Distinct verified tokens remembered: far more than one machine's active climbers.
@@ -45,7 +46,7 @@ class TokenService:
         self._ttl = timedelta(seconds=ttl_seconds)
         self._leeway = leeway_seconds
         # token -> (its claims, the epoch second after which it is expired)
-        self._verified: OrderedDict[str, tuple[TokenClaims, float]] = OrderedDict()
+        self._verified: Lru[str, tuple[TokenClaims, float]] = Lru(VERIFIED_MEMO_SIZE)
 
     def issue(self, user_id: ObjectId, token_version: int = 0) -> str:
         now = datetime.now(UTC)
@@ -64,14 +65,11 @@ class TokenService:
         if remembered is not None:
             claims, expires = remembered
             if time.time() < expires:
-                self._verified.move_to_end(token)
                 return claims
-            del self._verified[token]
+            self._verified.pop(token)
             raise InvalidTokenError("token expired, log in again")
         claims, expires = self._verify(token)
-        self._verified[token] = (claims, expires)
-        if len(self._verified) > VERIFIED_MEMO_SIZE:
-            self._verified.popitem(last=False)
+        self._verified.put(token, (claims, expires))
         return claims
 
     def _verify(self, token: str) -> tuple[TokenClaims, float]:
