@@ -18,9 +18,11 @@ depends on the variables, is checked on every request.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -36,10 +38,9 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.schema import validate_document
 
+from api.document_shape import shape_rule
 from api.lru import Lru
 from api.query_cost import over_budget
 
@@ -139,7 +140,7 @@ class DocumentGate(SchemaExtension):
         context.parse_options["max_tokens"] = MAX_TOKENS
         yield
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
         node = context.graphql_document
         if node is not None:
@@ -148,17 +149,32 @@ class DocumentGate(SchemaExtension):
             rules = (*context.validation_rules, *self.rules)
             document = self.document
             if document is None or document.node is not node:  # not from the cache
-                errors = validate_document(schema, node, rules)
+                errors = await _validated(schema, node, rules)
                 refused = None if errors else over_budget(schema, node, variables)
             else:
                 if document.errors is None:
-                    document.errors = validate_document(schema, node, rules)
+                    document.errors = await _validated(schema, node, rules)
                 errors = document.errors
                 refused = None if errors else document.over_budget(schema, variables)
             # Strawberry answers any pre-execution error without running anything, and
             # skips its own validation since this one ran.
             context.pre_execution_errors = [*errors, refused] if refused else list(errors)
         yield
+
+
+# Validating a new document runs in this one worker thread: graphql-core's own rules
+# (OverlappingFieldsCanBeMerged) are quadratic in the document, up to a fifth of a second
+# at the token cap, and the event loop keeps answering other requests (/healthz among
+# them) meanwhile. One thread: hostile documents queue behind each other, not in front of
+# everyone; cached documents never come here.
+_VALIDATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-validate")
+
+
+async def _validated(
+    schema: GraphQLSchema, node: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_VALIDATOR, validate_document, schema, node, rules)
 
 
 ExtensionFactory = Callable[[], SchemaExtension]
@@ -168,12 +184,12 @@ def security_extensions(*, production: bool) -> list[ExtensionFactory]:
     """A factory, not an instance: Strawberry then builds a fresh extension per request,
     so concurrent requests never share an extension's execution context.
 
-    The validation rules are built once, here. (Strawberry's QueryDepthLimiter and
-    MaxAliasesLimiter build a new rule class per instance, i.e. per request.)
+    The validation rules are built once, here. Depth and aliases are measured by
+    `api.document_shape`, in time linear in the document (Strawberry's QueryDepthLimiter
+    and MaxAliasesLimiter walk every expansion of every fragment: exponential).
     """
     rules: list[type[ASTValidationRule]] = [
-        max_depth_rule(MAX_DEPTH, None, None),
-        max_aliases_rule(MAX_ALIASES),
+        shape_rule(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),
         _MaxDirectives,
     ]
     if production:

@@ -47,6 +47,9 @@ KNOWN_LIST_BOUNDS: Mapping[tuple[str, str], int] = {
 }
 DEFAULT_LIST_BOUND = 50
 MAX_PAGE = 1000  # what a page argument counts for at most (resolvers refuse far less)
+# Costs saturate here: past the budget only "over" matters, and numbers stay small
+# however large the expansion.
+CAP = MAX_COST + 1
 
 
 def _is_list(field: GraphQLField) -> bool:
@@ -56,7 +59,7 @@ def _is_list(field: GraphQLField) -> bool:
     return isinstance(kind, GraphQLList)
 
 
-class _Costing:
+class CostMeter:
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -66,6 +69,9 @@ class _Costing:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.memo: dict[tuple[str, int | None], int] = {}
+        self.in_progress: set[tuple[str, int | None]] = set()
+        self.visits = 0  # selections looked at: the work done, bounded in tests
 
     def page_size(self, field: GraphQLField, node: FieldNode) -> int | None:
         for name in PAGE_ARGUMENTS:
@@ -94,34 +100,44 @@ class _Costing:
     def list_bound(self, parent: str, node: FieldNode) -> int:
         return KNOWN_LIST_BOUNDS.get((parent, node.name.value), DEFAULT_LIST_BOUND)
 
-    def cost(
-        self,
-        selections: SelectionSetNode,
-        parent: Any,
-        seen: frozenset[str],
-        page: int | None = None,
-    ) -> int:
+    def cost(self, selections: SelectionSetNode, parent: Any, page: int | None = None) -> int:
         """`page`: set when `parent` is an object a paged field returned (a connection,
-        a book of lists): its lists hold that many items at most."""
+        a book of lists): its lists hold that many items at most. Saturates at CAP."""
         total = 0
         for selection in selections.selections:
+            self.visits += 1
             if isinstance(selection, FieldNode):
-                total += self.field_cost(selection, parent, seen, page)
+                total += self.field_cost(selection, parent, page)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.cost(selection.selection_set, target, seen, page)
+                total += self.cost(selection.selection_set, target, page)
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in seen:  # cycles: reported elsewhere
-                    target = self.schema.get_type(fragment.type_condition.name.value)
-                    total += self.cost(fragment.selection_set, target, seen | {name}, page)
+                total += self.fragment_cost(selection.name.value, page)
+            if total >= CAP:
+                return CAP
         return total
 
-    def field_cost(
-        self, node: FieldNode, parent: Any, seen: frozenset[str], page: int | None
-    ) -> int:
+    def fragment_cost(self, name: str, page: int | None) -> int:
+        """A fragment's cost depends only on its own type condition and the enclosing
+        page, so it is computed once per page size however often it is spread: the
+        work stays linear in the document (a chain of fragments each spreading the next
+        twice would otherwise cost 2^n walks)."""
+        key = (name, page)
+        known = self.memo.get(key)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or key in self.in_progress:  # cycles: refused by validation
+            return 0
+        self.in_progress.add(key)
+        target = self.schema.get_type(fragment.type_condition.name.value)
+        cost = self.cost(fragment.selection_set, target, page)
+        self.in_progress.discard(key)
+        self.memo[key] = cost
+        return cost
+
+    def field_cost(self, node: FieldNode, parent: Any, page: int | None) -> int:
         if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             return 1
         field = parent.fields.get(node.name.value)
@@ -131,9 +147,9 @@ class _Costing:
         own_page = self.page_size(field, node)
         if not _is_list(field):
             # A paged object (a connection): its page bounds the lists inside it.
-            return 1 + self.cost(node.selection_set, target, seen, own_page)
+            return min(1 + self.cost(node.selection_set, target, own_page), CAP)
         count = own_page or page or self.list_bound(parent.name, node)
-        return 1 + count * self.cost(node.selection_set, target, seen)
+        return min(1 + count * self.cost(node.selection_set, target), CAP)
 
 
 def operation_costs(
@@ -146,9 +162,9 @@ def operation_costs(
         if isinstance(definition, OperationDefinitionNode):
             # A variable the request leaves out takes its default from the operation.
             values = {**_variable_defaults(definition), **variables}
-            costing = _Costing(schema, fragments, values)
+            costing = CostMeter(schema, fragments, values)
             root = schema.get_root_type(definition.operation)
-            yield definition, costing.cost(definition.selection_set, root, frozenset())
+            yield definition, costing.cost(definition.selection_set, root)
 
 
 def _variable_defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
@@ -160,6 +176,10 @@ def _variable_defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
         for definition in operation.variable_definitions or ()
         if definition.default_value is not None
     }
+
+
+def _shown(cost: int) -> str:
+    return f"more than {MAX_COST}" if cost >= CAP else str(cost)
 
 
 def over_budget(
@@ -175,7 +195,7 @@ def over_budget(
     for operation, cost in operation_costs(schema, document.definitions, variables):
         if cost > MAX_COST:
             return GraphQLError(
-                f"query too expensive: it may return {cost} objects, at most "
+                f"query too expensive: it may return {_shown(cost)} objects, at most "
                 f"{MAX_COST} are allowed; ask for smaller pages or fewer nested lists",
                 operation,
             )
