@@ -38,9 +38,10 @@ COPY api/ api/
 COPY models/ models/
 COPY resolvers/ resolvers/
 COPY storage/ storage/
+COPY workflows/ workflows/
 # Bytecode for the app's own modules too. /app/data is the only writable place (local
 # uploads when the image runs in development mode, as docker-compose.yml does).
-RUN python -m compileall -q api models resolvers storage \
+RUN python -m compileall -q api models resolvers storage workflows \
     && install -d -o app -g app /app/data
 
 ENV PATH="/app/.venv/bin:$PATH" \

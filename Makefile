@@ -53,23 +53,23 @@ bootstrap: $(VENV)/.synced
 # writing the service's shutdown lines until the service closes its end.
 start: bootstrap
 	@mkdir -p $(dir $(LOG))
-	set -o pipefail; PYTHONUNBUFFERED=1 $(RUN) python -m api 2>&1 | tee -i -a $(LOG)
+	set -o pipefail; PYTHONUNBUFFERED=1 $(RUN) python -m tools.serve 2>&1 | tee -i -a $(LOG)
 
 log:
 	@test -f $(LOG) || echo "no log yet: \`make start\` writes $(LOG); waiting for it..."
 	@tail -n 50 -F $(LOG)
 
 code: bootstrap
-	@$(RUN) python -m api.shell
+	@$(RUN) python -m tools.shell
 
 seed: bootstrap
-	@$(RUN) python -m api.seed
+	@$(RUN) python -m tools.seed
 
 reset: bootstrap
-	@$(RUN) python -m api.reset
+	@$(RUN) python -m tools.reset
 
 mongosh: bootstrap $(MONGOSH)
-	@url="$$($(RUN) python -m api.mongosh_url)" && exec "$(MONGOSH)" "$$url"
+	@url="$$($(RUN) python -m tools.mongosh_url)" && exec "$(MONGOSH)" "$$url"
 
 $(TOOLS)/node_modules/.bin/mongosh:
 	@command -v npm >/dev/null || { echo "make mongosh installs mongosh with npm: install Node.js, or put mongosh on PATH"; exit 1; }
@@ -82,13 +82,14 @@ lint: bootstrap
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
+	$(RUN) lint-imports
 
 format: bootstrap
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
 schema: bootstrap
-	$(RUN) python -m api.export_schema > schema.graphql
+	$(RUN) python -m tools.export_schema > schema.graphql
 
 # Seeds its own database (embedded, temporary; or a fresh one on MONGODB_URL), starts the
 # API and the hand-written endpoint, loads both; writes bench/results/*.json.

@@ -1,4 +1,8 @@
-"""`python -m api`: serve the API with uvicorn on HOST:PORT."""
+"""`python -m api`: serve the API with uvicorn on HOST:PORT, on `MONGODB_URL`.
+
+(`make start` runs `tools.serve`, which starts the embedded database first when no
+`MONGODB_URL` is set, then calls `serve` here.)
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,26 @@ import sys
 import uvicorn
 
 from api.logging_setup import configure_logging
-from api.settings import ConfigurationError, Settings
+from api.settings import ConfigurationError, Settings, load_settings
 
 # On SIGTERM (or Ctrl-C) uvicorn stops accepting, lets in-flight requests finish for up to
 # this long, then runs the lifespan's shutdown. fly.toml's kill_timeout must exceed it.
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
-def main() -> None:
-    try:
-        settings = Settings()
-    except ConfigurationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from error
-    configure_logging(settings.log_level, json_lines=settings.is_production)
+def _exit_with(error: ConfigurationError) -> None:
+    print(f"error: {error}", file=sys.stderr)
+    raise SystemExit(2) from error
+
+
+def serve(settings: Settings) -> None:
+    """Serve until SIGTERM or Ctrl-C; returns once in-flight requests have finished."""
     from api.app import create_app
 
     try:
         app = create_app(settings)
     except ConfigurationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from error
+        _exit_with(error)
     uvicorn.run(
         app,
         host=settings.host,
@@ -35,9 +38,29 @@ def main() -> None:
         log_level=settings.log_level.lower(),
         log_config=None,  # keep the handlers configure_logging installed
         access_log=False,  # api.middleware writes one richer line per request
-        proxy_headers=True,
+        # The client address is the TCP peer: X-Forwarded-For is never trusted, even from
+        # loopback (a rotating header would lift the per-address throttles). Behind a
+        # proxy, CLIENT_IP_HEADER names the one header to read instead.
+        proxy_headers=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+
+
+def main() -> None:
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        _exit_with(error)
+        return
+    if not settings.mongodb_url:
+        _exit_with(
+            ConfigurationError(
+                "MONGODB_URL is not set: `make start` serves on the embedded database, "
+                "or point MONGODB_URL at a MongoDB"
+            )
+        )
+    configure_logging(settings.log_level, json_lines=settings.is_production)
+    serve(settings)
 
 
 if __name__ == "__main__":

@@ -16,20 +16,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
 
-from api.context import Context, get_context, services_of
+from api import wiring
 from api.database import connect, ping
 from api.middleware import RequestMiddleware
-from api.passwords import PasswordHasher
-from api.services import Services
 from api.settings import Settings
-from api.throttle import Rules, Throttle
-from api.token_versions import TokenVersions
-from api.tokens import TokenService
 from models.registry import Repositories
+from resolvers.context import Context, get_context, services_of
 from resolvers.schema import build_schema
-from storage.factory import build_storage
+from resolvers.services import Services
 from storage.local import LocalStorage
 from storage.local_routes import local_storage_routes
+from workflows.passwords import PasswordHasher
+from workflows.throttle import Throttle
+from workflows.token_versions import TokenVersions
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ class GraphQLApp(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     secret = settings.resolved_jwt_secret()
-    storage = build_storage(settings, secret)
+    storage = wiring.storage_from(settings, secret)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -60,19 +59,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             mongo = await connect(settings, stack)
             repos = Repositories()
             services = Services(
-                settings=settings,
+                policy=wiring.policy(settings),
                 mongo=mongo,
                 repos=repos,
                 passwords=PasswordHasher(settings.password_hash_concurrency),
-                tokens=TokenService(
-                    secret,
-                    issuer=settings.jwt_issuer,
-                    audience=settings.jwt_audience,
-                    ttl_seconds=settings.jwt_ttl_seconds,
-                    leeway_seconds=settings.jwt_leeway_seconds,
-                ),
+                tokens=wiring.token_service(settings, secret),
                 token_versions=TokenVersions(repos.users),
-                throttle=Throttle(repos.auth_attempts, Rules.from_settings(settings)),
+                throttle=Throttle(repos.auth_attempts, wiring.throttle_rules(settings)),
                 storage=storage,
             )
             log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)

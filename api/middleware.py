@@ -15,7 +15,7 @@ from typing import Any
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.limits import MAX_BODY_BYTES
+from resolvers.extensions.document_gate import MAX_BODY_BYTES
 
 log = logging.getLogger("api.access")
 

@@ -11,14 +11,15 @@ previous release keeps serving, instead of leaving a machine that fails its chec
 from __future__ import annotations
 
 import asyncio
+import sys
+from contextlib import AsyncExitStack
 
 from pymongo.errors import PyMongoError
 
-from api.embedded_db import EmbeddedDatabaseError
-from api.settings import ConfigurationError, Settings
-from api.standalone import fail, load_settings, open_database
+from api import wiring
+from api.database import connect
+from api.settings import ConfigurationError, Settings, load_settings
 from models.registry import DOCUMENT_MODELS
-from storage.factory import build_storage
 
 # A release machine's first connection to Atlas (DNS SRV, TLS) may be slower than the
 # service's 2 s request-time bound; it waits longer rather than fail a deploy.
@@ -29,27 +30,34 @@ async def migrate(settings: Settings) -> dict[str, list[str]]:
     """Create every document's indexes; returns the index names per collection."""
     # The storage settings are checked too (no I/O): a release missing R2 secrets
     # fails here rather than at the new machine's start.
-    storage = build_storage(settings, settings.resolved_jwt_secret())
+    storage = wiring.storage_from(settings, settings.resolved_jwt_secret())
     await storage.close()
     indexes: dict[str, list[str]] = {}
-    async with open_database(settings) as opened:  # init_beanie creates the indexes
+    async with AsyncExitStack() as stack:
+        client = await connect(settings, stack)  # init_beanie creates the indexes
+        db = client[settings.mongodb_db]
         for model in DOCUMENT_MODELS:
             name = model.get_collection_name()
-            info = await opened.db[name].index_information()
+            info = await db[name].index_information()
             indexes[name] = sorted(info)
     return indexes
 
 
+def _fail(message: str, code: int = 1) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
 def main() -> None:
-    settings = load_settings(mongodb_server_selection_timeout_ms=RELEASE_SERVER_SELECTION_MS)
     try:
+        settings = load_settings(mongodb_server_selection_timeout_ms=RELEASE_SERVER_SELECTION_MS)
         indexes = asyncio.run(migrate(settings))
     except ConfigurationError as error:
-        fail(str(error), 2)
-    except EmbeddedDatabaseError as error:
-        fail(str(error))
+        _fail(str(error), 2)
+        return
     except PyMongoError as error:
-        fail(f"the database refused the migration: {error}")
+        _fail(f"the database refused the migration: {error}")
+        return
     for collection, names in indexes.items():
         print(f"{settings.mongodb_db}.{collection}: {', '.join(names)}")
 

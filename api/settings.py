@@ -9,8 +9,9 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
@@ -127,3 +128,50 @@ class Settings(BaseSettings):
         path.write_text(secret)
         path.chmod(0o600)
         return secret
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment and `.env`; a bad value raises one
+    `ConfigurationError` naming each bad variable, its problem and what is allowed."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigurationError(_explain(error)) from None
+
+
+def _explain(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors(include_url=False):
+        name = "_".join(str(part) for part in problem["loc"]).upper() or "settings"
+        if problem["type"] in ("model_type", "value_error") and not problem["loc"]:
+            lines.append(str(problem["msg"]).removeprefix("Value error, "))
+            continue
+        shown = problem.get("input")
+        value = f" (got {shown!r})" if isinstance(shown, str | int | float) else ""
+        lines.append(f"{name}: {_allowed(problem)}{value}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def _allowed(problem: Any) -> str:
+    """Pydantic's message, with the bound it checked spelled as a range when it has one."""
+    context = problem.get("ctx") or {}
+    message = str(problem["msg"])
+    bounds = {key: context[key] for key in ("ge", "gt", "le", "lt") if key in context}
+    if bounds:
+        return f"{message.lower()}" + _range_of(problem["loc"])
+    return message.lower().removeprefix("value error, ")
+
+
+def _range_of(location: tuple[Any, ...]) -> str:
+    field = Settings.model_fields.get(str(location[0])) if location else None
+    if field is None:
+        return ""
+    low = high = None
+    for item in field.metadata:
+        low = getattr(item, "ge", None) if getattr(item, "ge", None) is not None else low
+        high = getattr(item, "le", None) if getattr(item, "le", None) is not None else high
+    if low is not None and high is not None:
+        return f" (allowed: {low} to {high})"
+    if low is not None:
+        return f" (allowed: {low} or more)"
+    return ""

@@ -33,7 +33,6 @@ from starlette.types import ASGIApp, Message
 
 import bench.seed as bench_seed
 from api.app import create_app
-from api.embedded_db import EmbeddedMongo
 from api.logging_setup import configure_logging
 from api.settings import Settings
 from bench.raw_endpoint import RawApi
@@ -42,6 +41,7 @@ from bench.run import tokens_for
 from bench.scenarios import FEED_PAGE
 from models.user import UserRepository
 from models.video import VideoRepository
+from tools.embedded_db import EmbeddedMongo
 
 SECRET = "inprocess-" + "x" * 32  # a throwaway key for the tokens made here
 DB_NAME = "inprocess"

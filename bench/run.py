@@ -28,15 +28,15 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.uri_parser import parse_uri
 
-from api.embedded_db import EmbeddedMongo
 from api.settings import Settings
-from api.tokens import TokenService
 from bench import procstat, report
 from bench.measure import CONNECTIONS, Driver, Sample, measure
 from bench.proxy import CountingProxy
 from bench.seed import Fixture, seed
 from bench.servers import REPO, Server, api_env, api_server, bench_secret, free_port, raw_server
 from bench.startup import import_time
+from tools.embedded_db import EmbeddedMongo
+from workflows.tokens import TokenService
 
 RESULTS = REPO / "bench" / "results"
 COLD_STARTS = 3

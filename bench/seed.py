@@ -26,7 +26,6 @@ from beanie import Document, PydanticObjectId, init_beanie
 from beanie.odm.utils.dump import get_dict
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.passwords import PasswordHasher
 from models.climb_session import ClimbSession, CroixEntry, midnight_utc
 from models.gym import GymDocument
 from models.registry import DOCUMENT_MODELS
@@ -34,6 +33,7 @@ from models.user import UserDocument
 from models.video import VideoDocument
 from resolvers.climb_rules import FONT_GRADES, HOLD_COLORS
 from resolvers.paging import encode_cursor
+from workflows.passwords import PasswordHasher
 
 USERS = 10_050
 ACTIVE = 250

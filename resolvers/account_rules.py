@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from api.errors import BadUserInput
 from resolvers.climb_rules import has_control_characters
+from resolvers.errors import BadUserInput
 
 EMAIL_MAX = 254
 PSEUDO_MIN, PSEUDO_MAX = 3, 30

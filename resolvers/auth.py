@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from api.context import Info
-from api.errors import BadUserInput, Unauthenticated
 from models.user import DuplicateAccountError, UserDocument
 from resolvers import account_rules as rules
+from resolvers.context import Info
+from resolvers.errors import BadUserInput, Unauthenticated
 from resolvers.users import User
 
 LOGIN_FAILED = "invalid email or password"

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from enum import Enum
 
-from api.errors import BadUserInput
+from resolvers.errors import BadUserInput
 
 
 class GradeScale(Enum):

@@ -17,11 +17,11 @@ from __future__ import annotations
 import strawberry
 from beanie import PydanticObjectId
 
-from api.context import Info
-from api.errors import BadUserInput, NotFound
 from models.follow import FollowEdge
 from models.video import VideoView
 from resolvers.climbing import iso_utc
+from resolvers.context import Info
+from resolvers.errors import BadUserInput, NotFound
 from resolvers.ids import parse_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.users import User, load_user

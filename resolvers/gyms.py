@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from api.context import Info
-from api.errors import BadUserInput
 from models.gym import DuplicateGymError, GymDocument
 from resolvers import logbook_rules as rules
 from resolvers.climb_rules import clean_text
+from resolvers.context import Info
+from resolvers.errors import BadUserInput
 
 GYMS_DEFAULT_LIMIT = 20
 GYMS_MAX_LIMIT = 50

@@ -5,7 +5,7 @@ from __future__ import annotations
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
-from api.errors import BadUserInput
+from resolvers.errors import BadUserInput
 
 
 def parse_id(raw: str, field: str) -> PydanticObjectId:

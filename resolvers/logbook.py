@@ -11,8 +11,6 @@ from typing import Annotated
 import strawberry
 from beanie import PydanticObjectId
 
-from api.context import Info
-from api.errors import BadUserInput, Forbidden, NotFound
 from models.climb_session import (
     MAX_CROIX_PER_SESSION,
     ClimbSession,
@@ -24,6 +22,8 @@ from models.climb_session import (
 from resolvers import logbook_rules as rules
 from resolvers.climb_rules import NOTES_MAX, clean_text, normalize_color, normalize_grade
 from resolvers.climbing import VideoStatus
+from resolvers.context import Info
+from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.ids import parse_id, parse_optional_id
 from resolvers.logbook_types import Croix, Session
 from resolvers.projects import close_projects

@@ -9,8 +9,8 @@ import datetime as dt
 import re
 import unicodedata
 
-from api.errors import BadUserInput
 from resolvers.climb_rules import has_control_characters
+from resolvers.errors import BadUserInput
 
 FEELING_MIN, FEELING_MAX = 1, 5
 # The earliest day a session may be logged for: old paper logbooks, not typos like 0024.

@@ -7,9 +7,9 @@ import datetime as dt
 import strawberry
 from beanie import PydanticObjectId
 
-from api.context import Info
 from models.climb_session import ClimbSession, CroixEntry
 from resolvers.climbing import VideoStatus, iso_utc
+from resolvers.context import Info
 from resolvers.gyms import Gym
 
 

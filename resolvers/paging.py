@@ -14,7 +14,7 @@ import strawberry
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
-from api.errors import BadUserInput
+from resolvers.errors import BadUserInput
 
 PAGE_DEFAULT = 20
 PAGE_MAX = 50

@@ -15,12 +15,12 @@ import datetime as dt
 import strawberry
 from beanie import PydanticObjectId
 
-from api.context import Info
-from api.errors import BadUserInput, Forbidden, NotFound
 from models.climb_session import MAX_CROIX_PER_SESSION, CroixEntry, ProjectSend, midnight_utc
 from models.projects import PROJECT, Attempt, ProjectData
 from resolvers import logbook_rules as rules
 from resolvers.climbing import iso_utc
+from resolvers.context import Info
+from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.gyms import Gym
 from resolvers.ids import parse_id, parse_optional_id
 from resolvers.logbook_types import load_gym

@@ -11,10 +11,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from api.error_policy import ErrorPolicy
-from api.execution import FastFieldsExecutionContext
-from api.limits import security_extensions
 from resolvers.auth import AuthMutation
+from resolvers.extensions.document_gate import security_extensions
+from resolvers.extensions.error_policy import ErrorPolicy
+from resolvers.extensions.fast_executor import FastFieldsExecutionContext
 from resolvers.follows import FollowMutation, FollowQuery
 from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery

@@ -14,11 +14,11 @@ from typing import Annotated
 import strawberry
 from beanie import PydanticObjectId
 
-from api.context import Info
-from api.errors import BadUserInput
 from models.climb_session import midnight_utc
 from models.stats import ClimbStatsData, ColorCount, GradeCount, SessionLine
 from resolvers.climb_rules import FONT_GRADES, V_GRADES
+from resolvers.context import Info
+from resolvers.errors import BadUserInput
 
 _ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 

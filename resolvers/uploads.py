@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from api.context import Info
-from api.errors import BadUserInput
+from resolvers.context import Info
+from resolvers.errors import BadUserInput
 from storage.kinds import MediaKind, content_type_for_filename, kind_for_content_type
 from storage.service import UploadTicket
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from beanie import PydanticObjectId
 
-from api.context import Info
-from api.errors import BadUserInput, NotFound, Unauthenticated
 from models.user import DuplicateAccountError, ProfileChanges, UserCard, UserDocument
 from resolvers import account_rules as rules
+from resolvers.context import Info
+from resolvers.errors import BadUserInput, NotFound, Unauthenticated
 from resolvers.ids import parse_id
 from storage.kinds import MediaKind
 

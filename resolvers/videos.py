@@ -16,12 +16,12 @@ from typing import Annotated
 import strawberry
 from beanie import PydanticObjectId
 
-from api.context import Info
-from api.errors import BadUserInput, Forbidden, NotFound
 from models.clock import utcnow_ms
 from models.video import PROJECT, VideoView
 from resolvers import climb_rules as rules
 from resolvers.climbing import VideoStatus, iso_utc
+from resolvers.context import Info
+from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.ids import parse_id, parse_optional_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.users import User

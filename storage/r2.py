@@ -19,8 +19,9 @@ from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError  # light: not the SDK itself
 
-from api.settings import ConfigurationError, Settings
 from storage.base import Copied, SignedPut, StoredObject
+from storage.config import R2Config
+from storage.errors import StorageConfigError
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -55,28 +56,26 @@ class R2Storage:
         self._client_lock = asyncio.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> R2Storage:
-        endpoint = settings.r2_endpoint_url or (
-            f"https://{settings.r2_account_id}.r2.cloudflarestorage.com"
-            if settings.r2_account_id
-            else None
+    def from_config(cls, config: R2Config) -> R2Storage:
+        endpoint = config.endpoint_url or (
+            f"https://{config.account_id}.r2.cloudflarestorage.com" if config.account_id else None
         )
         required = {
             "R2_ACCOUNT_ID or R2_ENDPOINT_URL": endpoint,
-            "R2_ACCESS_KEY": settings.r2_access_key,
-            "R2_SECRET_KEY": settings.r2_secret_key,
-            "R2_BUCKET": settings.r2_bucket,
-            "R2_PUBLIC_URL": settings.r2_public_url,
+            "R2_ACCESS_KEY": config.access_key,
+            "R2_SECRET_KEY": config.secret_key,
+            "R2_BUCKET": config.bucket,
+            "R2_PUBLIC_URL": config.public_url,
         }
         missing = [name for name, value in required.items() if not value]
         if missing:
-            raise ConfigurationError("R2 storage is missing: " + ", ".join(missing))
+            raise StorageConfigError("R2 storage is missing: " + ", ".join(missing))
         return cls(
             endpoint_url=str(endpoint),
-            access_key=str(settings.r2_access_key),
-            secret_key=str(settings.r2_secret_key),
-            bucket=str(settings.r2_bucket),
-            public_url=str(settings.r2_public_url),
+            access_key=str(config.access_key),
+            secret_key=str(config.secret_key),
+            bucket=str(config.bucket),
+            public_url=str(config.public_url),
         )
 
     async def _s3(self) -> S3Client:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from api.errors import BadUserInput
 from storage.base import MAX_EXPIRY_SECONDS, Copied, StorageBackend
+from storage.errors import MediaRejected
 from storage.keys import ParsedKey, copies_prefix, new_final_key, new_key, parse_key
 from storage.kinds import RULES, MediaKind
 
@@ -48,9 +48,9 @@ class MediaStorage:
         content_type = content_type.strip().lower()
         if content_type not in rule.content_types:
             allowed = ", ".join(sorted(rule.content_types))
-            raise BadUserInput("content_type", f"{kind.value} uploads accept {allowed}")
+            raise MediaRejected("content_type", f"{kind.value} uploads accept {allowed}")
         if size is not None and not 1 <= size <= rule.max_bytes:
-            raise BadUserInput("size", f"{kind.value} uploads must be 1 to {rule.max_bytes} bytes")
+            raise MediaRejected("size", f"{kind.value} uploads must be 1 to {rule.max_bytes} bytes")
         key = new_key(kind, owner_id, content_type)
         signed = await self.backend.presign_put(
             key, content_type=content_type, content_length=size, expires_in=self.expires_in
@@ -77,18 +77,18 @@ class MediaStorage:
         """
         found = self._key_of(url)
         if found is None:
-            raise BadUserInput(field, "must be the URL of a file uploaded through this API")
+            raise MediaRejected(field, "must be the URL of a file uploaded through this API")
         key, parsed = found
         rule = RULES[kind]
         accepted = {rule.prefix} if parsed.final else _ACCEPTED_PREFIXES[kind]
         if parsed.prefix not in accepted or parsed.extension not in rule.content_types.values():
-            raise BadUserInput(field, f"must be a {kind.value.lower()} upload")
+            raise MediaRejected(field, f"must be a {kind.value.lower()} upload")
         if parsed.owner_id != owner_id:
-            raise BadUserInput(field, "must be one of your own uploads")
+            raise MediaRejected(field, "must be one of your own uploads")
         if parsed.final:
             # Written once by the copy below and never again: existing is enough.
             if await self.backend.head(key) is None:
-                raise BadUserInput(field, "the file does not exist")
+                raise MediaRejected(field, "the file does not exist")
             return self.backend.public_url(key)
         return self.backend.public_url(await self._promoted(key, parsed, kind, field))
 
@@ -100,11 +100,11 @@ class MediaStorage:
             return await self._earlier_copy(upload, kind, field)
         cap = RULES[kind].max_bytes
         if stored.size > cap:
-            raise BadUserInput(field, f"the file is larger than the {cap} bytes allowed")
+            raise MediaRejected(field, f"the file is larger than the {cap} bytes allowed")
         target = new_final_key(upload, kind)
         copied = await self.backend.copy_if_match(key, target, stored.etag)
         if copied is Copied.CHANGED:
-            raise BadUserInput(field, "file changed while being checked, try again")
+            raise MediaRejected(field, "file changed while being checked, try again")
         if copied is Copied.GONE:  # promoted meanwhile by a concurrent call
             return await self._earlier_copy(upload, kind, field)
         # The copy is what gets stored. A later PUT through the still-valid URL makes a
@@ -115,7 +115,7 @@ class MediaStorage:
     async def _earlier_copy(self, upload: ParsedKey, kind: MediaKind, field: str) -> str:
         earlier = await self.backend.first_key(copies_prefix(upload, kind))
         if earlier is None:
-            raise BadUserInput(field, "the file has not been uploaded yet")
+            raise MediaRejected(field, "the file has not been uploaded yet")
         return earlier
 
     async def discard(self, url: str) -> bool:

@@ -20,9 +20,9 @@ from httpx import ASGITransport, AsyncClient
 from pymongo import AsyncMongoClient
 
 from api.app import create_app
-from api.embedded_db import EmbeddedMongo
 from api.settings import Settings
 from tests.helpers import BASE_URL, Api
+from tools.embedded_db import EmbeddedMongo
 
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
 

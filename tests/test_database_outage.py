@@ -8,10 +8,10 @@ from asgi_lifespan import LifespanManager
 from httpx import ASGITransport, AsyncClient
 
 from api.app import create_app
-from api.embedded_db import EmbeddedMongo
 from api.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
 from tests.helpers import BASE_URL, Api, code_of
+from tools.embedded_db import EmbeddedMongo
 
 ME = "query { me { id pseudo } }"
 SEARCH = 'query { searchUsers(query: "clim") { id } }'

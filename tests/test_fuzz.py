@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, queries
 
-from api.error_policy import MASKED_MESSAGE
+from resolvers.extensions.error_policy import MASKED_MESSAGE
 from tests.helpers import Api
 
 SDL = (Path(__file__).resolve().parent.parent / "schema.graphql").read_text()

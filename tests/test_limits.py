@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from api.limits import MAX_ALIASES, MAX_BODY_BYTES, MAX_DEPTH, MAX_TOKENS
 from api.settings import AppEnv
+from resolvers.extensions.document_gate import MAX_ALIASES, MAX_BODY_BYTES, MAX_DEPTH, MAX_TOKENS
 from tests.conftest import running_api
 from tests.helpers import Api, code_of
 

@@ -17,8 +17,8 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 from starlette.applications import Starlette
 
-from api.errors import BadUserInput
 from storage.base import StoredObject
+from storage.errors import MediaRejected
 from storage.keys import new_final_key, parse_key
 from storage.kinds import MediaKind
 from storage.local import LocalStorage
@@ -169,7 +169,7 @@ async def test_a_file_written_again_while_being_checked_is_refused(
         return found
 
     monkeypatch.setattr(backend, "head", head_then_put_again)
-    with pytest.raises(BadUserInput, match="file changed while being checked, try again"):
+    with pytest.raises(MediaRejected, match="file changed while being checked, try again"):
         await storage.verify_media_url(
             ticket.public_url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
         )

@@ -1,6 +1,6 @@
 """The operator's commands behind `make seed`, `make code`, `make mongosh` and `make reset`.
 
-Each runs as make runs it: `python -m api.<command>` in a fresh process, configured by
+Each runs as make runs it: `python -m tools.<command>` in a fresh process, configured by
 the environment only.
 """
 
@@ -18,13 +18,14 @@ import pytest
 from bson import json_util
 from pymongo import AsyncMongoClient
 
-from api.database import connect, embedded_url_file
-from api.embedded_db import EmbeddedDatabaseError, EmbeddedMongo
-from api.mongosh_url import with_database
-from api.seed import CLIMBERS, DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, seed
+from api.database import connect
 from api.settings import Settings
 from tests.conftest import TEST_JWT_SECRET, running_api
 from tests.deploy_files import ROOT
+from tools.embedded_db import EmbeddedDatabaseError, EmbeddedMongo
+from tools.embedded_server import embedded_server, embedded_url_file
+from tools.mongosh_url import with_database
+from tools.seed import CLIMBERS, DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, seed
 
 FEED = "{ feed(limit: 50) { like_count is_liked_by_me user { pseudo avatar_url } } }"
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
@@ -99,7 +100,7 @@ def test_the_shell_awaits_on_the_database(settings: Settings, tmp_path: Path) ->
         "1 / 0\n"
         "print('still here')\n"
     )
-    done = run_command("api.shell", env, tmp_path, stdin=script)
+    done = run_command("tools.shell", env, tmp_path, stdin=script)
     assert done.returncode == 0, done.stderr
     assert "answer 42 users" in done.stdout
     assert "ZeroDivisionError" in done.stderr  # a failing input does not end the shell
@@ -111,7 +112,8 @@ async def service_db(tmp_path: Path) -> AsyncIterator[Settings]:
     """The embedded database as `make start` runs it: on DATA_DIR, URL in db.url."""
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", jwt_secret=TEST_JWT_SECRET)
     async with AsyncExitStack() as stack:
-        client = await connect(settings, stack)
+        url = stack.enter_context(embedded_server(settings))
+        client = await connect(settings.model_copy(update={"mongodb_url": url}), stack)
         await client[settings.mongodb_db].users.insert_one({"pseudo": "from-the-service"})
         yield settings
     assert not embedded_url_file(settings).exists()  # removed when the server stops
@@ -123,25 +125,25 @@ async def test_tools_share_the_embedded_database_the_service_runs(
     env = {"DATA_DIR": str(service_db.data_dir)}
     served_url = embedded_url_file(service_db).read_text().strip()
 
-    url = run_command("api.mongosh_url", env, tmp_path)
+    url = run_command("tools.mongosh_url", env, tmp_path)
     assert url.stdout.strip() == with_database(served_url, "perfect_boulder")
 
-    shell = run_command("api.shell", env, tmp_path, "print(await db.users.count_documents({}))\n")
+    shell = run_command("tools.shell", env, tmp_path, "print(await db.users.count_documents({}))\n")
     assert shell.returncode == 0, shell.stderr
     assert ">>> 1\n" in shell.stdout  # the service's document, through its server
 
     # One directory, one server: a second one is refused with a reason, not a crash.
     with pytest.raises(EmbeddedDatabaseError, match="already open in another process"):
-        EmbeddedMongo(service_db.data_dir / "db").start()
+        EmbeddedMongo(service_db.data_dir / "db", wait_for_storage_s=0.5).start()
 
-    reset = run_command("api.reset", {**env, "CONFIRM": "yes"}, tmp_path)
+    reset = run_command("tools.reset", {**env, "CONFIRM": "yes"}, tmp_path)
     assert reset.returncode != 0
     assert "in use" in reset.stderr
     assert (service_db.data_dir / "db").is_dir()
 
 
 def test_mongosh_needs_the_service_when_the_database_is_embedded(tmp_path: Path) -> None:
-    done = run_command("api.mongosh_url", {"DATA_DIR": str(tmp_path)}, tmp_path)
+    done = run_command("tools.mongosh_url", {"DATA_DIR": str(tmp_path)}, tmp_path)
     assert done.returncode != 0
     assert "make start" in done.stderr
 
@@ -151,18 +153,18 @@ def test_reset_asks_and_refuses_without_a_terminal(tmp_path: Path) -> None:
     (data / "uploads").mkdir(parents=True)
     env = {"DATA_DIR": str(data)}
 
-    refused = run_command("api.reset", env, tmp_path)  # stdin is not a terminal
+    refused = run_command("tools.reset", env, tmp_path)  # stdin is not a terminal
     assert refused.returncode != 0
     assert "CONFIRM=yes" in refused.stderr
     assert data.exists()
 
-    done = run_command("api.reset", {**env, "CONFIRM": "yes"}, tmp_path)
+    done = run_command("tools.reset", {**env, "CONFIRM": "yes"}, tmp_path)
     assert done.returncode == 0, done.stderr
     assert not data.exists()
 
 
 def test_reset_never_deletes_the_directory_it_runs_in(tmp_path: Path) -> None:
-    done = run_command("api.reset", {"DATA_DIR": ".", "CONFIRM": "yes"}, tmp_path)
+    done = run_command("tools.reset", {"DATA_DIR": ".", "CONFIRM": "yes"}, tmp_path)
     assert done.returncode != 0
     assert tmp_path.exists()
 

@@ -26,10 +26,10 @@ from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
 from api.app import create_app
-from api.errors import BadUserInput
 from api.settings import ConfigurationError, Settings
+from api.wiring import storage_from as build_storage
 from storage.base import MAX_EXPIRY_SECONDS, StoredObject
-from storage.factory import build_storage
+from storage.errors import MediaRejected
 from storage.kinds import MediaKind
 from storage.local import LocalStorage
 from storage.r2 import R2Storage
@@ -162,7 +162,7 @@ async def test_verify_media_url_vouches_for_public_and_upload_urls(r2: R2Storage
         rf"{PUBLIC_URL}/media/photos/{OWNER}/{name}\.[A-Za-z0-9_-]{{16}}\.jpg", final_url
     )
     assert await r2.head(ticket.key) is None  # the upload itself is gone
-    with pytest.raises(BadUserInput, match="your own"):
+    with pytest.raises(MediaRejected, match="your own"):
         await storage.verify_media_url(
             final_url, kind=MediaKind.PHOTO, owner_id=STRANGER, field="photo_url"
         )
@@ -204,7 +204,7 @@ async def test_verify_media_url_refuses_a_missing_object(r2: R2Storage) -> None:
     ticket = await storage.create_upload(
         kind=MediaKind.VIDEO, content_type="video/mp4", size=10, owner_id=OWNER
     )
-    with pytest.raises(BadUserInput, match="not been uploaded"):
+    with pytest.raises(MediaRejected, match="not been uploaded"):
         await storage.verify_media_url(
             ticket.public_url, kind=MediaKind.VIDEO, owner_id=OWNER, field="video_url"
         )
@@ -242,7 +242,7 @@ async def test_a_type_only_url_cannot_grow_a_vouched_object_past_its_cap(r2: R2S
     assert final is not None
     assert (final.size, final.content_type) == (1, "image/png")
     # The new upload is vouched for on its own, and refused.
-    with pytest.raises(BadUserInput, match="larger"):
+    with pytest.raises(MediaRejected, match="larger"):
         await storage.verify_media_url(
             ticket.public_url, kind=MediaKind.AVATAR, owner_id=OWNER, field="avatar_url"
         )
@@ -264,7 +264,9 @@ async def test_an_object_written_again_while_being_checked_is_not_copied(
         return found
 
     monkeypatch.setattr(r2, "head", head_then_put_again)
-    with pytest.raises(BadUserInput, match="file changed while being checked, try again") as caught:
+    with pytest.raises(
+        MediaRejected, match="file changed while being checked, try again"
+    ) as caught:
         await storage.verify_media_url(
             ticket.public_url, kind=MediaKind.VIDEO, owner_id=OWNER, field="video_url"
         )

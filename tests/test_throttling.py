@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-import api.throttle
+import workflows.throttle
 from api.settings import Settings
-from api.throttle import Rule, Rules
+from api.wiring import throttle_rules
 from tests.conftest import running_api
 from tests.helpers import SIGNUP, Api, code_of
+from workflows.throttle import Rule
 
 LOGIN = """
 mutation($email: String!, $password: String!) {
@@ -25,12 +26,12 @@ async def _login(api: Api, email: str, password: str) -> dict[str, Any]:
     return await api.execute(LOGIN, {"email": email, "password": password})
 
 
-LOGIN_PER_ACCOUNT = Rules.from_settings(Settings(_env_file=None)).login_account
+LOGIN_PER_ACCOUNT = throttle_rules(Settings(_env_file=None)).login_account
 
 
 def _travel(monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> None:
     moved = datetime.now(UTC) + delta
-    monkeypatch.setattr(api.throttle, "now_utc", lambda: moved)
+    monkeypatch.setattr(workflows.throttle, "now_utc", lambda: moved)
 
 
 async def test_thirty_wrong_passwords_throttle_that_account_only(

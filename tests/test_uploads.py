@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from api.errors import BadUserInput
 from storage import local_routes
+from storage.errors import MediaRejected
 from storage.kinds import MIB, RULES, MediaKind
 from storage.local import LocalStorage
 from storage.service import MediaStorage
@@ -446,7 +446,7 @@ async def test_a_video_over_100_mib_is_refused_at_its_cap_accepted(
     )
     assert is_copy_of(vouched, at_cap)
     over = await stored(storage, MediaKind.VIDEO, "video/mp4", 100 * MIB + 1)
-    with pytest.raises(BadUserInput, match="larger") as caught:
+    with pytest.raises(MediaRejected, match="larger") as caught:
         await storage.verify_media_url(over, kind=MediaKind.VIDEO, owner_id=OWNER, field="v")
     assert caught.value.field == "v"
 
@@ -472,13 +472,13 @@ async def test_a_url_is_vouched_for_only_as_its_own_kind(
         # The copy is filed under the kind it was vouched for.
         assert vouched.startswith(f"{BASE_URL}/media/media/{RULES[wanted].prefix}/{OWNER}/")
         return
-    with pytest.raises(BadUserInput, match="upload"):
+    with pytest.raises(MediaRejected, match="upload"):
         await storage.verify_media_url(url, kind=wanted, owner_id=OWNER, field="f")
 
 
 async def test_a_foreign_video_is_refused(storage: MediaStorage) -> None:
     url = await stored(storage, MediaKind.VIDEO, "video/mp4", 10)
-    with pytest.raises(BadUserInput, match="your own"):
+    with pytest.raises(MediaRejected, match="your own"):
         await storage.verify_media_url(url, kind=MediaKind.VIDEO, owner_id=STRANGER, field="v")
 
 

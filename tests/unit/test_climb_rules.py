@@ -1,6 +1,5 @@
 import pytest
 
-from api.errors import BadUserInput
 from resolvers.climb_rules import (
     FONT_GRADES,
     V_GRADES,
@@ -11,6 +10,7 @@ from resolvers.climb_rules import (
     normalize_color,
     normalize_grade,
 )
+from resolvers.errors import BadUserInput
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,9 @@ from graphql.language import Visitor, visit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.document_shape import measure_operations
-from api.limits import MAX_ALIASES, MAX_DEPTH, security_extensions
-from api.query_cost import CAP, MAX_COST, CostMeter, operation_costs
+from resolvers.extensions.document_gate import MAX_ALIASES, MAX_DEPTH, security_extensions
+from resolvers.extensions.document_shape import measure_operations
+from resolvers.extensions.query_cost import CAP, MAX_COST, CostMeter, operation_costs
 from resolvers.schema import build_schema
 
 

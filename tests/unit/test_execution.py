@@ -1,4 +1,4 @@
-"""api.execution completes plain fields itself: it must answer exactly as graphql-core.
+"""The fast executor completes plain fields itself: it must answer exactly as graphql-core.
 
 Every document runs on two schemas built from the same types, one with Strawberry's
 stock execution context and one with FastFieldsExecutionContext, and the whole results
@@ -23,7 +23,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult
 
-from api.execution import FastFieldsExecutionContext
+from resolvers.extensions.fast_executor import FastFieldsExecutionContext
 
 
 @strawberry.enum

@@ -2,7 +2,7 @@ import asyncio
 import threading
 import time
 
-from api.passwords import OWASP_MEMORY_KIB, OWASP_PARALLELISM, OWASP_TIME_COST, PasswordHasher
+from workflows.passwords import OWASP_MEMORY_KIB, OWASP_PARALLELISM, OWASP_TIME_COST, PasswordHasher
 
 
 async def test_hashes_use_owasp_argon2id_parameters_and_verify() -> None:

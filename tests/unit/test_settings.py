@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from api.context import throttle_address
 from api.settings import ConfigurationError, Settings
+from resolvers.context import throttle_address
 
 
 def test_production_refuses_to_start_without_database_and_secret() -> None:

@@ -1,4 +1,4 @@
-"""api.tokens remembers verified tokens: never a token that failed, never past expiry."""
+"""workflows.tokens remembers verified tokens: never a token that failed, never past expiry."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 import pytest
 from bson import ObjectId
 
-from api import tokens
-from api.tokens import InvalidTokenError, TokenService
+from workflows import tokens
+from workflows.tokens import InvalidTokenError, TokenService
 
 SECRET = "s" * 40
 
@@ -48,7 +48,7 @@ def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> No
     token = service.issue(ObjectId())
     service.decode(token)
     now = time.time()
-    # api.tokens reads the clock through the time module: moving it moves the memo's.
+    # workflows.tokens reads the clock through the time module: moving it moves the memo's.
     monkeypatch.setattr(time, "time", lambda: now + 64)  # within the leeway
     service.decode(token)
     monkeypatch.setattr(time, "time", lambda: now + 66)

@@ -27,9 +27,9 @@ from typing import Any, TypeVar
 
 from beanie import PydanticObjectId
 
-from api.embedded_db import EmbeddedDatabaseError
-from api.standalone import Opened, fail, load_settings, open_database
 from models.registry import DOCUMENT_MODELS
+from tools.embedded_db import EmbeddedDatabaseError
+from tools.standalone import Opened, fail, load_settings, open_database
 
 T = TypeVar("T")
 

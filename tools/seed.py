@@ -15,17 +15,17 @@ from typing import TypeVar
 
 from beanie import PydanticObjectId
 
-from api import demo_media
-from api.embedded_db import EmbeddedDatabaseError
-from api.passwords import PasswordHasher
 from api.settings import Settings
-from api.standalone import Opened, fail, load_settings, open_database
+from api.wiring import storage_config, storage_from
 from models.climb_session import ClimbSession, CroixEntry, midnight_utc
 from resolvers.account_rules import normalize_email, normalize_pseudo
 from resolvers.logbook_rules import clean_gym_name
-from storage.factory import build_storage, wants_r2
 from storage.kinds import MediaKind
 from storage.service import MediaStorage
+from tools import demo_media
+from tools.embedded_db import EmbeddedDatabaseError
+from tools.standalone import Opened, fail, load_settings, open_database
+from workflows.passwords import PasswordHasher
 
 T = TypeVar("T")
 
@@ -219,7 +219,7 @@ async def seed_follows(opened: Opened, climbers: list[Climber]) -> int:
 
 async def seed(settings: Settings) -> list[str]:
     """Seed the database once; returns the report lines to print."""
-    storage = build_storage(settings, settings.resolved_jwt_secret())
+    storage = storage_from(settings, settings.resolved_jwt_secret())
     try:
         async with open_database(settings) as opened:
             first_email = normalize_email(f"{CLIMBERS[0][0]}@{DEMO_EMAIL_DOMAIN}")[1]
@@ -254,7 +254,7 @@ def main() -> None:
     settings = load_settings()
     if settings.is_production:
         fail("make seed writes demo accounts with a published password: not in production")
-    if wants_r2(settings):
+    if storage_config(settings, "").r2.wanted:
         fail("make seed writes its demo media to the local storage: unset the R2_* settings")
     try:
         report = asyncio.run(seed(settings))

@@ -16,12 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
-from api.errors import Unauthenticated
-from api.loaders import Loaders, build_loaders
-from api.services import Services
-from api.settings import Settings
-from api.tokens import InvalidTokenError, TokenClaims
 from models.registry import Repositories
+from resolvers.errors import Unauthenticated
+from resolvers.loaders import Loaders, build_loaders
+from resolvers.services import Policy, Services
+from workflows.tokens import InvalidTokenError, TokenClaims
 
 
 @dataclass(slots=True)
@@ -48,11 +47,11 @@ class Context:
     @property
     def client_ip(self) -> str:
         """The address throttling counts against (see `throttle_address`)."""
-        return _client_ip(self.request, self.services.settings.client_ip_header)
+        return _client_ip(self.request, self.services.policy.client_ip_header)
 
     @property
-    def settings(self) -> Settings:
-        return self.services.settings
+    def policy(self) -> Policy:
+        return self.services.policy
 
     @property
     def repos(self) -> Repositories:

@@ -1,4 +1,4 @@
-"""`python -m api.mongosh_url`: the connection string `make mongosh` opens.
+"""`python -m tools.mongosh_url`: the connection string `make mongosh` opens.
 
 `MONGODB_URL` with the app's database as the default one, or the URL of the embedded
 server the service runs (published in `DATA_DIR/db.url`: it listens on a random port).
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from api.database import running_embedded_url
-from api.standalone import fail, load_settings
+from tools.embedded_server import running_embedded_url
+from tools.standalone import fail, load_settings
 
 
 def with_database(url: str, database: str) -> str:

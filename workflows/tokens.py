@@ -6,7 +6,7 @@ passed every check is remembered, by its exact text, until it expires: the same 
 carry the same signature and claims, so only the expiry can change its answer, and that
 is checked on every use. Tokens that fail are never remembered, so junk cannot fill the
 memo, which is bounded anyway. (Revocation is the token version's job, checked per
-request by api.token_versions.)
+request by workflows.token_versions.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import jwt
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from api.lru import Lru
+from workflows.cache import Lru
 
 ALGORITHM = "HS256"
 # Distinct verified tokens remembered: far more than one machine's active climbers.

@@ -1,4 +1,4 @@
-"""`python -m api.export_schema`: print the served SDL (what `make schema` commits)."""
+"""`python -m tools.export_schema`: print the served SDL (what `make schema` commits)."""
 
 from resolvers.schema import export_sdl
 

@@ -1,12 +1,17 @@
 """Errors the API means to show, each with its `extensions.code`.
 
-Resolvers raise these; anything else that escapes a resolver is unexpected and gets
-masked by `api.error_policy`. Messages say what to fix, never how the server works.
+Resolvers raise these; the layers below raise their own (`workflows.errors`,
+`storage.errors`), which `as_api_error` maps here. Anything else that escapes a resolver
+is unexpected and gets masked by the error policy. Messages say what to fix, never how
+the server works.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from storage.errors import MediaRejected
+from workflows.errors import InvalidInput, Missing, Refused, Throttled
 
 
 class ApiError(Exception):
@@ -61,3 +66,18 @@ class NotImplementedYet(ApiError):
     """A field of the seed schema whose feature has not been built yet."""
 
     code = "NOT_IMPLEMENTED"
+
+
+def as_api_error(error: BaseException) -> ApiError | None:
+    """What the client sees of an expected error of any layer; None when unexpected."""
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, InvalidInput | MediaRejected):
+        return BadUserInput(error.field, error.message)
+    if isinstance(error, Throttled):
+        return RateLimited(error.message, error.retry_after_seconds)
+    if isinstance(error, Missing):
+        return NotFound(error.message)
+    if isinstance(error, Refused):
+        return Forbidden(error.message)
+    return None

@@ -9,8 +9,8 @@ the feed's CPU (bench/). For plain fields this executor reads the attribute and
 completes it in one loop.
 
 Only the happy path is shortened, so results and errors stay graphql-core's own:
-- a field qualifies only if it is plain (api.plain_fields: an attribute of a scalar,
-  enum, plain object or list of plain objects), its selection has no arguments or
+- a field qualifies only if it is plain (`plain_fields`: an attribute of a scalar, enum,
+  plain object or list of plain objects), its selection has no arguments or
   directives, no schema extension wraps resolvers, and no @defer is in play;
 - a value the fast path would not complete exactly as graphql-core does (None in a
   non-null field, a missing attribute or one that raises, a leaf value not a str, int,
@@ -33,7 +33,14 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.plain_fields import LEAF, OBJECT, OBJECTS, SLOW_FIELD, PlainField, plain_field
+from resolvers.extensions.plain_fields import (
+    LEAF,
+    OBJECT,
+    OBJECTS,
+    SLOW_FIELD,
+    PlainField,
+    plain_field,
+)
 
 # What a completed field can be without being awaitable: checked before the (slower)
 # awaitable test, as almost every field of a page is one of these.

@@ -190,7 +190,7 @@ def over_budget(
 
     Costs depend on the request's variables, so this is not a validation rule: a rule
     would have to be made per request and would defeat the validation cache
-    (api.limits.DocumentGate runs it after validation).
+    (resolvers.extensions.document_gate.DocumentGate runs it after validation).
     """
     for operation, cost in operation_costs(schema, document.definitions, variables):
         if cost > MAX_COST:

@@ -16,10 +16,10 @@ from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 from strawberry.extensions import SchemaExtension
 
-from api.errors import ApiError, ServiceUnavailable
-from api.limits import strip_suggestions
+from resolvers.errors import ServiceUnavailable, as_api_error
+from resolvers.extensions.document_gate import strip_suggestions
 
-log = logging.getLogger("api.errors")
+log = logging.getLogger("resolvers.errors")
 
 MASKED_MESSAGE = "Internal server error"
 
@@ -47,8 +47,9 @@ def classify(
         extensions = {"code": "GRAPHQL_VALIDATION_FAILED", **(error.extensions or {}), **extra}
         message = strip_suggestions(error.message) if hide_suggestions else error.message
         return _with(error, message, extensions)
-    if isinstance(original, ApiError):
-        return _with(error, error.message, {**original.extensions, **extra})
+    expected = as_api_error(original)
+    if expected is not None:
+        return _with(error, expected.message, {**expected.extensions, **extra})
     if isinstance(original, _DATABASE_DOWN):
         log.warning("database unavailable request_id=%s: %s", request_id, original)
         unavailable = ServiceUnavailable()

@@ -20,7 +20,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from api.database import connect
 from api.logging_setup import configure_logging
 from api.settings import ConfigurationError, Settings
+from api.settings import load_settings as load_settings_or_raise
 from models.registry import Repositories
+from tools.embedded_server import database_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +41,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def load_settings(**overrides: Any) -> Settings:
     """The settings from the environment and `.env`, or a one-line error and exit 2."""
     try:
-        settings = Settings(**overrides)
+        settings = load_settings_or_raise(**overrides)
     except ConfigurationError as error:
         fail(str(error), 2)
     configure_logging(settings.log_level, json_lines=settings.is_production)
@@ -50,8 +52,11 @@ def load_settings(**overrides: Any) -> Settings:
 async def open_database(settings: Settings) -> AsyncIterator[Opened]:
     """The client, the app's database with Beanie initialised on it, and the repositories.
 
-    Raises `EmbeddedDatabaseError` when the embedded server cannot start (see `fail`).
+    Without `MONGODB_URL`, the embedded server running on DATA_DIR is shared, or one is
+    started for the block. Raises `EmbeddedDatabaseError` when it cannot start.
     """
     async with AsyncExitStack() as stack:
-        client = await connect(settings, stack, share_running=True)
+        url = stack.enter_context(database_url(settings))
+        settings = settings.model_copy(update={"mongodb_url": url})
+        client = await connect(settings, stack)
         yield Opened(settings, client, client[settings.mongodb_db], Repositories())

@@ -40,9 +40,9 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from api.document_shape import shape_rule
-from api.lru import Lru
-from api.query_cost import over_budget
+from resolvers.extensions.document_shape import shape_rule
+from resolvers.extensions.query_cost import over_budget
+from workflows.cache import Lru
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -185,8 +185,8 @@ def security_extensions(*, production: bool) -> list[ExtensionFactory]:
     so concurrent requests never share an extension's execution context.
 
     The validation rules are built once, here. Depth and aliases are measured by
-    `api.document_shape`, in time linear in the document (Strawberry's QueryDepthLimiter
-    and MaxAliasesLimiter walk every expansion of every fragment: exponential).
+    `document_shape`, in time linear in the document (Strawberry's QueryDepthLimiter and
+    MaxAliasesLimiter walk every expansion of every fragment: exponential).
     """
     rules: list[type[ASTValidationRule]] = [
         shape_rule(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),

@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 
-from api.errors import RateLimited
-from api.settings import Settings
 from models.auth_attempt import AuthAttemptRepository
+from workflows.errors import Throttled
 
 
 def now_utc() -> datetime:
@@ -67,15 +66,21 @@ class Rules:
     signup_address: Rule
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Rules:
+    def from_limits(
+        cls,
+        *,
+        login_attempts_per_account: int,
+        login_attempts_per_account_total: int,
+        login_attempts_per_address: int,
+        signups_per_address: int,
+    ) -> Rules:
+        """Log-ins counted over 15 minutes, sign-ups over an hour."""
         window = timedelta(minutes=15)
         return cls(
-            login_account=Rule("login-account", settings.login_attempts_per_account, window),
-            login_account_total=Rule(
-                "login-account-any", settings.login_attempts_per_account_total, window
-            ),
-            login_address=Rule("login-ip", settings.login_attempts_per_address, window),
-            signup_address=Rule("signup-ip", settings.signups_per_address, timedelta(hours=1)),
+            login_account=Rule("login-account", login_attempts_per_account, window),
+            login_account_total=Rule("login-account-any", login_attempts_per_account_total, window),
+            login_address=Rule("login-ip", login_attempts_per_address, window),
+            signup_address=Rule("signup-ip", signups_per_address, timedelta(hours=1)),
         )
 
     def login_checks(self, account: str, address: str) -> list[tuple[Rule, str]]:
@@ -120,7 +125,7 @@ class Throttle:
         return f"{rule.name}:{subject}"
 
     async def reserve(self, checks: Sequence[tuple[Rule, str]]) -> Reservation:
-        """Record one attempt per (rule, subject); raise RATE_LIMITED if any is over."""
+        """Record one attempt per (rule, subject); raise Throttled if any is over."""
         reservation = Reservation(self)
         now = now_utc()
         wait = 0.0
@@ -134,7 +139,7 @@ class Throttle:
         if wait > 0:
             await self.release(reservation.ids)
             seconds = math.ceil(wait)
-            raise RateLimited(f"too many attempts, try again in {seconds} s", seconds)
+            raise Throttled(f"too many attempts, try again in {seconds} s", seconds)
         return reservation
 
     async def release(self, ids: dict[str, ObjectId]) -> None:

@@ -106,8 +106,9 @@ class EmbeddedMongo:
     `storage` is a directory (data survives restarts) or ":memory:" (tests).
     """
 
-    def __init__(self, storage: str | Path) -> None:
+    def __init__(self, storage: str | Path, *, wait_for_storage_s: float = 10.0) -> None:
         self.storage = str(storage)
+        self.wait_for_storage_s = wait_for_storage_s
         self.port = _free_loopback_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -128,6 +129,11 @@ class EmbeddedMongo:
         server is stopped when the thread that spawned it ends (see `_die_with_parent`).
         """
         if self.storage != ":memory:":
+            # A server that is shutting down (the previous `make start`, stopped a moment
+            # ago) still holds the directory until it has closed its files: wait for it.
+            deadline = time.monotonic() + self.wait_for_storage_s
+            while storage_in_use(self.storage) and time.monotonic() < deadline:
+                time.sleep(0.1)
             if storage_in_use(self.storage):
                 raise EmbeddedDatabaseError(
                     f"the embedded database in {self.storage} is already open in another "

@@ -1,4 +1,4 @@
-"""Which fields of a schema are plain, and how to complete them (api.execution).
+"""Which fields of a schema are plain, and how to complete them (see `fast_executor`).
 
 A plain field is a Strawberry "basic field" (an attribute: no resolver, no field
 extension, no permission class, no exception handler) whose type is a scalar or enum, an

@@ -1,0 +1,60 @@
+"""From settings to the plain objects the layers below take: the one place that knows both."""
+
+from __future__ import annotations
+
+from api.settings import ConfigurationError, Settings
+from resolvers.services import Policy
+from storage.config import R2Config, StorageConfig
+from storage.errors import StorageConfigError
+from storage.factory import build_storage
+from storage.service import MediaStorage
+from workflows.throttle import Rules
+from workflows.tokens import TokenService
+
+
+def storage_config(settings: Settings, secret: str) -> StorageConfig:
+    return StorageConfig(
+        r2=R2Config(
+            account_id=settings.r2_account_id,
+            endpoint_url=settings.r2_endpoint_url,
+            access_key=settings.r2_access_key,
+            secret_key=settings.r2_secret_key,
+            bucket=settings.r2_bucket,
+            public_url=settings.r2_public_url,
+        ),
+        local_root=settings.data_dir.resolve() / "uploads",
+        public_base_url=settings.base_url,
+        signing_secret=secret,
+        require_r2=settings.is_production,
+    )
+
+
+def storage_from(settings: Settings, secret: str) -> MediaStorage:
+    """The storage the settings describe; a configuration it refuses is a ConfigurationError."""
+    try:
+        return build_storage(storage_config(settings, secret))
+    except StorageConfigError as error:
+        raise ConfigurationError(str(error)) from None
+
+
+def throttle_rules(settings: Settings) -> Rules:
+    return Rules.from_limits(
+        login_attempts_per_account=settings.login_attempts_per_account,
+        login_attempts_per_account_total=settings.login_attempts_per_account_total,
+        login_attempts_per_address=settings.login_attempts_per_address,
+        signups_per_address=settings.signups_per_address,
+    )
+
+
+def token_service(settings: Settings, secret: str) -> TokenService:
+    return TokenService(
+        secret,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_seconds=settings.jwt_ttl_seconds,
+        leeway_seconds=settings.jwt_leeway_seconds,
+    )
+
+
+def policy(settings: Settings) -> Policy:
+    return Policy(client_ip_header=settings.client_ip_header)

@@ -1,0 +1,1 @@
+"""The GraphQL schema's extensions: document limits, cost, error policy, executor."""

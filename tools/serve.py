@@ -1,0 +1,29 @@
+"""`make start`: serve the API, on the embedded database when no `MONGODB_URL` is set.
+
+The embedded server is started before the service and stopped after it: on SIGTERM or
+Ctrl-C the service finishes its requests, then the database closes its files, and only
+then does this process exit, so a `make start` right after finds the directory free.
+"""
+
+from __future__ import annotations
+
+from api.__main__ import serve
+from tools.embedded_db import EmbeddedDatabaseError
+from tools.embedded_server import embedded_server
+from tools.standalone import fail, load_settings
+
+
+def main() -> None:
+    settings = load_settings()
+    if settings.mongodb_url:
+        serve(settings)
+        return
+    try:
+        with embedded_server(settings) as url:
+            serve(settings.model_copy(update={"mongodb_url": url}))
+    except EmbeddedDatabaseError as error:
+        fail(str(error))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""What spans several repositories or guards accounts, below the GraphQL layer."""
