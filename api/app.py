@@ -78,7 +78,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
     graphql = GraphQLApp(
-        build_schema(production=settings.is_production),
+        build_schema(
+            production=settings.is_production,
+            fast_executor=settings.graphql_executor == "fast",
+        ),
         graphql_ide="graphiql" if not settings.is_production else None,
         allow_queries_via_get=False,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     client_ip_header: str | None = None
 
     log_level: str = "INFO"
+
+    # `fast` completes plain fields inline (resolvers/extensions/fast_executor.py);
+    # `stock` serves with Strawberry's own executor, should an upgrade break the fast one.
+    graphql_executor: Literal["fast", "stock"] = "fast"
 
     @property
     def is_production(self) -> bool:

@@ -8,12 +8,14 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.auth import AuthMutation
 from resolvers.extensions.document_gate import security_extensions
 from resolvers.extensions.error_policy import ErrorPolicy
+from resolvers.extensions.executor_fence import check_fast_executor
 from resolvers.extensions.fast_executor import FastFieldsExecutionContext
 from resolvers.follows import FollowMutation, FollowQuery
 from resolvers.gyms import GymMutation, GymQuery
@@ -53,19 +55,26 @@ class AppSchema(strawberry.Schema):
         return None
 
 
-def build_schema(*, production: bool = False) -> AppSchema:
+def build_schema(*, production: bool = False, fast_executor: bool = True) -> AppSchema:
+    """`fast_executor`: complete plain fields inline (resolvers.extensions.fast_executor);
+    False serves with Strawberry's stock executor (GRAPHQL_EXECUTOR=stock)."""
     extensions: list[Any] = [
         partial(ErrorPolicy, production=production),
         *security_extensions(production=production),
     ]
-    return AppSchema(
+    schema = AppSchema(
         query=Query,
         mutation=Mutation,
         # The seed schema speaks snake_case fields; operation names are set explicitly.
         config=StrawberryConfig(auto_camel_case=False),
         extensions=extensions,
-        execution_context_class=FastFieldsExecutionContext,
+        execution_context_class=(
+            FastFieldsExecutionContext if fast_executor else StrawberryGraphQLCoreExecutionContext
+        ),
     )
+    if fast_executor:
+        check_fast_executor(schema._schema, sample=("Video", "grade"))
+    return schema
 
 
 def export_sdl() -> str:

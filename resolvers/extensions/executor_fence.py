@@ -1,0 +1,87 @@
+"""The fast executor's fence: what it relies on inside graphql-core and Strawberry, checked
+at start-up, so that an upgrade that renames an internal fails loudly instead of serving
+every field down the slow path (or, worse, wrongly).
+
+The private or internal names the fast executor (`fast_executor`, `plain_fields`) uses:
+
+graphql-core (the execution context Strawberry's subclasses, `IncrementalExecutor` in
+graphql-core 3.3):
+- `execute_fields(parent_type, source_value, path, grouped_field_set, position_context)`
+  (overridden), `execute_field(...)`, `collect_subfields(return_type, field_details_list)`
+  returning `(grouped_field_set, defer_usages, ...)`, `handle_field_error(error,
+  return_type, field_details_list, path)`, `settle_in_background(awaitables)`,
+  `is_awaitable`, `middleware_manager`;
+- `graphql.execution.collect_fields.FieldDetailsList`, `GroupedFieldSet`;
+- `graphql.pyutils.gather_with_cancel`, `Path`, `Undefined`.
+
+Strawberry (0.341):
+- `strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext` (subclassed);
+- a basic field's resolver is named `_get_basic_result` and marked `_is_default`; its
+  definition (`extensions["strawberry-definition"]`) has `is_basic_field`, `python_name`,
+  `default_resolver`; an object type's definition has `origin`; an enum's GraphQL type
+  has `wrapped_cls`.
+
+pyproject.toml bounds both packages to the minors these were read from; the front-door
+suite also runs with `GRAPHQL_EXECUTOR=stock` in CI (.ci/run), so any answer that differs
+fails a test.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from graphql import GraphQLObjectType, GraphQLSchema
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from resolvers.extensions.plain_fields import LEAF, OBJECT, OBJECTS, plain_field
+
+# Method of graphql-core's ExecutionContext -> the parameters the fast executor passes.
+_METHODS: dict[str, tuple[str, ...]] = {
+    "execute_fields": (
+        "parent_type", "source_value", "path", "grouped_field_set", "position_context",
+    ),
+    "execute_field": (
+        "parent_type", "source", "field_details_list", "path", "position_context",
+    ),
+    "collect_subfields": ("return_type", "field_details_list"),
+    "handle_field_error": ("raw_error", "return_type", "field_details_list", "path"),
+    "settle_in_background": (),
+}  # fmt: skip
+
+
+class ExecutorDrift(RuntimeError):
+    """graphql-core or Strawberry changed under the fast executor."""
+
+
+def check_fast_executor(schema: GraphQLSchema, *, sample: tuple[str, str]) -> None:
+    """Raise ExecutorDrift unless graphql-core's methods still take what the fast executor
+    passes and `sample` (an object type and a plain scalar field of it) is still seen as
+    plain. Run once, when the schema is built."""
+    problems: list[str] = []
+    for name, expected in _METHODS.items():
+        method = getattr(StrawberryGraphQLCoreExecutionContext, name, None)
+        if method is None:
+            problems.append(f"graphql-core's execution context has no {name}")
+            continue
+        parameters = tuple(inspect.signature(method).parameters)[1:]  # without self
+        if parameters[: len(expected)] != expected:
+            problems.append(
+                f"graphql-core's {name}{parameters} no longer takes "
+                f"{expected}"
+            )
+    type_name, field_name = sample
+    parent = schema.get_type(type_name)
+    if not isinstance(parent, GraphQLObjectType):
+        problems.append(f"the sample type {type_name} is not an object type")
+    elif plain_field(schema, parent, field_name).kind not in (LEAF, OBJECT, OBJECTS):
+        problems.append(
+            f"{type_name}.{field_name} is no longer recognised as a plain field: Strawberry's "
+            "basic-field internals changed"
+        )
+    if problems:
+        raise ExecutorDrift(
+            "the fast executor does not fit the installed graphql-core / Strawberry ("
+            + "; ".join(problems)
+            + "): set GRAPHQL_EXECUTOR=stock to serve with Strawberry's own executor, "
+            "and update resolvers/extensions/fast_executor.py"
+        )
