@@ -65,10 +65,7 @@ def check_fast_executor(schema: GraphQLSchema, *, sample: tuple[str, str]) -> No
             continue
         parameters = tuple(inspect.signature(method).parameters)[1:]  # without self
         if parameters[: len(expected)] != expected:
-            problems.append(
-                f"graphql-core's {name}{parameters} no longer takes "
-                f"{expected}"
-            )
+            problems.append(f"graphql-core's {name}{parameters} no longer takes {expected}")
     type_name, field_name = sample
     parent = schema.get_type(type_name)
     if not isinstance(parent, GraphQLObjectType):
