@@ -26,7 +26,8 @@ from beanie import Document, PydanticObjectId, init_beanie
 from beanie.odm.utils.dump import get_dict
 from pymongo.asynchronous.database import AsyncDatabase
 
-from models.climb_session import ClimbSession, CroixEntry, midnight_utc
+from models.climb_session import ClimbSession, CroixEntry
+from models.clock import midnight_utc
 from models.gym import GymDocument
 from models.registry import DOCUMENT_MODELS
 from models.user import UserDocument

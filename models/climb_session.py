@@ -16,7 +16,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from models.clock import utcnow_ms
+from models.clock import midnight_utc, utcnow_ms
 
 # 100 croix is more than any climber ticks in a day (a whole competition is ~40
 # problems); the cap keeps a session document, and a page of `mySessions`, bounded.
@@ -24,11 +24,6 @@ MAX_CROIX_PER_SESSION = 100
 # Upsert races on the unique "day" index resolve on the first retry; the bound only
 # stops a misbehaving server from looping forever.
 _UPSERT_ATTEMPTS = 5
-
-
-def midnight_utc(day: dt.date) -> dt.datetime:
-    """How a calendar day is stored: a BSON date at 00:00 UTC (one value per day)."""
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 class ProjectSend(BaseModel):

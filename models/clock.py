@@ -1,7 +1,8 @@
-"""The current time as the documents store it."""
+"""The one clock: the current time and day as the documents store them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import UTC, datetime
 
 
@@ -16,3 +17,12 @@ def utcnow_ms() -> datetime:
     """
     now = utcnow()
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def today_utc() -> dt.date:
+    return utcnow().date()
+
+
+def midnight_utc(day: dt.date) -> datetime:
+    """How a calendar day is stored: a BSON date at 00:00 UTC (one value per day)."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -30,11 +30,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from models.clock import utcnow_ms
+from models.keyset import PageKey, strictly_after
 from models.user import UserDocument
 
 T = TypeVar("T")
 # (created_at, _id) of the last edge seen: the same total order as video cursors.
-EdgeKey = tuple[dt.datetime, PydanticObjectId]
+EdgeKey = PageKey
 
 
 class FollowEdge(Document):
@@ -78,16 +79,6 @@ async def server_has_transactions(client: AsyncMongoClient[dict[str, Any]]) -> b
     """Replica set members and mongos run multi-document transactions; standalones don't."""
     hello = await client.admin.command("hello")
     return "setName" in hello or hello.get("msg") == "isdbgrid"
-
-
-def _after(key: EdgeKey) -> dict[str, Any]:
-    created_at, edge_id = key
-    return {
-        "$or": [
-            {"created_at": {"$lt": created_at}},
-            {"created_at": created_at, "_id": {"$lt": edge_id}},
-        ]
-    }
 
 
 class FollowRepository:
@@ -181,7 +172,7 @@ class FollowRepository:
         """A page of the user's followers (or of whom they follow), newest edge first."""
         match: dict[str, Any] = {"followee_id" if followers else "follower_id": user_id}
         if after is not None:
-            match.update(_after(after))
+            match.update(strictly_after(after))
         cursor = (
             _edges()
             .find(match)

@@ -23,8 +23,7 @@ from beanie import PydanticObjectId
 from pymongo.asynchronous.collection import AsyncCollection
 
 from models.climb_session import ClimbSession, CroixEntry, ProjectSend
-
-PROJECT = "PROJECT"
+from models.statuses import PROJECT
 
 
 class Attempt(NamedTuple):

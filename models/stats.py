@@ -17,8 +17,9 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from models.climb_session import ClimbSession
+from models.statuses import FLASH, SENDS
 
-SEND_STATUSES = ["TOP", "FLASH"]
+SEND_STATUSES = list(SENDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ class _Expr:
     def __init__(self, font: list[str], v: list[str]) -> None:
         self.font, self.v = font, v
         self.is_send = {"$in": [{"$ifNull": ["$croix.status", None]}, SEND_STATUSES]}
-        self.flash = {"$cond": [{"$eq": ["$croix.status", "FLASH"]}, 1, 0]}
+        self.flash = {"$cond": [{"$eq": ["$croix.status", FLASH]}, 1, 0]}
 
     def rank(self, scale: list[str]) -> dict[str, Any]:
         """The croix's rank in `scale` if it is a send of that scale, else -1."""

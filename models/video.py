@@ -19,8 +19,8 @@ from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from models.clock import utcnow_ms
-
-PROJECT = "PROJECT"  # the status of a video that can later be marked sent
+from models.keyset import NEWEST_FIRST, PageKey, strictly_after
+from models.statuses import PROJECT
 
 
 class VideoDocument(Document):
@@ -86,10 +86,6 @@ class VideoView:
         )
 
 
-# A position in the feed order: (created_at, _id) of the last video seen.
-PageKey = tuple[datetime, PydanticObjectId]
-
-
 def _view_projection(viewer: PydanticObjectId | None) -> dict[str, Any]:
     """Inclusion-only projection: `likes` is read by the server, never returned."""
     liked: Any = (
@@ -115,20 +111,6 @@ def view_from_raw(raw: Mapping[str, Any]) -> VideoView:
         created_at=raw["created_at"],
         sent_at=raw.get("sent_at"),
     )
-
-
-_NEWEST_FIRST = {"created_at": -1, "_id": -1}
-
-
-def _after(key: PageKey) -> dict[str, Any]:
-    """Strictly after `key` in newest-first order: older, or as old with a smaller id."""
-    created_at, video_id = key
-    return {
-        "$or": [
-            {"created_at": {"$lt": created_at}},
-            {"created_at": created_at, "_id": {"$lt": video_id}},
-        ]
-    }
 
 
 class VideoRepository:
@@ -178,7 +160,7 @@ class VideoRepository:
     ) -> list[VideoView]:
         """Newest first, by offset (the seed's `feed`)."""
         pipeline: list[dict[str, Any]] = [
-            {"$sort": _NEWEST_FIRST},
+            {"$sort": NEWEST_FIRST},
             {"$skip": offset},
             {"$limit": limit},
         ]
@@ -208,10 +190,10 @@ class VideoRepository:
         elif author_ids is not None:
             match["user_id"] = {"$in": list(author_ids)}
         if after is not None:
-            match.update(_after(after))  # a separate key of the same filter: both apply
+            match.update(strictly_after(after))  # a separate key of the same filter: both apply
         pipeline: list[dict[str, Any]] = [
             {"$match": match},
-            {"$sort": _NEWEST_FIRST},
+            {"$sort": NEWEST_FIRST},
             {"$limit": first + 1},
         ]
         found = await self._views(pipeline, viewer)

@@ -7,14 +7,16 @@ from enum import Enum
 
 import strawberry
 
+from models.statuses import Status
+
 
 @strawberry.enum(
     name="VideoStatus", description="How the problem went: flashed, topped, or still a project."
 )
 class VideoStatus(Enum):
-    FLASH = "FLASH"
-    TOP = "TOP"
-    PROJECT = "PROJECT"
+    FLASH = Status.FLASH.value
+    TOP = Status.TOP.value
+    PROJECT = Status.PROJECT.value
 
 
 def iso_utc(moment: datetime) -> str:

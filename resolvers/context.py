@@ -20,6 +20,7 @@ from models.registry import Repositories
 from resolvers.errors import Unauthenticated
 from resolvers.loaders import Loaders, build_loaders
 from resolvers.services import Policy, Services
+from workflows.croix_log import CroixLog
 from workflows.tokens import InvalidTokenError, TokenClaims
 
 
@@ -56,6 +57,10 @@ class Context:
     @property
     def repos(self) -> Repositories:
         return self.services.repos
+
+    @property
+    def croix_log(self) -> CroixLog:
+        return CroixLog(self.services.repos)
 
     @property
     def viewer_id(self) -> PydanticObjectId | None:

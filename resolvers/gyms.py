@@ -9,6 +9,7 @@ from resolvers import logbook_rules as rules
 from resolvers.climb_rules import clean_text
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
+from resolvers.paging import offset_page
 
 GYMS_DEFAULT_LIMIT = 20
 GYMS_MAX_LIMIT = 50
@@ -36,7 +37,7 @@ class GymQuery:
         self, info: Info, query: str | None = "", limit: int | None = GYMS_DEFAULT_LIMIT
     ) -> list[Gym]:
         text = rules.gym_query(query)
-        limit, _ = rules.check_page(limit, 0, default=GYMS_DEFAULT_LIMIT, maximum=GYMS_MAX_LIMIT)
+        limit, _ = offset_page(limit, 0, default=GYMS_DEFAULT_LIMIT, maximum=GYMS_MAX_LIMIT)
         found = await info.context.repos.gyms.search(text, limit)
         return [Gym.from_document(doc) for doc in found]
 

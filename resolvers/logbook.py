@@ -12,21 +12,21 @@ import strawberry
 from beanie import PydanticObjectId
 
 from models.climb_session import (
-    MAX_CROIX_PER_SESSION,
     ClimbSession,
     CroixChanges,
     CroixEntry,
     SessionChanges,
-    midnight_utc,
 )
+from models.clock import midnight_utc, today_utc
 from resolvers import logbook_rules as rules
 from resolvers.climb_rules import NOTES_MAX, clean_text, normalize_color, normalize_grade
 from resolvers.climbing import VideoStatus
 from resolvers.context import Info
+from resolvers.days import parse_logbook_day
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.ids import parse_id, parse_optional_id
 from resolvers.logbook_types import Croix, Session
-from resolvers.projects import close_projects
+from resolvers.paging import offset_page
 from storage.kinds import MediaKind
 
 PAGE_DEFAULT = 100
@@ -47,13 +47,7 @@ ClientIdArg = Annotated[
 async def _own_session(info: Info, raw_id: str, field: str) -> PydanticObjectId:
     """The id of a session of the caller's; NOT_FOUND / FORBIDDEN otherwise."""
     viewer = info.context.require_viewer()
-    session_id = parse_id(raw_id, field)
-    owner = await info.context.repos.sessions.owner_of(session_id)
-    if owner is None:
-        raise NotFound("no session with this id")
-    if owner != viewer:
-        raise Forbidden("this session belongs to another climber")
-    return session_id
+    return await info.context.croix_log.owned_session(viewer, parse_id(raw_id, field))
 
 
 async def _own_croix(info: Info, raw_id: str) -> PydanticObjectId:
@@ -93,7 +87,7 @@ class LogbookQuery:
         self, info: Info, limit: int | None = SESSION_PAGE_DEFAULT, offset: int | None = 0
     ) -> list[Session]:
         viewer = info.context.require_viewer()
-        limit, offset = rules.check_page(
+        limit, offset = offset_page(
             limit, offset, default=SESSION_PAGE_DEFAULT, maximum=SESSION_PAGE_MAX
         )
         found = await info.context.repos.sessions.list_for_user(viewer, limit=limit, offset=offset)
@@ -106,7 +100,7 @@ class LogbookQuery:
         self, info: Info, limit: int | None = PAGE_DEFAULT, offset: int | None = 0
     ) -> list[Croix]:
         viewer = info.context.require_viewer()
-        limit, offset = rules.check_page(limit, offset, default=PAGE_DEFAULT, maximum=PAGE_MAX)
+        limit, offset = offset_page(limit, offset, default=PAGE_DEFAULT, maximum=PAGE_MAX)
         found = await info.context.repos.sessions.list_croix(viewer, limit=limit, offset=offset)
         return [Croix.build(item.session_id, item.entry) for item in found]
 
@@ -126,7 +120,7 @@ class LogbookMutation:
         viewer = info.context.require_viewer()
         session = ClimbSession(
             user_id=viewer,
-            date=midnight_utc(rules.parse_day(date)),
+            date=midnight_utc(parse_logbook_day(date)),
             feeling=rules.check_feeling(feeling),
             notes=_notes(notes),
             client_id=rules.clean_client_id(client_id),
@@ -151,7 +145,7 @@ class LogbookMutation:
         session_id = await _own_session(info, id, "id")
         changes: SessionChanges = {}
         if date is not None:
-            changes["date"] = midnight_utc(rules.parse_day(date))
+            changes["date"] = midnight_utc(parse_logbook_day(date))
         if gym_id is not strawberry.UNSET:
             changes["gym_id"] = await _existing_gym(info, gym_id)
         if feeling is not strawberry.UNSET:
@@ -193,12 +187,11 @@ class LogbookMutation:
         date: str | None = None,
     ) -> Croix:
         viewer = info.context.require_viewer()
-        repos = info.context.repos
         if date is not None and session_id is not None:
             raise BadUserInput("date", "give either session_id or date, not both")
         # The phone knows the climber's day; UTC's "today" is wrong west of Greenwich
         # in the evening, so the app should send its local date.
-        day = rules.parse_day(date) if date is not None else rules.today_utc()
+        day = parse_logbook_day(date) if date is not None else today_utc()
         # The cheap checks first; vouching for the photo asks the storage.
         color, grade = normalize_color(color), normalize_grade(grade)
         notes, client_id = _notes(notes), rules.clean_client_id(client_id)
@@ -210,23 +203,10 @@ class LogbookMutation:
             notes=notes,
             client_id=client_id,
         )
-        if entry.client_id is not None:
-            earlier = await repos.sessions.croix_by_client_id(viewer, entry.client_id)
-            if earlier is not None:
-                # Closing again is harmless, and heals a retry after a crash in between.
-                await close_projects(info, viewer, earlier.session_id, earlier.entry)
-                return Croix.build(earlier.session_id, earlier.entry)
-        if session_id is not None:
-            target = await _own_session(info, session_id, "session_id")
-        else:
-            target = await repos.sessions.day_session_id(viewer, day)
-        stored = await repos.sessions.push_croix(target, viewer, entry)
-        if stored is not None:
-            await close_projects(info, viewer, target, stored)  # a send may top a project
-            return Croix.build(target, stored)
-        if await repos.sessions.owner_of(target) is None:  # deleted meanwhile
-            raise NotFound("no session with this id")
-        raise BadUserInput("session_id", f"a session holds at most {MAX_CROIX_PER_SESSION} croix")
+        logged = await info.context.croix_log.log(
+            viewer, entry, session_id=parse_optional_id(session_id, "session_id"), day=day
+        )
+        return Croix.build(logged.session_id, logged.entry)
 
     @strawberry.mutation(
         name="updateCroix",

@@ -1,4 +1,5 @@
-"""Relay-style cursor paging shared by every connection: page sizes, cursors, PageInfo.
+"""Paging, the one home: page sizes (offset lists and cursor connections), cursors, and
+Relay's PageInfo.
 
 A cursor is the position of an item in a newest-first listing, (created_at, id),
 wrapped in base64 so clients treat it as opaque and never build one themselves.
@@ -46,6 +47,19 @@ def page_info_of(cursors: list[str], has_next: bool) -> PageInfo:
         has_previous_page=False,
         start_cursor=cursors[0] if cursors else None,
     )
+
+
+def offset_page(
+    limit: int | None, offset: int | None, *, default: int, maximum: int
+) -> tuple[int, int]:
+    """(limit, offset) for an offset list (the seed's fields); null means the default."""
+    limit = default if limit is None else limit
+    offset = 0 if offset is None else offset
+    if not 1 <= limit <= maximum:
+        raise BadUserInput("limit", f"must be between 1 and {maximum}")
+    if offset < 0:
+        raise BadUserInput("offset", "must be 0 or more")
+    return limit, offset
 
 
 def page_size(first: int | None, field: str = "first") -> int:

@@ -15,18 +15,19 @@ import datetime as dt
 import strawberry
 from beanie import PydanticObjectId
 
-from models.climb_session import MAX_CROIX_PER_SESSION, CroixEntry, ProjectSend, midnight_utc
-from models.projects import PROJECT, Attempt, ProjectData
-from resolvers import logbook_rules as rules
+from models.climb_session import CroixEntry, ProjectSend
+from models.clock import midnight_utc, today_utc
+from models.projects import Attempt, ProjectData
+from models.statuses import PROJECT, TOP
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.gyms import Gym
 from resolvers.ids import parse_id, parse_optional_id
 from resolvers.logbook_types import load_gym
+from resolvers.paging import offset_page
 
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
-SEND_STATUSES = ("TOP", "FLASH")
 
 
 def _day(moment: dt.datetime) -> str:
@@ -34,7 +35,7 @@ def _day(moment: dt.datetime) -> str:
 
 
 def _today() -> dt.datetime:
-    return midnight_utc(rules.today_utc())
+    return midnight_utc(today_utc())
 
 
 @strawberry.type(
@@ -101,32 +102,6 @@ class ProjectBook:
     sent: list[Project] = strawberry.field(description="Sent, most recently sent first.")
 
 
-async def close_projects(
-    info: Info, user_id: PydanticObjectId, session_id: PydanticObjectId, send: CroixEntry
-) -> None:
-    """After a croix is logged: if it is a send at a known gym, close what it tops."""
-    if send.status not in SEND_STATUSES:
-        return
-    repo = info.context.repos.projects
-    place = await repo.place(session_id)
-    if place is None or place.gym_id is None:
-        return
-    done = ProjectSend(croix_id=send.id, session_id=session_id, day=place.day, at=send.created_at)
-    await repo.close(user_id, gym_id=place.gym_id, color=send.color, grade=send.grade, send=done)
-    await mark_videos_sent(info, user_id, done)
-
-
-async def mark_videos_sent(info: Info, user_id: PydanticObjectId, send: ProjectSend) -> None:
-    """The climber's PROJECT videos of the journey `send` closed are sent too.
-
-    Guarded on videos still open, so running it again (a retry, or a repeated
-    sendProject that heals a crash in between) changes nothing already marked.
-    """
-    repos = info.context.repos
-    croix_ids = await repos.projects.journey_croix_ids(user_id, send.croix_id)
-    await repos.videos.mark_croix_projects_sent(user_id, croix_ids, send.at)
-
-
 async def _own_attempt(info: Info, raw: strawberry.ID) -> Attempt:
     viewer = info.context.require_viewer()
     attempt = await info.context.repos.projects.attempt(parse_id(raw, "croix_id"))
@@ -139,55 +114,26 @@ async def _own_attempt(info: Info, raw: strawberry.ID) -> Attempt:
     return attempt
 
 
-async def _send_session(
-    info: Info, attempt: Attempt, raw: strawberry.ID | None
-) -> PydanticObjectId:
-    """Where the send goes: the given session (the caller's), else today's."""
-    repos = info.context.repos
-    session_id = parse_optional_id(raw, "session_id")
-    if session_id is None:
-        return await repos.sessions.day_session_id(attempt.user_id, rules.today_utc())
-    owner = await repos.sessions.owner_of(session_id)
-    if owner is None:
-        raise NotFound("no session with this id")
-    if owner != attempt.user_id:
-        raise Forbidden("this session belongs to another climber")
-    return session_id
-
-
 async def _log_send(info: Info, attempt: Attempt, raw_session: strawberry.ID | None) -> ProjectSend:
-    """Log the send croix once: a fixed client_id makes a retried sendProject reuse it."""
-    repos = info.context.repos
+    """Log the send croix once: a fixed client_id makes a retried sendProject reuse it.
+    It goes in the given session (the caller's), else in today's."""
     entry = CroixEntry(
         photo_url=attempt.entry.photo_url,
         color=attempt.entry.color,
         grade=attempt.entry.grade,
-        status="TOP",
+        status=TOP,
         client_id=f"send-{attempt.entry.id}",
     )
-    assert entry.client_id is not None
-    earlier = await repos.sessions.croix_by_client_id(attempt.user_id, entry.client_id)
-    if earlier is not None:
-        session_id, stored = earlier.session_id, earlier.entry
-    else:
-        session_id = await _send_session(info, attempt, raw_session)
-        place = await repos.projects.place(session_id)
-        if place is not None and place.day < attempt.day:
-            raise BadUserInput("session_id", "is dated before this attempt")
-        pushed = await repos.sessions.push_croix(session_id, attempt.user_id, entry)
-        if pushed is None:
-            if await repos.sessions.owner_of(session_id) is None:  # deleted meanwhile
-                raise NotFound("no session with this id")
-            raise BadUserInput(
-                "session_id", f"a session holds at most {MAX_CROIX_PER_SESSION} croix"
-            )
-        stored = pushed
-    place = await repos.projects.place(session_id)
-    if place is None:
-        raise NotFound("no session with this id")  # deleted meanwhile
-    return ProjectSend(
-        croix_id=stored.id, session_id=session_id, day=place.day, at=stored.created_at
+    log = info.context.croix_log
+    logged = await log.log(
+        attempt.user_id,
+        entry,
+        session_id=parse_optional_id(raw_session, "session_id"),
+        day=today_utc(),
+        not_before=attempt.day,
+        close_projects=False,  # sendProject closes the attempt's own journey, below
     )
+    return await log.send_of(logged)
 
 
 @strawberry.type
@@ -199,7 +145,7 @@ class ProjectQuery:
     )
     async def my_projects(self, info: Info, limit: int | None = LIMIT_DEFAULT) -> ProjectBook:
         viewer = info.context.require_viewer()
-        size, _ = rules.check_page(limit, 0, default=LIMIT_DEFAULT, maximum=LIMIT_MAX)
+        size, _ = offset_page(limit, 0, default=LIMIT_DEFAULT, maximum=LIMIT_MAX)
         opened, sent = await info.context.repos.projects.book(viewer, today=_today(), limit=size)
         return ProjectBook(
             open=[Project.from_data(p) for p in opened], sent=[Project.from_data(p) for p in sent]
@@ -235,7 +181,7 @@ class ProjectMutation:
                 raise NotFound("no croix with this id")  # deleted meanwhile
             attempt = closed
         if attempt.entry.sent is not None:
-            await mark_videos_sent(info, attempt.user_id, attempt.entry.sent)
+            await info.context.croix_log.mark_videos_sent(attempt.user_id, attempt.entry.sent)
         journey = await repo.journey_of(attempt, today=_today())
         if journey is None:
             raise NotFound("no croix with this id")

@@ -8,19 +8,17 @@ FORBIDDEN), so stats are too: `User.stats` is null unless the caller is that cli
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated
 
 import strawberry
 from beanie import PydanticObjectId
 
-from models.climb_session import midnight_utc
+from models.clock import midnight_utc
 from models.stats import ClimbStatsData, ColorCount, GradeCount, SessionLine
 from resolvers.climb_rules import FONT_GRADES, V_GRADES
 from resolvers.context import Info
+from resolvers.days import parse_day
 from resolvers.errors import BadUserInput
-
-_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @strawberry.type(name="GradeCount", description="Sends of one grade.")
@@ -117,13 +115,7 @@ def parse_bound(raw: str | None, field: str) -> dt.date | None:
     """A range bound: an ISO day (YYYY-MM-DD), or null for an open end."""
     if raw is None:
         return None
-    text = raw.strip()
-    try:
-        if not _ISO_DAY.match(text):
-            raise ValueError(text)
-        return dt.date.fromisoformat(text)
-    except ValueError as error:
-        raise BadUserInput(field, "must be a date written YYYY-MM-DD") from error
+    return parse_day(raw, field)
 
 
 async def stats_of(

@@ -17,13 +17,21 @@ import strawberry
 from beanie import PydanticObjectId
 
 from models.clock import utcnow_ms
-from models.video import PROJECT, VideoView
+from models.statuses import PROJECT
+from models.video import VideoView
 from resolvers import climb_rules as rules
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.ids import parse_id, parse_optional_id
-from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
+from resolvers.paging import (
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    offset_page,
+    page_info_of,
+    page_size,
+)
 from resolvers.users import User
 from storage.kinds import MediaKind
 
@@ -146,12 +154,7 @@ async def video_connection(
 class VideoQuery:
     @strawberry.field(description=f"Newest first; `limit` 1 to {FEED_LIMIT_MAX}.")
     async def feed(self, info: Info, limit: int | None = 10, offset: int | None = 0) -> list[Video]:
-        limit = 10 if limit is None else limit
-        offset = 0 if offset is None else offset
-        if not 1 <= limit <= FEED_LIMIT_MAX:
-            raise BadUserInput("limit", f"must be between 1 and {FEED_LIMIT_MAX}")
-        if offset < 0:
-            raise BadUserInput("offset", "must be 0 or more")
+        limit, offset = offset_page(limit, offset, default=10, maximum=FEED_LIMIT_MAX)
         views = await info.context.repos.videos.feed(
             limit=limit, offset=offset, viewer=info.context.viewer_id
         )

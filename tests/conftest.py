@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,9 @@ from httpx import ASGITransport, AsyncClient
 from pymongo import AsyncMongoClient
 
 from api.app import create_app
+from api.database import connect
 from api.settings import Settings
+from models.registry import Repositories
 from tests.helpers import BASE_URL, Api
 from tools.embedded_db import EmbeddedMongo
 
@@ -76,3 +78,14 @@ async def db(settings: Settings) -> AsyncIterator[object]:
     """Direct access to the test database, to check what `mongosh` would show."""
     async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as client:
         yield client[settings.mongodb_db]
+
+
+@pytest.fixture
+async def repos(settings: Settings) -> AsyncIterator[Repositories]:
+    """The repositories on the test database, Beanie initialised, without the HTTP app:
+    for workflows, tested below the GraphQL layer."""
+    async with AsyncExitStack() as stack:
+        await connect(settings, stack)
+        yield Repositories()
+        async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as mongo:
+            await mongo.drop_database(settings.mongodb_db)

@@ -31,7 +31,7 @@ LOGIN_PER_ACCOUNT = throttle_rules(Settings(_env_file=None)).login_account
 
 def _travel(monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> None:
     moved = datetime.now(UTC) + delta
-    monkeypatch.setattr(workflows.throttle, "now_utc", lambda: moved)
+    monkeypatch.setattr(workflows.throttle, "utcnow", lambda: moved)
 
 
 async def test_thirty_wrong_passwords_throttle_that_account_only(

@@ -17,7 +17,9 @@ from beanie import PydanticObjectId
 
 from api.settings import Settings
 from api.wiring import storage_config, storage_from
-from models.climb_session import ClimbSession, CroixEntry, midnight_utc
+from models.climb_session import ClimbSession, CroixEntry
+from models.clock import midnight_utc
+from models.statuses import FLASH, PROJECT, TOP
 from resolvers.account_rules import normalize_email, normalize_pseudo
 from resolvers.logbook_rules import clean_gym_name
 from storage.kinds import MediaKind
@@ -52,7 +54,7 @@ GYMS: tuple[tuple[str, str], ...] = (
 )
 GRADES = ("5", "5+", "6A", "6A+", "6B", "6B+", "6C", "6C+", "7A", "7A+")
 COLORS = ("yellow", "green", "blue", "red", "black", "purple", "orange", "pink")
-STATUSES = ("FLASH", "TOP", "TOP", "PROJECT")
+STATUSES = (FLASH, TOP, TOP, PROJECT)  # mostly sends, as real logbooks
 CAPTIONS = (
     "Finally stuck the crux!",
     "Beta in the comments",

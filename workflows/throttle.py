@@ -12,16 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 
 from models.auth_attempt import AuthAttemptRepository
+from models.clock import utcnow
 from workflows.errors import Throttled
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +124,7 @@ class Throttle:
     async def reserve(self, checks: Sequence[tuple[Rule, str]]) -> Reservation:
         """Record one attempt per (rule, subject); raise Throttled if any is over."""
         reservation = Reservation(self)
-        now = now_utc()
+        now = utcnow()
         wait = 0.0
         for rule, subject in checks:
             key = self.key(rule, subject)
