@@ -37,9 +37,9 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         return await get_context(request, response)
 
-    # orjson instead of the json module: a feed page's answer is ~10 KB, and encoding it
-    # was 4% of the page's CPU (bench/). Its decode error is a json.JSONDecodeError, which
-    # Strawberry already answers with a 400.
+    # orjson instead of the json module: encoding every answer showed in the feed's
+    # profile (bench/RESULTS.md, "Measurements behind the code"). Its decode error is a
+    # json.JSONDecodeError, which Strawberry already answers with a 400.
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 

@@ -32,7 +32,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        # orjson: a line per request, so its cost is every request's (bench/). It refuses
+        # orjson: a line per request, so its cost is every request's. It refuses
         # what the json module takes (an int beyond 64 bits): then the json module.
         try:
             return orjson.dumps(entry, default=str).decode()

@@ -38,7 +38,7 @@ class Context:
     log: dict[str, Any] = field(default_factory=dict)
     _loaders: Loaders | None = None
 
-    # Built when first asked for: most requests need neither (bench/).
+    # Built when first asked for: most requests need neither.
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:

@@ -1,7 +1,7 @@
 """Bearer tokens: HS256 JWTs with pinned algorithm, issuer and audience.
 
 Every request of a signed-in climber carries the same token for days, and checking it
-(base64, JSON, HMAC, claims) was a tenth of a feed page's CPU (bench/). A token that
+(base64, JSON, HMAC, claims) showed in every request's profile. A token that
 passed every check is remembered, by its exact text, until it expires: the same bytes
 carry the same signature and claims, so only the expiry can change its answer, and that
 is checked on every use. Tokens that fail are never remembered, so junk cannot fill the

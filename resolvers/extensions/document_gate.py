@@ -9,7 +9,7 @@ Numbers come from the schema's own needs and graphql-armor's defaults:
 - request body 64 KiB: the largest legitimate request (a document plus 2,000 characters of
   notes) is under 8 KiB; Starlette would otherwise read any size into memory.
 
-Parsing and validating a document costs more CPU than executing most of them (bench/), and
+Parsing and validating a document costs more CPU than executing most of them, and
 the app sends the same few documents over and over: both steps are cached, per document
 text, in one bounded LRU. The limits still apply: a document is parsed under the token
 limit and validated under every rule before its result is cached; the cost budget, which
@@ -115,7 +115,7 @@ class DocumentGate(SchemaExtension):
     """Every limit on a document, and the caches that make the limits cheap, as one
     extension: a token cap while parsing, the depth/alias/directive (and, in production,
     introspection) rules while validating, then the cost budget for these variables.
-    One extension rather than five: each extension's hooks cost every request (bench/).
+    One extension rather than five: each extension's hooks cost every request.
     """
 
     def __init__(self, rules: tuple[type[ASTValidationRule], ...], documents: _Documents) -> None:
