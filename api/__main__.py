@@ -10,6 +10,7 @@ import sys
 
 import uvicorn
 
+from api.allocator import return_large_buffers
 from api.logging_setup import configure_logging
 from api.settings import ConfigurationError, Settings, load_settings
 
@@ -27,6 +28,7 @@ def serve(settings: Settings) -> None:
     """Serve until SIGTERM or Ctrl-C; returns once in-flight requests have finished."""
     from api.app import create_app
 
+    return_large_buffers()
     try:
         app = create_app(settings)
     except ConfigurationError as error:

@@ -6,6 +6,7 @@ from typing import Any
 
 IDLE_RSS_MB = 120
 PEAK_RSS_MB = 180
+MEMORY_BACK_MB = 15
 COLD_START_S = 1.5
 CPU_RATIO = 2.0
 FEED_ROUND_TRIPS = 2
@@ -94,7 +95,21 @@ def _logins(results: dict[str, Any], fast: str) -> tuple[str, str, bool | None]:
     )
 
 
-_CHECKS = (_cpu_ratio, _round_trips, _likes_spread, _cold_start, _idle_rss, _peak_rss, _logins)
+def _memory_back(results: dict[str, Any], fast: str) -> tuple[str, str, bool | None]:
+    """Issue 18: the argon2id buffers freed after a login burst go back to the system."""
+    rss = results["rss_mb"]
+    after = rss.get("api_after_logins")
+    label = f"RSS idle after the logins within {MEMORY_BACK_MB} MB of RSS after start"
+    if after is None:
+        return (label, "not measured (no logins in this run)", None)
+    grown = after - rss["api_after_start"]
+    return (label, f"{after:.0f} MB ({grown:+.0f} MB)", grown <= MEMORY_BACK_MB)
+
+
+_CHECKS = (
+    _cpu_ratio, _round_trips, _likes_spread, _cold_start, _idle_rss, _peak_rss, _logins,
+    _memory_back,
+)  # fmt: skip
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:

@@ -42,6 +42,10 @@ RESULTS = REPO / "bench" / "results"
 COLD_STARTS = 3
 
 
+# How long the API idles after the login burst before its RSS is read.
+IDLE_AFTER_LOGINS_S = 3.0
+
+
 @dataclass(frozen=True)
 class Step:
     scenario: str
@@ -160,6 +164,7 @@ class Bench:
     quick: bool
     plan: tuple[Step, ...] = PLAN
     logins: bool = True
+    rss_after_logins_mb: float | None = None
 
     def load(self) -> list[dict[str, Any]]:
         """Every step of the plan, then the logins; one row per scenario, target, mode."""
@@ -189,6 +194,9 @@ class Bench:
             self.driver, self.api, self.api_proxy, self.db_pid,
             scenario="login", requests=100, seconds=120, connections=100,
         )  # fmt: skip
+        # Once idle again: does the memory the argon2id buffers took come back?
+        time.sleep(IDLE_AFTER_LOGINS_S)
+        self.rss_after_logins_mb = procstat.rss_mb(self.api.pid)
         return [sample.row() for sample in [*samples.values(), logins]]
 
 
@@ -263,6 +271,8 @@ def run(
             bench = Bench(driver, api, raw, api_proxy, raw_proxy, db_pid, quick, plan, logins)
             results["scenarios"] = bench.load()
             rss["api_after_load"] = procstat.rss_mb(api.pid)
+            if bench.rss_after_logins_mb is not None:
+                rss["api_after_logins"] = bench.rss_after_logins_mb
             results["rss_mb"] = rss
     results["targets"] = report.targets(results)
     return results
