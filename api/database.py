@@ -16,10 +16,14 @@ from api.settings import ConfigurationError, Settings
 from models.registry import DOCUMENT_MODELS
 
 
-async def connect(settings: Settings, stack: AsyncExitStack) -> AsyncMongoClient[dict[str, object]]:
+async def connect(
+    settings: Settings, stack: AsyncExitStack, *, drop_obsolete_indexes: bool = False
+) -> AsyncMongoClient[dict[str, object]]:
     """Open the client on `MONGODB_URL` and initialise Beanie (which creates the indexes).
 
-    The client is registered on `stack`, so leaving it closes the client.
+    The client is registered on `stack`, so leaving it closes the client. With
+    `drop_obsolete_indexes` (the release command), indexes the models no longer declare
+    are dropped: a replaced index must not go on costing every write.
     """
     if not settings.mongodb_url:
         raise ConfigurationError(
@@ -33,7 +37,11 @@ async def connect(settings: Settings, stack: AsyncExitStack) -> AsyncMongoClient
         appname="perfect-boulder",
     )
     stack.push_async_callback(client.close)
-    await init_beanie(database=client[settings.mongodb_db], document_models=DOCUMENT_MODELS)
+    await init_beanie(
+        database=client[settings.mongodb_db],
+        document_models=DOCUMENT_MODELS,
+        allow_index_dropping=drop_obsolete_indexes,
+    )
     return client
 
 

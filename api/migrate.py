@@ -34,7 +34,8 @@ async def migrate(settings: Settings) -> dict[str, list[str]]:
     await storage.close()
     indexes: dict[str, list[str]] = {}
     async with AsyncExitStack() as stack:
-        client = await connect(settings, stack)  # init_beanie creates the indexes
+        # init_beanie creates the indexes, and drops those no model declares any more.
+        client = await connect(settings, stack, drop_obsolete_indexes=True)
         db = client[settings.mongodb_db]
         for model in DOCUMENT_MODELS:
             name = model.get_collection_name()

@@ -73,9 +73,16 @@ class ClimbSession(Document):
     class Settings:
         name = "sessions"
         indexes = [
+            # A climber's sessions, newest day first, `_id` breaking the last ties (the
+            # order mySessions lists them in).
             IndexModel(
-                [("user_id", ASCENDING), ("date", DESCENDING), ("created_at", DESCENDING)],
-                name="user_newest_first",
+                [
+                    ("user_id", ASCENDING),
+                    ("date", DESCENDING),
+                    ("created_at", DESCENDING),
+                    ("_id", DESCENDING),
+                ],
+                name="user_sessions_order",
             ),
             IndexModel(
                 [("user_id", ASCENDING), ("date", ASCENDING)],

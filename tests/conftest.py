@@ -16,17 +16,48 @@ from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
+from beanie import init_beanie
 from httpx import ASGITransport, AsyncClient
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
 from api.app import create_app
 from api.database import connect
 from api.settings import Settings
-from models.registry import Repositories
+from models.registry import DOCUMENT_MODELS, Repositories
+from tests import index_audit
 from tests.helpers import BASE_URL, Api
 from tools.embedded_db import EmbeddedMongo
 
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
+
+# Registered before any client exists: PyMongo gives global listeners to later clients.
+QUERIES = index_audit.Recorder()
+monitoring.register(QUERIES)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _every_query_on_an_index(mongo_url: str) -> AsyncIterator[None]:
+    """After the suite: each query shape the repositories sent is served by an index
+    (tests/index_audit.py), checked against what `listIndexes` reports."""
+    yield
+    if not QUERIES.shapes:
+        return
+    name = f"index_audit_{secrets.token_hex(4)}"
+    async with AsyncMongoClient[dict[str, Any]](mongo_url) as client:
+        await init_beanie(database=client[name], document_models=DOCUMENT_MODELS)
+        indexes: dict[str, list[list[tuple[str, int]]]] = {}
+        for model in DOCUMENT_MODELS:
+            collection = model.get_collection_name()
+            listed = await (await client[name][collection].list_indexes()).to_list()
+            indexes[collection] = [
+                [(field, int(direction)) for field, direction in index["key"].items()]
+                for index in listed
+            ]
+        await client.drop_database(name)
+    problems = index_audit.unserved(QUERIES.shapes, indexes)
+    assert not problems, "queries no index serves (add one, or accept the scan):\n" + "\n".join(
+        problems
+    )
 
 
 @pytest.fixture(scope="session")
