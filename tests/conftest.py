@@ -10,25 +10,21 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
-from asgi_lifespan import LifespanManager
 from beanie import init_beanie
-from httpx import ASGITransport, AsyncClient
 from pymongo import AsyncMongoClient, monitoring
 
-from api.app import create_app
 from api.database import connect
 from api.settings import Settings
 from models.registry import DOCUMENT_MODELS, Repositories
-from tests import index_audit
-from tests.helpers import BASE_URL, Api
+from tests.support import index_audit
+from tests.support.app import TEST_JWT_SECRET, running_api
+from tests.support.client import BASE_URL, Api
 from tools.embedded_db import EmbeddedMongo
-
-TEST_JWT_SECRET = "test-secret-" + "x" * 40
 
 # Registered before any client exists: PyMongo gives global listeners to later clients.
 QUERIES = index_audit.Recorder()
@@ -83,17 +79,6 @@ def settings(mongo_url: str, tmp_path: Path) -> Settings:
         # lower it again (tests/test_throttling.py).
         signups_per_address=10_000,
     )
-
-
-@asynccontextmanager
-async def running_api(settings: Settings) -> AsyncIterator[Api]:
-    """The app with its lifespan run, behind an httpx client, as the app talks to it."""
-    app = create_app(settings)
-    async with (
-        LifespanManager(app) as manager,
-        AsyncClient(transport=ASGITransport(app=manager.app), base_url=BASE_URL) as http,
-    ):
-        yield Api(http)
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ Only the happy path is shortened, so results and errors stay graphql-core's own:
   attribute again); errors raised inside a plain object or list item are handled as
   graphql-core's `execute_field` and `complete_list_item_value` would.
 
-tests/unit/test_execution.py runs documents both ways and compares results and errors;
-CI runs the front-door suite with the stock executor as well. The internals this relies
-on are listed, and checked at start-up, in `executor_fence`.
+tests/resolvers/extensions/test_fast_executor.py runs documents both ways and compares
+results and errors; CI runs the front-door suite with the stock executor as well. The
+internals this relies on are listed, and checked at start-up, in `executor_fence`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,151 @@
+"""The Dockerfile, fly.toml, docker-compose.yml and uv.lock agree with each other and
+with the app: what `fly deploy` builds is what the tests run."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import yaml  # type: ignore[import-untyped]  # no stubs installed; a test reads a dict
+from starlette.routing import Route
+
+from api.__main__ import GRACEFUL_SHUTDOWN_SECONDS
+from api.app import create_app
+from api.settings import Settings
+from tests.support.deploy_files import (
+    ROOT,
+    Stage,
+    dockerignore_patterns,
+    fly_config,
+    ignored,
+    installs_from_a_wheel,
+    parse_dockerfile,
+    production_packages,
+)
+
+SECRETS = {"MONGODB_URL", "JWT_SECRET", "R2_ACCESS_KEY", "R2_SECRET_KEY"}
+
+
+def runtime() -> Stage:
+    return parse_dockerfile()[-1]
+
+
+def test_the_image_and_fly_agree_on_the_port() -> None:
+    fly = fly_config()
+    image = runtime()
+    assert image.last("EXPOSE") == "8080"
+    assert image.env()["PORT"] == "8080"
+    assert image.env()["HOST"] == "0.0.0.0"  # noqa: S104 - reachable by Fly's proxy
+    assert fly["http_service"]["internal_port"] == 8080
+    assert fly["env"]["PORT"] == "8080"
+    assert fly["env"]["HOST"] == "0.0.0.0"  # noqa: S104
+
+
+def test_the_image_runs_the_api_in_production_as_a_non_root_user() -> None:
+    image = runtime()
+    assert image.env()["APP_ENV"] == "production"
+    assert fly_config()["env"]["APP_ENV"] == "production"
+    user = image.last("USER")
+    assert user.split(":")[0] not in {"root", "0"}
+    # Every RUN comes before USER: nothing is installed as the service's user.
+    keywords = [key for key, _ in image.instructions]
+    assert keywords.index("USER") > max(i for i, key in enumerate(keywords) if key == "RUN")
+    assert image.exec_form("CMD") == ["python", "-m", "api"]
+
+
+def test_shutdown_is_graceful_and_fly_waits_for_it() -> None:
+    fly = fly_config()
+    assert runtime().last("STOPSIGNAL") == "SIGTERM" == fly["kill_signal"]
+    assert fly["kill_timeout"] > GRACEFUL_SHUTDOWN_SECONDS
+
+
+def test_the_health_check_hits_a_route_of_the_app(tmp_path: Path) -> None:
+    [check] = fly_config()["http_service"]["checks"]
+    assert check["method"] == "GET"
+    # Behind force_https, Fly's checks must claim HTTPS or be redirected (and fail).
+    assert fly_config()["http_service"]["force_https"] is True
+    assert check["headers"] == {"X-Forwarded-Proto": "https"}
+    app = create_app(Settings(_env_file=None, data_dir=tmp_path, jwt_secret="x" * 40))
+    routes = {r.path: r.methods for r in app.routes if isinstance(r, Route)}
+    assert "GET" in (routes.get(check["path"]) or set())
+    assert check["path"] == "/healthz"
+    # The image's own HEALTHCHECK (docker compose uses it) asks the same path.
+    assert f"{check['path']}' % os.environ.get('PORT'" in runtime().last("HEALTHCHECK")
+
+
+def test_fly_env_holds_only_known_non_secret_settings() -> None:
+    env = fly_config()["env"]
+    fields = {name.upper() for name in Settings.model_fields}
+    assert set(env) <= fields, f"not settings: {set(env) - fields}"
+    assert not set(env) & SECRETS
+    assert not any(name.startswith("R2_") for name in env)
+    assert env["CLIENT_IP_HEADER"] == "Fly-Client-IP"
+
+
+def test_one_small_machine_that_stops_when_idle() -> None:
+    fly = fly_config()
+    [vm] = fly["vm"]
+    assert vm["size"] == "shared-cpu-1x"
+    assert vm["memory"] == "256mb"
+    service = fly["http_service"]
+    assert service["auto_stop_machines"] in {"stop", "suspend"}
+    assert service["auto_start_machines"] is True
+    assert service["min_machines_running"] in {0, 1}
+
+
+def test_the_release_command_is_a_module_of_the_image() -> None:
+    command = shlex.split(fly_config()["deploy"]["release_command"])
+    assert command[:2] == ["python", "-m"]
+    package = command[2].split(".")[0]
+    assert f"{package}/" in runtime().copied_sources()
+    assert (ROOT / Path(*command[2].split("."))).with_suffix(".py").is_file()
+
+
+def test_the_build_installs_the_lock_without_dev_or_embedded_groups() -> None:
+    stages = parse_dockerfile()
+    build = next(stage for stage in stages if stage.name == "build")
+    assert build.base == runtime().base == "python:3.13-slim"  # same Python path in both
+    [sync] = [run for run in build.all("RUN") if "uv sync" in run]
+    for flag in ("--frozen", "--no-default-groups", "--no-dev", "--no-build"):
+        assert flag in sync.split()
+    assert build.env()["UV_COMPILE_BYTECODE"] == "1"
+    makefile_uv = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert makefile_uv is not None
+    assert stages[0].base == f"ghcr.io/astral-sh/uv:{makefile_uv.group(1)}"
+    # The runtime stage takes the venv and the code, never the build tools.
+    assert not any("uv" in run.split() for run in runtime().all("RUN"))
+
+
+def test_the_locked_production_dependencies_are_wheels_without_gpl_or_dev_tools() -> None:
+    packages = production_packages()
+    assert {"strawberry-graphql", "beanie", "pymongo", "uvicorn", "uvloop"} <= set(packages)
+    for excluded in ("secantusdb", "pytest", "ruff", "mypy", "moto", "httpx"):
+        assert excluded not in packages
+    # --no-build: each one must have a wheel for CPython 3.13 on x86-64 Linux.
+    assert [name for name, package in packages.items() if not installs_from_a_wheel(package)] == []
+
+
+def test_the_build_context_leaves_local_state_out_and_keeps_what_the_build_uses() -> None:
+    patterns = dockerignore_patterns()
+    for private in (".env", "data/db/WiredTiger", ".venv/bin/python", ".git/config", "tests/x"):
+        assert ignored(private, patterns), private
+    used = [*runtime().copied_sources(), "pyproject.toml", "uv.lock", "Dockerfile"]
+    for path in used:
+        assert not ignored(path.rstrip("/"), patterns), path
+
+
+def test_compose_runs_the_image_against_a_real_mongodb() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    api, mongo = compose["services"]["api"], compose["services"]["mongo"]
+    assert api["build"] == "."
+    assert mongo["image"] == "mongo:8"
+    assert any(volume.endswith(":/data/db") for volume in mongo["volumes"])
+    env = api["environment"]
+    assert env["MONGODB_URL"].startswith("mongodb://mongo:27017")
+    # Missing JWT_SECRET stops `docker compose up` with a message, not a weak default.
+    assert env["JWT_SECRET"].startswith("${JWT_SECRET:?")
+    # Development mode: local uploads instead of R2 (production refuses local storage).
+    assert env["APP_ENV"] == "development"
+    assert "8080:8080" in api["ports"]
+    assert any(volume.endswith(":/app/data") for volume in api["volumes"])

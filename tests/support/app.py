@@ -1,0 +1,26 @@
+"""The app behind its front door, as the tests run it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport, AsyncClient
+
+from api.app import create_app
+from api.settings import Settings
+from tests.support.client import BASE_URL, Api
+
+TEST_JWT_SECRET = "test-secret-" + "x" * 40
+
+
+@asynccontextmanager
+async def running_api(settings: Settings) -> AsyncIterator[Api]:
+    """The app with its lifespan run, behind an httpx client, as the app talks to it."""
+    app = create_app(settings)
+    async with (
+        LifespanManager(app) as manager,
+        AsyncClient(transport=ASGITransport(app=manager.app), base_url=BASE_URL) as http,
+    ):
+        yield Api(http)
