@@ -108,7 +108,9 @@ class FollowRepository:
     async def follow(self, follower: PydanticObjectId, followee: PydanticObjectId) -> bool:
         """Store the edge and count it; False (and nothing changed) if it already existed.
 
-        The caller checks that `followee` exists: users are never deleted, so it stays so.
+        The caller checks that `followee` exists. An account deleted meanwhile has its
+        edges severed twice (`sever_batch`, at once and once more when its erasure ends),
+        so an edge slipping in between is removed with the rest.
         """
 
         async def work(session: AsyncClientSession | None) -> None:
@@ -190,6 +192,53 @@ class FollowRepository:
         )
         found = [FollowEdge.model_validate(raw) async for raw in cursor]
         return found[:first], len(found) > first
+
+    async def all_edges(
+        self, user_id: PydanticObjectId, *, followers: bool
+    ) -> list[tuple[PydanticObjectId, dt.datetime]]:
+        """(the other climber, since when) of every edge of the user's, oldest first: the
+        user's followers, or whom they follow (for an export)."""
+        side, other = (
+            ("followee_id", "follower_id") if followers else ("follower_id", "followee_id")
+        )
+        cursor = _edges().find({side: user_id}, {other: 1, "created_at": 1}).sort("created_at", 1)
+        return [(PydanticObjectId(raw[other]), raw["created_at"]) async for raw in cursor]
+
+    async def sever_batch(self, user_id: PydanticObjectId, limit: int) -> int:
+        """Remove up to `limit` edges touching `user_id` (either way), uncounting each from
+        the other climber's counter; how many edges were found. Zero: none is left.
+
+        Each edge is deleted by its id and uncounted only if this call deleted it, so a
+        concurrent unfollow (or a second run of an account's erasure) never uncounts it
+        twice. The batch is one transaction when the server has them: a crash never
+        leaves an edge gone and its counter not yet decremented. `user_id`'s own counters
+        are not kept: the account is being erased.
+        """
+        found: list[dict[str, Any]] = []
+        for side in ("follower_id", "followee_id"):
+            cursor = _edges().find({side: user_id}, {"follower_id": 1, "followee_id": 1})
+            found += [raw async for raw in cursor.limit(limit - len(found))]
+            if len(found) >= limit:
+                break
+        if not found:
+            return 0
+
+        async def work(session: AsyncClientSession | None) -> None:
+            for raw in found:
+                deleted = await _edges().delete_one({"_id": raw["_id"]}, session=session)
+                if deleted.deleted_count == 0:
+                    continue
+                if raw["follower_id"] == user_id:
+                    other, counter = raw["followee_id"], "follower_count"
+                else:
+                    other, counter = raw["follower_id"], "following_count"
+                if other != user_id:
+                    await _users().update_one(
+                        {"_id": other}, {"$inc": {counter: -1}}, session=session
+                    )
+
+        await self._atomically(work)
+        return len(found)
 
     async def recount(self, user_id: PydanticObjectId) -> tuple[int, int]:
         """Reset the user's counters from the edges; returns (followers, following).

@@ -24,6 +24,7 @@ from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.ids import parse_id, parse_optional_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
+from resolvers.terms import require_terms
 from resolvers.users import User
 from storage.kinds import MediaKind
 
@@ -218,6 +219,7 @@ class VideoMutation:
         clean_color = rules.normalize_color(color)
         clean_grade = rules.normalize_grade(grade)
         clean_caption = rules.clean_text(caption, "caption", rules.CAPTION_MAX)
+        await require_terms(info, viewer)
         owned_session = await _checked_session(info, viewer, session_id)
         owned_croix = await _checked_croix(info, viewer, croix_id)
         url = await info.context.services.storage.verify_media_url(
