@@ -97,3 +97,60 @@ async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"still {result!r} after {timeout} s")
         await asyncio.sleep(0.05)
+
+
+@dataclass
+class Climbers:
+    """Alice, the climber of the tests, among others: Bob and Carol follow her and she
+    them; Bob likes her videos, she likes his; each keeps a logbook."""
+
+    alice: Any
+    bob: Any
+    carol: Any
+    alice_videos: list[str]
+    alice_sessions: list[str]
+    alice_croix: list[str]
+    alice_media: list[str]
+    bob_video: str
+    bob_croix_notes: str
+
+
+async def seed_climbers(api: Any) -> Climbers:
+    from tests.helpers import upload_media
+    from tests.logbook_api import create_croix, create_session
+    from tests.social_helpers import follow
+    from tests.video_helpers import LIKE, post_video
+
+    alice, bob, carol = [await api.signup(name) for name in ("Alice", "Bob", "Carol")]
+    avatar = await upload_media(api, alice, "AVATAR", b"\x89PNG avatar")
+    update = "mutation A($u: String) { updateProfile(avatar_url: $u) { avatar_url } }"
+    stored_avatar = (await api.data(update, {"u": avatar}, alice.token))["updateProfile"]
+    sessions, croix, media = [], [], [stored_avatar["avatar_url"]]
+    for day in ("2025-05-01", "2025-05-08"):
+        session = await create_session(api, alice, day, notes=f"alice's notes {day}")
+        sessions.append(session["id"])
+        for n in range(3):
+            photo = await upload_media(api, alice, "PHOTO", f"photo {day} {n}".encode())
+            entry = await create_croix(
+                api, alice, photo, session_id=session["id"], notes="alice croix"
+            )
+            croix.append(entry["id"])
+            media.append(entry["photo_url"])
+    videos = []
+    for _ in range(2):
+        video = await post_video(api, alice, caption="alice video")
+        videos.append(video["id"])
+        media.append(video["video_url"])
+        await api.data(LIKE, {"id": video["id"]}, bob.token)
+        await api.data(LIKE, {"id": video["id"]}, carol.token)
+    bob_video = (await post_video(api, bob, caption="bob video"))["id"]
+    await api.data(LIKE, {"id": bob_video}, alice.token)
+    await api.data(LIKE, {"id": bob_video}, carol.token)
+    bob_session = await create_session(api, bob, "2025-05-02", notes="bob's private notes")
+    bob_photo = await upload_media(api, bob, "PHOTO", b"bob photo")
+    await create_croix(api, bob, bob_photo, session_id=bob_session["id"], notes="bob secret")
+    for who, whom in ((alice, bob), (bob, alice), (carol, alice), (alice, carol), (bob, carol)):
+        await follow(api, who, whom)
+    return Climbers(
+        alice, bob, carol, videos, sessions, croix, media, bob_video, "bob secret"
+    )
