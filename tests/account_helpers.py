@@ -87,15 +87,15 @@ def token_in(message: EmailMessage) -> str:
     return found.group(1)
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
-    """The first truthy answer of `check`, polled until `timeout` seconds passed."""
-    deadline = time.monotonic() + timeout
+async def eventually(check: Callable[[], Awaitable[T | None]], within: float = 10.0) -> T:
+    """The first truthy answer of `check`, polled until `within` seconds passed."""
+    deadline = time.monotonic() + within
     while True:
         result = await check()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"still {result!r} after {timeout} s")
+            raise AssertionError(f"still {result!r} after {within} s")
         await asyncio.sleep(0.05)
 
 
@@ -151,6 +151,4 @@ async def seed_climbers(api: Any) -> Climbers:
     await create_croix(api, bob, bob_photo, session_id=bob_session["id"], notes="bob secret")
     for who, whom in ((alice, bob), (bob, alice), (carol, alice), (alice, carol), (bob, carol)):
         await follow(api, who, whom)
-    return Climbers(
-        alice, bob, carol, videos, sessions, croix, media, bob_video, "bob secret"
-    )
+    return Climbers(alice, bob, carol, videos, sessions, croix, media, bob_video, "bob secret")

@@ -42,7 +42,7 @@ async def test_deleting_an_account_removes_everything_of_it_and_nothing_else(
     world: Climbers = await seed_climbers(api)
     alice, bob, carol = world.alice, world.bob, world.carol
     await api.data(EXPORT, token=alice.token)
-    await api.post("mutation { requestPasswordReset(email: \"alice@example.com\") }")
+    await api.post('mutation { requestPasswordReset(email: "alice@example.com") }')
     assert await _counters(api, bob) == (1, 2)
     assert await _counters(api, carol) == (2, 1)
 
@@ -77,9 +77,12 @@ async def test_deleting_an_account_removes_everything_of_it_and_nothing_else(
     assert await db.users.count_documents({"_id": alice_id}) == 0
     for collection in OWNED_COLLECTIONS:
         assert await db[collection].count_documents({"user_id": alice_id}) == 0, collection
-    assert await db.follows.count_documents(
-        {"$or": [{"follower_id": alice_id}, {"followee_id": alice_id}]}
-    ) == 0
+    assert (
+        await db.follows.count_documents(
+            {"$or": [{"follower_id": alice_id}, {"followee_id": alice_id}]}
+        )
+        == 0
+    )
     assert await db.videos.count_documents({"likes": alice_id}) == 0
     assert await db.data_exports.count_documents({"_id": alice_id}) == 0
     throttle_keys = [doc["_id"] async for doc in db.throttle.find({}, {"_id": 1})]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -212,6 +213,7 @@ class AccountDeletion:
             if (only is not None and step.name not in only) or step.name in record.steps_done:
                 continue
             after = record.positions.get(step.name)
+            started = time.perf_counter()
             while True:
                 batch = await step.erase(target, self.batch_size, after)
                 if batch.count == 0:
@@ -222,6 +224,8 @@ class AccountDeletion:
                 )
                 await asyncio.sleep(0)  # other requests get their turn between batches
             await self.repos.account_deletions.step_done(record.id, phase, step.name)
+            log.debug("erasure step done user_id=%s phase=%s step=%s seconds=%.3f",
+                      record.user_id, phase, step.name, time.perf_counter() - started)  # fmt: skip
 
     async def sweep(self, limit: int = 100) -> int:
         """Run every deletion whose turn has come; how many finished."""
