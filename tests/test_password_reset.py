@@ -208,7 +208,7 @@ async def test_development_writes_the_mail_to_the_outbox_and_logs_the_link(
     [eml] = await eventually(written)
     mail = message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert mail["To"] == climber.email
-    token = token_in(mail)  # type: ignore[arg-type]
+    token = token_in(mail)
     [line] = [r.getMessage() for r in caplog.records if "outbox" in r.getMessage()]
     assert "Reset your Perfect Boulder password" in line
     assert f"perfectboulder://reset-password?token={token}" in line
