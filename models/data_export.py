@@ -7,7 +7,7 @@ the private object holding the latest export, deleted once its download URL expi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from beanie import Document, PydanticObjectId
@@ -59,6 +59,13 @@ class DataExportRepository:
             found = await _collection().find_one({"_id": user_id}, {"started_at": 1})
             return now if found is None else found["started_at"]
         return None
+
+    async def release(self, user_id: PydanticObjectId, started_at: datetime) -> None:
+        """Forget a claim whose export failed, unless a later one replaced it."""
+        await _collection().update_one(
+            {"_id": user_id, "started_at": started_at},
+            {"$set": {"started_at": datetime(1970, 1, 1, tzinfo=UTC)}},
+        )
 
     async def keep(self, user_id: PydanticObjectId, key: str, expires_at: datetime) -> str | None:
         """Remember the user's latest export object; the key of the one it replaces."""

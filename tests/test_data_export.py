@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 
 from api.settings import Settings
 from storage import local_routes
+from storage.local import LocalStorage
 from tests.account_helpers import EXPORT, Climbers, eventually, seed_climbers
 from tests.conftest import running_api
 from tests.helpers import Api, code_of, upload_media
@@ -143,3 +144,19 @@ async def test_exports_are_deleted_when_replaced_or_expired(
         return not second.exists()
 
     await eventually(swept)
+
+
+async def test_a_failed_export_does_not_hold_up_the_next_one(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    climber = await api.signup()
+    original = LocalStorage.put_private
+
+    async def disk_full(self: LocalStorage, key: str, body: bytes, content_type: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(LocalStorage, "put_private", disk_full)
+    failed = await api.error(EXPORT, token=climber.token)
+    assert code_of(failed) == "INTERNAL_SERVER_ERROR"
+    monkeypatch.setattr(LocalStorage, "put_private", original)
+    await api.data(EXPORT, token=climber.token)

@@ -17,6 +17,7 @@ import orjson
 from beanie import PydanticObjectId
 
 from models.climb_session import midnight_utc
+from models.clock import utcnow_ms
 from models.registry import Repositories
 from storage.service import Download, MediaStorage
 from workflows.errors import Missing, Throttled
@@ -37,12 +38,21 @@ class DataExports:
         self.interval = interval
 
     async def export(self, user_id: PydanticObjectId) -> Download:
-        now = datetime.now(UTC)
+        now = utcnow_ms()  # as stored: `release` finds the claim by it
         previous = await self.repos.data_exports.claim(user_id, now, self.interval)
         if previous is not None:
             wait = math.ceil((previous + self.interval - now).total_seconds())
             wait = max(1, wait)
             raise Throttled(f"one export every {self.interval_text}: try again in {wait} s", wait)
+        try:
+            download = await self._store(user_id, now)
+        except BaseException:
+            # A failed export does not count against the next few minutes.
+            await self.repos.data_exports.release(user_id, now)
+            raise
+        return download
+
+    async def _store(self, user_id: PydanticObjectId, now: datetime) -> Download:
         user = await self.repos.users.get(user_id)
         if user is None:
             raise Missing("this account no longer exists")
