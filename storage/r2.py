@@ -174,10 +174,18 @@ class R2Storage:
         )
         keys = [item["Key"] for item in found.get("Contents") or [] if "Key" in item]
         if keys:
-            await s3.delete_objects(
+            done = await s3.delete_objects(
                 Bucket=self.bucket,
                 Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
             )
+            # Quiet mode lists only failures: left alone, the caller would list and try
+            # them again forever. Failing lets the erasure record the error and retry later.
+            if done.get("Errors"):
+                first = done["Errors"][0]
+                raise RuntimeError(
+                    f"R2 refused to delete {len(done['Errors'])} object(s) under {prefix}: "
+                    f"{first.get('Code')} {first.get('Message')}"
+                )
         return len(keys)
 
     async def put_private(self, key: str, body: bytes, content_type: str) -> None:
