@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -26,11 +27,19 @@ from resolvers.schema import build_schema
 from resolvers.services import Services
 from storage.local import LocalStorage
 from storage.local_routes import local_storage_routes
+from workflows.account_deletion import AccountDeletion
+from workflows.background import Background
+from workflows.data_export import DataExports
+from workflows.password_reset import PasswordResets
 from workflows.passwords import PasswordHasher
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 
 log = logging.getLogger(__name__)
+
+# At shutdown, background work (mail, erasure batches) gets this long before it is
+# cancelled: within Fly's kill_timeout, after uvicorn's drain. Erasures resume later.
+SHUTDOWN_GRACE_SECONDS = 3.0
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -51,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     secret = settings.resolved_jwt_secret()
     storage = wiring.storage_from(settings, secret)
+    mailer = wiring.mailer(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -58,16 +68,45 @@ def create_app(settings: Settings | None = None) -> Starlette:
             stack.push_async_callback(storage.close)
             mongo = await connect(settings, stack)
             repos = Repositories()
+            background = Background()
+            # Closed before the database client (the stack unwinds last in, first out).
+            stack.push_async_callback(background.close, SHUTDOWN_GRACE_SECONDS)
+            token_versions = TokenVersions(repos.users)
+            throttle = Throttle(repos.auth_attempts, wiring.throttle_rules(settings))
+            deletion = AccountDeletion(
+                repos,
+                storage,
+                throttle,
+                token_versions,
+                # An upload URL signed just before the deletion may still be used.
+                settle_after=timedelta(seconds=storage.expires_in + 60),
+            )
+            exports = DataExports(
+                repos, storage, timedelta(seconds=settings.export_interval_seconds)
+            )
             services = Services(
                 policy=wiring.policy(settings),
                 mongo=mongo,
                 repos=repos,
                 passwords=PasswordHasher(settings.password_hash_concurrency),
                 tokens=wiring.token_service(settings, secret),
-                token_versions=TokenVersions(repos.users),
-                throttle=Throttle(repos.auth_attempts, wiring.throttle_rules(settings)),
+                token_versions=token_versions,
+                throttle=throttle,
                 storage=storage,
+                background=background,
+                password_resets=PasswordResets(
+                    repos.users,
+                    repos.password_resets,
+                    mailer,
+                    background,
+                    settings.password_reset_url,
+                ),
+                account_deletion=deletion,
+                data_exports=exports,
             )
+            # At once (a deletion cut short by the last stop resumes now), then periodically.
+            background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")
+            background.every(settings.deletion_sweep_seconds, exports.sweep, "export-sweep")
             log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)
             # Starlette copies this into every request's `request.state`.
             yield {"services": services}

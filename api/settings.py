@@ -86,6 +86,24 @@ class Settings(BaseSettings):
     # `stock` serves with Strawberry's own executor, should an upgrade break the fast one.
     graphql_executor: Literal["fast", "stock"] = "fast"
 
+    # Mail (password reset). SMTP_URL: smtp://user:pass@host:587 (STARTTLS required) or
+    # smtps://user:pass@host:465 (implicit TLS); unset in development, mails are written
+    # under DATA_DIR/outbox/ instead. Production refuses to start without both.
+    smtp_url: str | None = None
+    email_from: str | None = None
+    # The link a reset mail carries; `{token}` is replaced by the token (an app deep link,
+    # or a web page that opens the app).
+    password_reset_url: str = "perfectboulder://reset-password?token={token}"  # noqa: S105
+
+    # Terms of use: while TERMS_VERSION is set, publishing waits for its acceptance.
+    terms_version: str | None = Field(default=None, min_length=1, max_length=64)
+    terms_url: str | None = None
+
+    # At most one data export per user this often.
+    export_interval_seconds: int = Field(default=300, ge=1, le=86_400)
+    # Unfinished account erasures are looked for this often (and at every start).
+    deletion_sweep_seconds: int = Field(default=300, ge=1, le=86_400)
+
     @property
     def is_production(self) -> bool:
         return self.app_env is AppEnv.PRODUCTION
@@ -97,10 +115,24 @@ class Settings(BaseSettings):
         return f"http://{self.host}:{self.port}"
 
     @model_validator(mode="after")
+    def _check_accounts(self) -> Settings:
+        if "{token}" not in self.password_reset_url:
+            raise ValueError("PASSWORD_RESET_URL must contain {token}")
+        if bool(self.terms_version) != bool(self.terms_url):
+            raise ValueError("TERMS_VERSION and TERMS_URL go together: set both or neither")
+        if self.smtp_url and not self.smtp_url.startswith(("smtp://", "smtps://")):
+            raise ValueError("SMTP_URL must start with smtp:// (STARTTLS) or smtps:// (TLS)")
+        return self
+
+    @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if not self.is_production:
             return self
         missing: list[str] = []
+        if not self.smtp_url:
+            missing.append("SMTP_URL (smtp://user:pass@host:587 or smtps://user:pass@host:465)")
+        if not self.email_from:
+            missing.append("EMAIL_FROM (the sender of account mails)")
         if not self.mongodb_url:
             missing.append("MONGODB_URL (a MongoDB connection string)")
         if not self.jwt_secret or len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:

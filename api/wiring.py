@@ -8,8 +8,12 @@ from storage.config import R2Config, StorageConfig
 from storage.errors import StorageConfigError
 from storage.factory import build_storage
 from storage.service import MediaStorage
+from workflows.mail import Mailer, OutboxMailer, SmtpConfig, SmtpMailer
 from workflows.throttle import Rules
 from workflows.tokens import TokenService
+
+# The sender of development mails written to the outbox when EMAIL_FROM is unset.
+DEV_EMAIL_FROM = "Perfect Boulder <no-reply@localhost>"
 
 
 def storage_config(settings: Settings, secret: str) -> StorageConfig:
@@ -57,4 +61,20 @@ def token_service(settings: Settings, secret: str) -> TokenService:
 
 
 def policy(settings: Settings) -> Policy:
-    return Policy(client_ip_header=settings.client_ip_header)
+    return Policy(
+        client_ip_header=settings.client_ip_header,
+        terms_version=settings.terms_version,
+        terms_url=settings.terms_url,
+    )
+
+
+def mailer(settings: Settings) -> Mailer:
+    """SMTP when SMTP_URL is set; otherwise (development only) the outbox folder."""
+    try:
+        if settings.smtp_url:
+            return SmtpMailer(
+                SmtpConfig.from_url(settings.smtp_url), settings.email_from or DEV_EMAIL_FROM
+            )
+        return OutboxMailer(settings.data_dir / "outbox", settings.email_from or DEV_EMAIL_FROM)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None

@@ -122,6 +122,7 @@ async def measure(requests: int, rounds: int) -> dict[str, list[float]]:
                 jwt_secret=SECRET, r2_account_id="bench", r2_access_key="bench",
                 r2_secret_key="bench",  # noqa: S106 - dummies: production requires R2 settings
                 r2_bucket="bench", r2_public_url="https://m.invalid",
+                smtp_url="smtp://bench.invalid", email_from="bench@bench.invalid",
                 data_dir=data_dir,
             )  # fmt: skip
             api, raw = create_app(settings), create_raw_app(url, DB_NAME, SECRET)

@@ -37,8 +37,8 @@ def bench_secret() -> str:
 
 
 def api_env(mongodb_url: str, db: str, secret: str, port: int, data_dir: Path) -> dict[str, str]:
-    """Production settings; R2 is configured with dummies (production requires R2, and no
-    scenario touches storage: the client is only opened on first use)."""
+    """Production settings; R2 and SMTP are configured with dummies (production requires
+    them, and no scenario touches storage or mail: neither connects before first use)."""
     return {
         **os.environ,
         "APP_ENV": "production",
@@ -53,6 +53,8 @@ def api_env(mongodb_url: str, db: str, secret: str, port: int, data_dir: Path) -
         "R2_SECRET_KEY": "bench",
         "R2_BUCKET": "bench",
         "R2_PUBLIC_URL": "https://media.bench.invalid",
+        "SMTP_URL": "smtp://smtp.bench.invalid",
+        "EMAIL_FROM": "bench@bench.invalid",
         # 100 concurrent logins come from one address: above the production default
         # of 50 per 15 minutes, which would refuse half of them (by design).
         "LOGIN_ATTEMPTS_PER_ADDRESS": "1000",

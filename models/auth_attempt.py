@@ -8,6 +8,7 @@ whole window.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +84,19 @@ class AuthAttemptRepository:
 
     async def clear(self, key: str) -> None:
         await ThrottleKey.get_pymongo_collection().delete_one({"_id": key})
+
+    async def clear_keys(self, keys: list[str]) -> int:
+        result = await ThrottleKey.get_pymongo_collection().delete_many({"_id": {"$in": keys}})
+        return result.deleted_count
+
+    async def clear_prefix(self, prefix: str) -> int:
+        """Delete every key starting with `prefix` (anchored and escaped: an index range
+        scan on `_id`); how many went."""
+        pattern = "^" + re.escape(prefix)
+        result = await ThrottleKey.get_pymongo_collection().delete_many(
+            {"_id": {"$regex": pattern}}
+        )
+        return result.deleted_count
 
 
 def _up_to(attempt_id: ObjectId, raw: dict[str, Any]) -> list[Attempt]:

@@ -332,3 +332,24 @@ class ClimbSessionRepository:
             {"user_id": user_id, "croix.id": croix_id}, {"$pull": {"croix": {"id": croix_id}}}
         )
         return result.modified_count == 1
+
+    # --- a whole account --------------------------------------------------------------
+
+    async def delete_owner_batch(self, user_id: PydanticObjectId, limit: int) -> int:
+        """Delete up to `limit` of the user's sessions (their croix and projects with
+        them); how many were found. Zero: none is left. Only ids are read: a batch
+        costs the same memory however many croix its sessions hold."""
+        cursor = _collection().find({"user_id": user_id}, {"_id": 1}).limit(limit)
+        ids = [raw["_id"] async for raw in cursor]
+        if ids:
+            await _collection().delete_many({"_id": {"$in": ids}, "user_id": user_id})
+        return len(ids)
+
+    async def all_for_export(self, user_id: PydanticObjectId) -> list[dict[str, Any]]:
+        """Every session of the user's with its croix, as stored, oldest day first."""
+        cursor = (
+            _collection()
+            .find({"user_id": user_id})
+            .sort([("date", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)])
+        )
+        return [raw async for raw in cursor]

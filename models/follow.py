@@ -81,6 +81,23 @@ async def server_has_transactions(client: AsyncMongoClient[dict[str, Any]]) -> b
     return "setName" in hello or hello.get("msg") == "isdbgrid"
 
 
+async def _touching(
+    user_id: PydanticObjectId, limit: int, session: AsyncClientSession | None
+) -> list[dict[str, Any]]:
+    """Up to `limit` edges from or to `user_id` (each direction through its index)."""
+    found: list[dict[str, Any]] = []
+    for side in ("follower_id", "followee_id"):
+        cursor = (
+            _edges()
+            .find({side: user_id}, {"follower_id": 1, "followee_id": 1}, session=session)
+            .limit(limit - len(found))
+        )
+        found += [raw async for raw in cursor]
+        if len(found) >= limit:
+            break
+    return found
+
+
 class FollowRepository:
     def __init__(self) -> None:
         self._transactions: bool | None = None  # asked of the server once, on first write
@@ -99,7 +116,9 @@ class FollowRepository:
     async def follow(self, follower: PydanticObjectId, followee: PydanticObjectId) -> bool:
         """Store the edge and count it; False (and nothing changed) if it already existed.
 
-        The caller checks that `followee` exists: users are never deleted, so it stays so.
+        The caller checks that `followee` exists. An account deleted meanwhile has its
+        edges severed twice (`sever_batch`, at once and once more when its erasure ends),
+        so an edge slipping in between is removed with the rest.
         """
 
         async def work(session: AsyncClientSession | None) -> None:
@@ -181,6 +200,71 @@ class FollowRepository:
         )
         found = [FollowEdge.model_validate(raw) async for raw in cursor]
         return found[:first], len(found) > first
+
+    async def all_edges(
+        self, user_id: PydanticObjectId, *, followers: bool
+    ) -> list[tuple[PydanticObjectId, dt.datetime]]:
+        """(the other climber, since when) of every edge of the user's, oldest first: the
+        user's followers, or whom they follow (for an export)."""
+        side, other = (
+            ("followee_id", "follower_id") if followers else ("follower_id", "followee_id")
+        )
+        cursor = _edges().find({side: user_id}, {other: 1, "created_at": 1}).sort("created_at", 1)
+        return [(PydanticObjectId(raw[other]), raw["created_at"]) async for raw in cursor]
+
+    async def sever_batch(self, user_id: PydanticObjectId, limit: int) -> int:
+        """Remove up to `limit` edges touching `user_id` (either way), uncounting each from
+        the other climber's counter; how many edges were found. Zero: none is left.
+        `user_id`'s own counters are not kept: the account is being erased.
+
+        With transactions, a batch is one: the edges read, deleted and uncounted in one
+        snapshot (four round trips), so a crash never leaves an edge gone and its counter
+        not yet decremented, and a concurrent unfollow of one of these edges conflicts
+        with it and one of the two is retried. Without them, each edge is deleted by its
+        id and uncounted only if this call deleted it, so a concurrent unfollow (or a
+        second run of an account's erasure) never uncounts it twice.
+        """
+        client = _edges().database.client
+        if self._transactions is None:
+            self._transactions = await server_has_transactions(client)
+        if not self._transactions:
+            return await self._sever_one_by_one(await _touching(user_id, limit, None), user_id)
+        async with client.start_session() as session:
+            return await session.with_transaction(lambda s: self._sever_together(user_id, limit, s))
+
+    async def _sever_together(
+        self, user_id: PydanticObjectId, limit: int, session: AsyncClientSession
+    ) -> int:
+        found = await _touching(user_id, limit, session)
+        if not found:
+            return 0
+        await _edges().delete_many({"_id": {"$in": [raw["_id"] for raw in found]}},
+                                   session=session)  # fmt: skip
+        # One edge per pair: each other climber appears at most once per direction.
+        followers = [raw["follower_id"] for raw in found if raw["followee_id"] == user_id]
+        followees = [raw["followee_id"] for raw in found if raw["follower_id"] == user_id]
+        for others, counter in ((followers, "following_count"), (followees, "follower_count")):
+            others = [other for other in others if other != user_id]
+            if others:
+                await _users().update_many(
+                    {"_id": {"$in": others}}, {"$inc": {counter: -1}}, session=session
+                )
+        return len(found)
+
+    async def _sever_one_by_one(
+        self, found: list[dict[str, Any]], user_id: PydanticObjectId
+    ) -> int:
+        for raw in found:
+            deleted = await _edges().delete_one({"_id": raw["_id"]})
+            if deleted.deleted_count == 0:
+                continue  # unfollowed meanwhile: uncounted by whoever deleted it
+            if raw["follower_id"] == user_id:
+                other, counter = raw["followee_id"], "follower_count"
+            else:
+                other, counter = raw["follower_id"], "following_count"
+            if other != user_id:
+                await _users().update_one({"_id": other}, {"$inc": {counter: -1}})
+        return len(found)
 
     async def recount(self, user_id: PydanticObjectId) -> tuple[int, int]:
         """Reset the user's counters from the edges; returns (followers, following).

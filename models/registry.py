@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 
 from beanie import Document
 
+from models.account_deletion import AccountDeletionRecord, AccountDeletionRepository
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
 from models.climb_session import ClimbSession, ClimbSessionRepository
+from models.data_export import DataExportDocument, DataExportRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
+from models.password_reset import PasswordResetDocument, PasswordResetRepository
 from models.projects import ProjectRepository
 from models.stats import StatsRepository
 from models.user import UserDocument, UserRepository
@@ -26,6 +29,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     GymDocument,
     ClimbSession,
     FollowEdge,
+    PasswordResetDocument,
+    AccountDeletionRecord,
+    DataExportDocument,
 ]
 
 
@@ -39,3 +45,6 @@ class Repositories:
     follows: FollowRepository = field(default_factory=FollowRepository)
     stats: StatsRepository = field(default_factory=StatsRepository)
     projects: ProjectRepository = field(default_factory=ProjectRepository)
+    password_resets: PasswordResetRepository = field(default_factory=PasswordResetRepository)
+    account_deletions: AccountDeletionRepository = field(default_factory=AccountDeletionRepository)
+    data_exports: DataExportRepository = field(default_factory=DataExportRepository)

@@ -32,6 +32,9 @@ class UserDocument(Document):
     follower_count: int = 0
     following_count: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+    # The version of the terms of use the user accepted (TERMS_VERSION), and when.
+    terms_version: str | None = None
+    terms_accepted_at: datetime | None = None
 
     class Settings:
         name = "users"
@@ -98,6 +101,7 @@ class UserRepository:
         pseudo: str,
         pseudo_normalized: str,
         password_hash: str,
+        terms_version: str | None = None,
     ) -> UserDocument:
         user = UserDocument(
             email=email,
@@ -105,6 +109,8 @@ class UserRepository:
             pseudo=pseudo,
             pseudo_normalized=pseudo_normalized,
             password_hash=password_hash,
+            terms_version=terms_version,
+            terms_accepted_at=None if terms_version is None else utcnow(),
         )
         try:
             await user.insert()
@@ -188,6 +194,29 @@ class UserRepository:
         collection = UserDocument.get_pymongo_collection()
         found = await collection.find_one({"_id": user_id}, {"token_version": 1})
         return None if found is None else int(found.get("token_version", 0))
+
+    async def accepted_terms(self, user_id: PydanticObjectId) -> str | None:
+        """The terms version the user accepted (a tiny read: publishing checks it)."""
+        collection = UserDocument.get_pymongo_collection()
+        found = await collection.find_one({"_id": user_id}, {"terms_version": 1})
+        return None if found is None else found.get("terms_version")
+
+    async def accept_terms(self, user_id: PydanticObjectId, version: str) -> UserDocument | None:
+        """Record that the user accepted `version` now; the updated user, None if gone.
+
+        Accepting the version already accepted keeps its first date."""
+        collection = UserDocument.get_pymongo_collection()
+        await collection.update_one(
+            {"_id": user_id, "terms_version": {"$ne": version}},
+            {"$set": {"terms_version": version, "terms_accepted_at": utcnow()}},
+        )
+        return await self.get(user_id)
+
+    async def delete(self, user_id: PydanticObjectId) -> bool:
+        """Remove the account's document: its e-mail and pseudo are free at once, and
+        its tokens fail (their user is gone). True if this call removed it."""
+        result = await UserDocument.get_pymongo_collection().delete_one({"_id": user_id})
+        return result.deleted_count == 1
 
     async def set_password(self, user_id: PydanticObjectId, password_hash: str) -> int | None:
         """Store a new hash and revoke every earlier token; returns the new token version."""

@@ -263,3 +263,56 @@ class VideoRepository:
             {"user_id": owner_id, "video_url": video_url}, projection={"_id": 1}
         )
         return found is not None
+
+    async def delete_owner_batch(self, owner_id: PydanticObjectId, limit: int) -> int:
+        """Delete up to `limit` of the owner's videos (their likes go with them); how many
+        were found. Zero: the owner has none left. Their files are storage's to erase."""
+        collection = VideoDocument.get_pymongo_collection()
+        cursor = collection.find({"user_id": owner_id}, {"_id": 1}).limit(limit)
+        ids = [raw["_id"] async for raw in cursor]
+        if ids:
+            await collection.delete_many({"_id": {"$in": ids}, "user_id": owner_id})
+        return len(ids)
+
+    async def unlike_all_batch(
+        self, user_id: PydanticObjectId, limit: int, after: PydanticObjectId | None
+    ) -> tuple[int, PydanticObjectId | None]:
+        """Take back up to `limit` of the user's likes, on videos after `after` in `_id`
+        order; (how many videos were found, the last one's id to continue after).
+
+        There is no index on `likes` (it would hold every like ever given), so each call
+        walks the `_id` index on from where the previous stopped: one pass over the
+        collection in all, whatever the number of batches. Each video is updated by the
+        same guarded `$pull` + `$inc` as `unlike`, so `like_count == len(likes)` holds
+        even against a concurrent unlike.
+        """
+        collection = VideoDocument.get_pymongo_collection()
+        match: dict[str, Any] = {"likes": user_id}
+        if after is not None:
+            match["_id"] = {"$gt": after}
+        cursor = collection.find(match, {"_id": 1}).sort("_id", ASCENDING).limit(limit)
+        ids = [raw["_id"] async for raw in cursor]
+        if not ids:
+            return 0, after
+        await collection.update_many(
+            {"_id": {"$in": ids}, "likes": user_id},
+            {"$pull": {"likes": user_id}, "$inc": {"like_count": -1}},
+        )
+        return len(ids), PydanticObjectId(ids[-1])
+
+    async def owned_for_export(self, owner_id: PydanticObjectId) -> list[dict[str, Any]]:
+        """The owner's videos as stored, oldest first, without who liked them."""
+        cursor = (
+            VideoDocument.get_pymongo_collection()
+            .find({"user_id": owner_id}, {"likes": 0})
+            .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        )
+        return [raw async for raw in cursor]
+
+    async def liked_by(self, user_id: PydanticObjectId) -> list[dict[str, Any]]:
+        """The videos the user likes: id, author and media URL (a collection scan: only
+        for an export, at most once per user every few minutes)."""
+        cursor = VideoDocument.get_pymongo_collection().find(
+            {"likes": user_id}, {"user_id": 1, "video_url": 1, "created_at": 1}
+        )
+        return [raw async for raw in cursor]

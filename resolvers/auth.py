@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from models.user import DuplicateAccountError, UserDocument
@@ -19,7 +21,7 @@ class AuthPayload:
     user: User
 
 
-def _auth_payload(info: Info, user: UserDocument) -> AuthPayload:
+def auth_payload(info: Info, user: UserDocument) -> AuthPayload:
     assert user.id is not None
     token = info.context.services.tokens.issue(user.id, user.token_version)
     return AuthPayload(token=token, user=User.from_document(user))
@@ -33,7 +35,7 @@ def _account_subject(email: str) -> str:
         return email.strip().casefold()[: rules.EMAIL_MAX]
 
 
-async def _check_password(info: Info, user: UserDocument | None, password: str) -> bool:
+async def check_password(info: Info, user: UserDocument | None, password: str) -> bool:
     # Always one verification, against a dummy hash when there is no user, so the
     # response time does not tell whether the email has an account.
     return await info.context.services.passwords.verify(
@@ -44,11 +46,28 @@ async def _check_password(info: Info, user: UserDocument | None, password: str) 
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation
-    async def signup(self, info: Info, email: str, password: str, pseudo: str) -> AuthPayload:
+    async def signup(
+        self,
+        info: Info,
+        email: str,
+        password: str,
+        pseudo: str,
+        accept_terms_version: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The current terms version (Query.terms), to accept them now."
+            ),
+        ] = None,
+    ) -> AuthPayload:
         email, email_key = rules.normalize_email(email)
         pseudo, pseudo_key = rules.normalize_pseudo(pseudo)
         rules.check_password(password)
         services = info.context.services
+        terms = services.policy.terms_version
+        if accept_terms_version is not None and accept_terms_version.strip() != terms:
+            raise BadUserInput(
+                "accept_terms_version", f"is not the current terms version ({terms})"
+            )
         limits = services.throttle.rules
         await services.throttle.reserve([(limits.signup_address, info.context.client_ip)])
         password_hash = await services.passwords.hash(password)
@@ -59,10 +78,11 @@ class AuthMutation:
                 pseudo=pseudo,
                 pseudo_normalized=pseudo_key,
                 password_hash=password_hash,
+                terms_version=None if accept_terms_version is None else terms,
             )
         except DuplicateAccountError as error:
             raise BadUserInput(error.field, f"this {error.field} is already taken") from error
-        return _auth_payload(info, user)
+        return auth_payload(info, user)
 
     @strawberry.mutation
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
@@ -72,11 +92,11 @@ class AuthMutation:
         address = info.context.client_ip
         attempt = await services.throttle.reserve(limits.login_checks(account, address))
         user = await services.repos.users.by_email(account)
-        if not await _check_password(info, user, password) or user is None:
+        if not await check_password(info, user, password) or user is None:
             await attempt.failed()
             raise Unauthenticated(LOGIN_FAILED)
         await attempt.succeeded(reset=limits.login_resets(account, address))
-        return _auth_payload(info, user)
+        return auth_payload(info, user)
 
     @strawberry.mutation(
         name="changePassword",
@@ -97,7 +117,7 @@ class AuthMutation:
         attempt = await services.throttle.reserve(
             limits.login_checks(user.email_normalized, address)
         )
-        if not await _check_password(info, user, current_password):
+        if not await check_password(info, user, current_password):
             await attempt.failed()
             raise BadUserInput("current_password", "is not your current password")
         await attempt.succeeded(reset=limits.login_resets(user.email_normalized, address))
@@ -107,7 +127,7 @@ class AuthMutation:
         if version is None:
             raise Unauthenticated("this account no longer exists")
         user.token_version = version
-        return _auth_payload(info, user)
+        return auth_payload(info, user)
 
     @strawberry.mutation(
         name="logoutEverywhere",

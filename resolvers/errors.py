@@ -47,6 +47,19 @@ class NotFound(ApiError):
     code = "NOT_FOUND"
 
 
+class TermsNotAccepted(ApiError):
+    """Publishing waits until the caller accepted the current terms of use."""
+
+    code = "TERMS_NOT_ACCEPTED"
+
+    def __init__(self, version: str, url: str | None) -> None:
+        super().__init__(
+            f"accept the terms of use (version {version}) first, with acceptTerms",
+            terms_version=version,
+            terms_url=url,
+        )
+
+
 class RateLimited(ApiError):
     code = "RATE_LIMITED"
 

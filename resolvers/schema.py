@@ -12,6 +12,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from resolvers.account import AccountMutation, AccountQuery
 from resolvers.auth import AuthMutation
 from resolvers.extensions.document_gate import security_extensions
 from resolvers.extensions.error_policy import ErrorPolicy
@@ -29,12 +30,22 @@ from resolvers.videos import VideoMutation, VideoQuery
 # One Query and one Mutation, merged from one module per area.
 Query = merge_types(
     "Query",
-    (UserQuery, VideoQuery, LogbookQuery, GymQuery, FollowQuery, StatsQuery, ProjectQuery),
+    (
+        UserQuery,
+        VideoQuery,
+        LogbookQuery,
+        GymQuery,
+        FollowQuery,
+        StatsQuery,
+        ProjectQuery,
+        AccountQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
     (
         AuthMutation,
+        AccountMutation,
         UserMutation,
         VideoMutation,
         LogbookMutation,

@@ -9,6 +9,10 @@ from pymongo import AsyncMongoClient
 
 from models.registry import Repositories
 from storage.service import MediaStorage
+from workflows.account_deletion import AccountDeletion
+from workflows.background import Background
+from workflows.data_export import DataExports
+from workflows.password_reset import PasswordResets
 from workflows.passwords import PasswordHasher
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
@@ -21,6 +25,9 @@ class Policy:
 
     # Header carrying the client's address behind a trusted proxy; None: the TCP peer.
     client_ip_header: str | None = None
+    # The terms of use to accept before publishing; None: no terms, no gate.
+    terms_version: str | None = None
+    terms_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +40,7 @@ class Services:
     token_versions: TokenVersions
     throttle: Throttle
     storage: MediaStorage
+    background: Background
+    password_resets: PasswordResets
+    account_deletion: AccountDeletion
+    data_exports: DataExports

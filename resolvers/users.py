@@ -12,6 +12,7 @@ from resolvers import account_rules as rules
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, NotFound, Unauthenticated
 from resolvers.ids import parse_id
+from resolvers.terms import require_terms
 from storage.kinds import MediaKind
 
 if TYPE_CHECKING:  # these modules import this one: resolve their types lazily
@@ -160,6 +161,8 @@ class UserMutation:
             changes["pseudo"], changes["pseudo_normalized"] = rules.normalize_pseudo(pseudo)
         if bio is not None:
             changes["bio"] = rules.clean_bio(bio)
+        if pseudo is not None or bio is not None or avatar_url is not None:
+            await require_terms(info, viewer)  # each of them shows on the public profile
         if avatar_url is not None:
             changes["avatar_url"] = await _checked_avatar(info, viewer, avatar_url)
         try:

@@ -32,6 +32,7 @@ from resolvers.paging import (
     page_info_of,
     page_size,
 )
+from resolvers.terms import require_terms
 from resolvers.users import User
 from storage.kinds import MediaKind
 
@@ -221,6 +222,7 @@ class VideoMutation:
         clean_color = rules.normalize_color(color)
         clean_grade = rules.normalize_grade(grade)
         clean_caption = rules.clean_text(caption, "caption", rules.CAPTION_MAX)
+        await require_terms(info, viewer)
         owned_session = await _checked_session(info, viewer, session_id)
         owned_croix = await _checked_croix(info, viewer, croix_id)
         url = await info.context.services.storage.verify_media_url(

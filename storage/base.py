@@ -62,6 +62,21 @@ class StorageBackend(Protocol):
         """Some key starting with `prefix`, or None when there is none."""
         ...
 
+    async def delete_prefix(self, prefix: str, limit: int) -> int:
+        """Delete up to `limit` objects whose key starts with `prefix` (a folder, ending
+        in "/"); how many went. Zero: none is left."""
+        ...
+
+    async def put_private(self, key: str, body: bytes, content_type: str) -> None:
+        """Store a private object (never served at a public URL)."""
+        ...
+
+    async def presign_get(
+        self, key: str, *, expires_in: int, filename: str, content_type: str
+    ) -> str:
+        """A URL that downloads `key` as an attachment named `filename`, for `expires_in` s."""
+        ...
+
     def public_url(self, key: str) -> str:
         """Where anyone can GET the object once uploaded."""
         ...

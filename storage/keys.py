@@ -9,6 +9,14 @@ stores: once vouched for, the object is copied to a *final* key,
 `media/<prefix>/<owner id>/<name>.<copy>.<ext>`, that no URL is ever signed for. `<name>`
 is the upload's, so a retried mutation can find the copy made the first time; `<copy>` is
 fresh for every copy, so a copy never overwrites another.
+
+Everything of one owner's lives under the prefixes `owner_prefixes` lists (uploads,
+their copies, data exports): erasing an account erases those prefixes, whatever its
+documents still name (see workflows.account_deletion).
+
+A data export is a private object, `exports/<owner id>/<name>.json`: never under a
+media prefix, never served by the public media URL, only through a short-lived signed
+download URL.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from storage.kinds import RULES, MediaKind
 
 # The first path segment of every final key; no upload prefix may ever equal it.
 FINAL_ROOT = "media"
+# The first path segment of private data exports; neither an upload nor a media prefix.
+EXPORT_ROOT = "exports"
 
 _OWNER = re.compile(r"[0-9a-f]{24}")
 # fullmatch only: `$` would also accept a trailing newline.
@@ -29,6 +39,7 @@ _KEY = re.compile(
     r"(?P<name>[A-Za-z0-9_-]{16,64})(?:\.(?P<copy>[A-Za-z0-9_-]{16}))?"
     r"\.(?P<extension>[a-z0-9]{2,5})"
 )
+_EXPORT_KEY = re.compile(rf"{EXPORT_ROOT}/[0-9a-f]{{24}}/[A-Za-z0-9_-]{{24}}\.json")
 # 18 random bytes: 144 bits, 24 URL-safe characters.
 _RANDOM_BYTES = 18
 # 12 random bytes: 16 URL-safe characters, unique among the copies of one upload.
@@ -77,3 +88,23 @@ def new_final_key(upload: ParsedKey, kind: MediaKind) -> str:
     """A fresh final key for one copy of `upload`, vouched for as `kind`."""
     copy = secrets.token_urlsafe(_COPY_BYTES)
     return f"{copies_prefix(upload, kind)}{copy}.{upload.extension}"
+
+
+def owner_prefixes(owner_id: str) -> list[str]:
+    """Every prefix under which the server stores an object of this owner's."""
+    if not _OWNER.fullmatch(owner_id):
+        raise ValueError(f"owner id must be an ObjectId in hex, got {owner_id!r}")
+    prefixes = [f"{rule.prefix}/{owner_id}/" for rule in RULES.values()]
+    prefixes += [f"{FINAL_ROOT}/{rule.prefix}/{owner_id}/" for rule in RULES.values()]
+    return [*prefixes, f"{EXPORT_ROOT}/{owner_id}/"]
+
+
+def new_export_key(owner_id: str) -> str:
+    """A fresh, unguessable key for one data export of the owner's."""
+    if not _OWNER.fullmatch(owner_id):
+        raise ValueError(f"owner id must be an ObjectId in hex, got {owner_id!r}")
+    return f"{EXPORT_ROOT}/{owner_id}/{secrets.token_urlsafe(_RANDOM_BYTES)}.json"
+
+
+def is_export_key(key: str) -> bool:
+    return _EXPORT_KEY.fullmatch(key) is not None

@@ -12,6 +12,7 @@ made from an open file descriptor copies exactly the version that descriptor nam
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -30,6 +31,7 @@ from storage.kinds import content_type_for_key
 
 UPLOAD_PATH = "/uploads/"
 MEDIA_PATH = "/media/"
+DOWNLOAD_PATH = "/downloads/"
 SIGNED_TYPE_ONLY = "content-type"
 SIGNED_TYPE_AND_LENGTH = "content-length;content-type"
 _COPY_CHUNK = 1024 * 1024
@@ -70,6 +72,9 @@ class LocalStorage:
         # A key of its own, derived from the service secret, so an upload signature can
         # never be replayed as anything else.
         self._key = hmac.new(secret.encode(), b"local-upload-urls", hashlib.sha256).digest()
+        self._download_key = hmac.new(
+            secret.encode(), b"local-download-urls", hashlib.sha256
+        ).digest()
 
     def signature(
         self,
@@ -106,6 +111,59 @@ class LocalStorage:
             headers=headers,
             expires_at=datetime.fromtimestamp(expires, UTC),
         )
+
+    def download_signature(self, key: str, expires: int, filename: str, content_type: str) -> str:
+        message = "\n".join(("GET", key, str(expires), filename, content_type))
+        return hmac.new(self._download_key, message.encode(), hashlib.sha256).hexdigest()
+
+    async def presign_get(
+        self, key: str, *, expires_in: int, filename: str, content_type: str
+    ) -> str:
+        expires = int(time.time()) + expires_in
+        query = urlencode(
+            {
+                "expires": expires,
+                "filename": filename,
+                "type": content_type,
+                "sig": self.download_signature(key, expires, filename, content_type),
+            }
+        )
+        return f"{self.base_url}{DOWNLOAD_PATH}{key}?{query}"
+
+    async def put_private(self, key: str, body: bytes, content_type: str) -> None:
+        path = self.path_for(key)
+
+        def write() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+            try:
+                part.write_bytes(body)
+                part.chmod(0o600)
+                os.replace(part, path)
+            finally:
+                part.unlink(missing_ok=True)
+
+        await anyio.to_thread.run_sync(write)
+
+    async def delete_prefix(self, prefix: str, limit: int) -> int:
+        if not prefix.endswith("/"):
+            raise ValueError(f"a prefix is a folder ending in '/', got {prefix!r}")
+        directory = self.path_for(prefix)
+
+        def erase() -> int:
+            try:
+                entries = [entry for entry in os.scandir(directory) if entry.is_file()]
+            except FileNotFoundError:
+                return 0
+            # Half-written ".part" files go too: they hold the owner's bytes as well.
+            for entry in entries[:limit]:
+                Path(entry.path).unlink(missing_ok=True)
+            if len(entries) <= limit:
+                with contextlib.suppress(OSError):  # not empty (a new file): kept
+                    directory.rmdir()
+            return min(len(entries), limit)
+
+        return await anyio.to_thread.run_sync(erase)
 
     def path_for(self, key: str) -> Path:
         return self.root / key

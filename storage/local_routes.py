@@ -15,9 +15,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from storage.keys import parse_key
+from storage.keys import is_export_key, parse_key
 from storage.kinds import RULE_BY_PREFIX, content_type_for_key
-from storage.local import SIGNED_TYPE_AND_LENGTH, SIGNED_TYPE_ONLY, LocalStorage
+from storage.local import (
+    DOWNLOAD_PATH,
+    SIGNED_TYPE_AND_LENGTH,
+    SIGNED_TYPE_ONLY,
+    LocalStorage,
+)
 
 # At most 12 ASCII digits: `str.isdigit` also takes "²", and `int` of a 5,000-digit
 # string raises; either would be a 500 instead of R2's 403.
@@ -107,9 +112,43 @@ async def get_media(storage: LocalStorage, request: Request) -> Response:
     )
 
 
+_FILENAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+async def get_download(storage: LocalStorage, request: Request) -> Response:
+    """A private object (a data export) behind a signed, expiring URL, as an attachment:
+    what an R2 presigned GET with a response Content-Disposition gives."""
+    key = request.path_params["key"]
+    query = request.query_params
+    expires_raw, filename = query.get("expires", ""), query.get("filename", "")
+    content_type = query.get("type", "")
+    if not is_export_key(key) or not _NUMBER.fullmatch(expires_raw):
+        return _refuse(404, "not found")
+    if not _FILENAME.fullmatch(filename) or not content_type.isascii():
+        return _refuse(403, "malformed download URL")
+    expected = storage.download_signature(key, int(expires_raw), filename, content_type)
+    if not hmac.compare_digest(expected, query.get("sig", "")):
+        return _refuse(403, "signature does not match")
+    if int(expires_raw) < _now():
+        return _refuse(403, "download URL expired")
+    path = storage.path_for(key)
+    if not await anyio.Path(path).is_file():
+        return _refuse(404, "not found")
+    return FileResponse(
+        path,
+        media_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 def local_storage_routes(storage: LocalStorage) -> list[Route]:
     """The routes serving `storage`, bound to it (no lookup in app state per request)."""
     return [
         Route("/uploads/{key:path}", partial(put_upload, storage), methods=["PUT"]),
         Route("/media/{key:path}", partial(get_media, storage), methods=["GET", "HEAD"]),
+        Route(DOWNLOAD_PATH + "{key:path}", partial(get_download, storage), methods=["GET"]),
     ]

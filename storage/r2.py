@@ -166,6 +166,51 @@ class R2Storage:
         contents = found.get("Contents") or []
         return contents[0].get("Key") if contents else None
 
+    async def delete_prefix(self, prefix: str, limit: int) -> int:
+        s3 = await self._s3()
+        # One page of keys, one DeleteObjects call: both capped at 1000 by the S3 API.
+        found = await s3.list_objects_v2(
+            Bucket=self.bucket, Prefix=prefix, MaxKeys=min(limit, 1000)
+        )
+        keys = [item["Key"] for item in found.get("Contents") or [] if "Key" in item]
+        if keys:
+            done = await s3.delete_objects(
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
+            )
+            # Quiet mode lists only failures: left alone, the caller would list and try
+            # them again forever. Failing lets the erasure record the error and retry later.
+            if done.get("Errors"):
+                first = done["Errors"][0]
+                raise RuntimeError(
+                    f"R2 refused to delete {len(done['Errors'])} object(s) under {prefix}: "
+                    f"{first.get('Code')} {first.get('Message')}"
+                )
+        return len(keys)
+
+    async def put_private(self, key: str, body: bytes, content_type: str) -> None:
+        s3 = await self._s3()
+        await s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+    async def presign_get(
+        self, key: str, *, expires_in: int, filename: str, content_type: str
+    ) -> str:
+        s3 = await self._s3()
+        # The response headers are part of the signed query: the download is an attachment
+        # of this type whatever the object's own metadata says.
+        url: str = await s3.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+                "ResponseContentType": content_type,
+            },
+            ExpiresIn=expires_in,
+            HttpMethod="GET",
+        )
+        return url
+
     def public_url(self, key: str) -> str:
         return f"{self.public_base}/{key}"
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from storage.base import MAX_EXPIRY_SECONDS, Copied, StorageBackend
 from storage.errors import MediaRejected
-from storage.keys import ParsedKey, copies_prefix, new_final_key, new_key, parse_key
+from storage.keys import (
+    ParsedKey,
+    copies_prefix,
+    is_export_key,
+    new_export_key,
+    new_final_key,
+    new_key,
+    owner_prefixes,
+    parse_key,
+)
 from storage.kinds import RULES, MediaKind
 
 # The seed's `getPresignedUploadUrl` knows only a file name, so an image uploaded through
@@ -17,6 +26,15 @@ _ACCEPTED_PREFIXES: dict[MediaKind, frozenset[str]] = {
     MediaKind.PHOTO: frozenset({RULES[MediaKind.PHOTO].prefix}),
     MediaKind.AVATAR: frozenset({RULES[MediaKind.AVATAR].prefix, RULES[MediaKind.PHOTO].prefix}),
 }
+
+
+EXPORT_CONTENT_TYPE = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    url: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +144,41 @@ class MediaStorage:
             return False
         await self.backend.delete(found[0])
         return True
+
+    async def erase_owner_batch(self, owner_id: str, limit: int) -> int:
+        """Delete up to `limit` of the owner's objects (uploads, stored copies, exports);
+        how many went. Zero: the owner has nothing left in storage.
+
+        Only an object's owner can have it stored (`verify_media_url` refuses anyone
+        else's), so these prefixes hold every file an owner's documents name, and files
+        no document names (abandoned uploads) too.
+        """
+        for prefix in owner_prefixes(owner_id):
+            erased = await self.backend.delete_prefix(prefix, limit)
+            if erased:
+                return erased
+        return 0
+
+    async def store_export(self, owner_id: str, body: bytes) -> str:
+        """Store one data export privately; its key."""
+        key = new_export_key(owner_id)
+        await self.backend.put_private(key, body, EXPORT_CONTENT_TYPE)
+        return key
+
+    async def export_download(self, key: str, filename: str) -> Download:
+        """A URL downloading the export at `key` as an attachment, valid `expires_in` s."""
+        if not is_export_key(key):
+            raise ValueError(f"not an export key: {key!r}")
+        # Taken before signing, so the advertised expiry is never later than the real one.
+        expires_at = datetime.now(UTC) + timedelta(seconds=self.expires_in)
+        url = await self.backend.presign_get(
+            key, expires_in=self.expires_in, filename=filename, content_type=EXPORT_CONTENT_TYPE
+        )
+        return Download(url=url, expires_at=expires_at)
+
+    async def delete_export(self, key: str) -> None:
+        if is_export_key(key):
+            await self.backend.delete(key)
 
     def _key_of(self, url: str) -> tuple[str, ParsedKey] | None:
         """The key behind one of this storage's URLs and its parts, when the server could

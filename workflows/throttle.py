@@ -61,6 +61,10 @@ class Rules:
     login_account_total: Rule
     login_address: Rule
     signup_address: Rule
+    # Password reset mails: a few per address (e-mail) and per client address, then
+    # minutes apart, so nobody can flood a mailbox through the API.
+    reset_account: Rule = Rule("reset-account", 3, timedelta(hours=1), timedelta(minutes=1))
+    reset_address: Rule = Rule("reset-ip", 20, timedelta(hours=1), timedelta(minutes=1))
 
     @classmethod
     def from_limits(
@@ -86,6 +90,9 @@ class Rules:
             (self.login_account_total, account),
             (self.login_address, address),
         ]
+
+    def reset_checks(self, account: str, address: str) -> list[tuple[Rule, str]]:
+        return [(self.reset_account, account), (self.reset_address, address)]
 
     def login_resets(self, account: str, address: str) -> list[str]:
         """Keys a successful log-in clears: the owner proved who they are."""
@@ -138,6 +145,17 @@ class Throttle:
             seconds = math.ceil(wait)
             raise Throttled(f"too many attempts, try again in {seconds} s", seconds)
         return reservation
+
+    async def forget_account(self, account: str) -> int:
+        """Delete every throttle entry keyed on one account (its normalized e-mail): what
+        an account deletion erases. Per-address entries name no account and stay until
+        their window ends."""
+        rules = self.rules
+        erased = await self.repo.clear_keys(
+            [self.key(rules.login_account_total, account), self.key(rules.reset_account, account)]
+        )
+        # Per account *and* address: "login-account:<account>|<address>".
+        return erased + await self.repo.clear_prefix(self.key(rules.login_account, account) + "|")
 
     async def release(self, ids: dict[str, ObjectId]) -> None:
         for key, attempt_id in ids.items():

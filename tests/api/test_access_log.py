@@ -35,6 +35,8 @@ def production(settings: Settings) -> Settings:
         r2_secret_key="test-secret-key",
         r2_bucket="media",
         r2_public_url="https://media.example.com",
+        smtp_url="smtps://mailer:secret@smtp.example.com:465",
+        email_from="no-reply@example.com",
     )
 
 

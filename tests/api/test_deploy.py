@@ -24,7 +24,7 @@ from tests.support.deploy_files import (
     production_packages,
 )
 
-SECRETS = {"MONGODB_URL", "JWT_SECRET", "R2_ACCESS_KEY", "R2_SECRET_KEY"}
+SECRETS = {"MONGODB_URL", "JWT_SECRET", "R2_ACCESS_KEY", "R2_SECRET_KEY", "SMTP_URL"}
 
 
 def runtime() -> Stage:

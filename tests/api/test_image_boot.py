@@ -69,6 +69,9 @@ def image(tmp_path: Path, mongo_url: str) -> Image:
         R2_SECRET_KEY="test-secret-key",
         R2_BUCKET="perfect-boulder-media",
         R2_PUBLIC_URL="https://media.example.com",
+        # Mail is not sent at start-up either.
+        SMTP_URL="smtps://mailer:secret@smtp.example.com:465",
+        EMAIL_FROM="Perfect Boulder <no-reply@example.com>",
     )
     return Image(workdir, env)
 

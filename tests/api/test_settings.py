@@ -22,11 +22,40 @@ def test_production_refuses_a_short_secret() -> None:
     assert "MONGODB_URL" not in str(caught.value)
 
 
-def test_production_starts_with_both() -> None:
+def test_production_starts_with_database_secret_and_mail() -> None:
     settings = Settings(
-        _env_file=None, app_env="production", mongodb_url="mongodb://db", jwt_secret="s" * 32
+        _env_file=None,
+        app_env="production",
+        mongodb_url="mongodb://db",
+        jwt_secret="s" * 32,
+        smtp_url="smtp://user:pass@smtp.example.com:587",
+        email_from="no-reply@example.com",
     )
     assert settings.is_production
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({}, {"SMTP_URL", "EMAIL_FROM"}),
+        ({"smtp_url": "smtps://u:p@smtp.example.com"}, {"EMAIL_FROM"}),
+        ({"email_from": "no-reply@example.com"}, {"SMTP_URL"}),
+    ],
+)
+def test_production_refuses_to_start_without_mail_settings_naming_them(
+    given: dict[str, str], missing: set[str]
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Settings(
+            _env_file=None,
+            app_env="production",
+            mongodb_url="mongodb://db",
+            jwt_secret="s" * 32,
+            **given,  # type: ignore[arg-type]
+        )
+    message = str(caught.value)
+    for name in {"SMTP_URL", "EMAIL_FROM"}:
+        assert (name in message) == (name in missing), message
 
 
 def test_development_generates_a_secret_once_and_keeps_it(tmp_path: Path) -> None:

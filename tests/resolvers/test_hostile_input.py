@@ -57,3 +57,32 @@ async def test_health_answers_while_fragment_bombs_arrive(api: Api) -> None:
         r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" for r in refused
     )
     assert time.perf_counter() - started < 10
+
+
+# --- 15. The account mutations (issue 15): any text, never a 500 -------------------------
+
+_ACCOUNT_FIELDS = {
+    "mutation M($v: String!) { requestPasswordReset(email: $v) }": {"email"},
+    "mutation M($v: String!) { resetPassword(token: $v, new_password: $v) { token } }": {
+        "token", "new_password",
+    },
+    "mutation M($v: String!) { acceptTerms(version: $v) { email } }": {"version"},
+    "mutation M($v: String!) { deleteAccount(password: $v) }": {"password"},
+}  # fmt: skip
+
+
+@settings(HOSTILE, max_examples=20)  # each example signs a climber up (a password hash)
+@given(text=st.text(max_size=300))
+async def test_account_mutations_answer_any_text_with_a_named_field_or_a_limit(
+    api: Api, text: str
+) -> None:
+    account = await api.signup()
+    for query, fields in _ACCOUNT_FIELDS.items():
+        body = await api.execute(query, {"v": text}, account.token)
+        for error in body.get("errors") or []:
+            code = code_of(error)
+            assert code in ("BAD_USER_INPUT", "RATE_LIMITED"), (query, error)
+            if code == "BAD_USER_INPUT":
+                assert error["extensions"]["field"] in fields, (query, error)
+    # The account is still there: no text deleted it but its own password.
+    assert (await api.data("{ me { id } }", token=account.token))["me"]["id"] == account.id

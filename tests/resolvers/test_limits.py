@@ -210,6 +210,8 @@ async def test_production_gives_no_field_suggestions(settings) -> None:
             "r2_secret_key": "test-secret-key",
             "r2_bucket": "media",
             "r2_public_url": "https://media.example.com",
+            "smtp_url": "smtps://mailer:secret@smtp.example.com:465",
+            "email_from": "no-reply@example.com",
         }
     )
     async with running_api(production) as api:

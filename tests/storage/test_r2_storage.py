@@ -226,6 +226,52 @@ async def _body(r2: R2Storage, public_url: str) -> bytes:
     return body
 
 
+async def test_erasing_an_owner_deletes_every_object_under_their_prefixes_only(
+    r2: R2Storage,
+) -> None:
+    storage = MediaStorage(r2)
+    mine = [await _uploaded(storage, MediaKind.PHOTO, b"jpeg") for _ in range(3)]
+    final = await storage.verify_media_url(
+        mine[0].public_url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
+    )
+    export_key = await storage.store_export(OWNER, b"{}")
+    strangers = await storage.create_upload(
+        kind=MediaKind.PHOTO, content_type="image/jpeg", size=None, owner_id=STRANGER
+    )
+    await _put(strangers.upload_url, b"theirs", strangers.headers)
+
+    batches = []
+    while erased := await storage.erase_owner_batch(OWNER, 2):
+        batches.append(erased)
+    assert sum(batches) == 4  # two uploads left, the copy, the export
+    assert max(batches) <= 2
+    for key in (r2.key_from_url(final), export_key, *(t.key for t in mine)):
+        assert key is not None
+        assert await r2.head(key) is None
+    assert await r2.head(strangers.key) is not None
+
+
+async def test_an_export_downloads_as_an_attachment_through_a_presigned_get(
+    r2: R2Storage,
+) -> None:
+    storage = MediaStorage(r2)
+    key = await storage.store_export(OWNER, b'{"format": "perfect-boulder-export"}')
+    assert key.startswith(f"exports/{OWNER}/")
+    download = await storage.export_download(key, "perfect-boulder-export.json")
+    query = _query(download.url)
+    assert int(query["X-Amz-Expires"]) <= MAX_EXPIRY_SECONDS
+    assert query["response-content-disposition"] == (
+        'attachment; filename="perfect-boulder-export.json"'
+    )
+    async with httpx.AsyncClient() as http:
+        got = await http.get(download.url)
+    assert got.status_code == 200
+    assert got.content == b'{"format": "perfect-boulder-export"}'
+    assert got.headers["content-disposition"].startswith("attachment")
+    # Never under the public media prefix.
+    assert not r2.public_url(key).startswith(f"{PUBLIC_URL}/media/")
+
+
 async def test_a_type_only_url_cannot_grow_a_vouched_object_past_its_cap(r2: R2Storage) -> None:
     storage = MediaStorage(r2)
     # The seed's flow: the URL signs the type only, so R2 takes a body of any size.
@@ -399,6 +445,8 @@ PRODUCTION: dict[str, Any] = {
     "app_env": "production",
     "mongodb_url": "mongodb://db.internal:27017",
     "jwt_secret": JWT_SECRET,
+    "smtp_url": "smtps://mailer:secret@smtp.example.com",
+    "email_from": "no-reply@example.com",
 }
 
 
@@ -440,7 +488,7 @@ def test_production_runs_on_r2_and_serves_no_local_upload_routes(tmp_path: Path)
     app = create_app(_settings(tmp_path, **PRODUCTION, **R2_SETTINGS))
     paths = {getattr(route, "path", "") for route in app.routes}
     assert "/graphql" in paths
-    assert not any(path.startswith(("/uploads", "/media")) for path in paths)
+    assert not any(path.startswith(("/uploads", "/media", "/downloads")) for path in paths)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,178 @@
+"""The caller's own account: its private details, terms, password reset, deletion, export.
+
+Password reset and deletion sit beside log-in and share its throttles: a reset request
+counts against the address (e-mail) and the client, a deletion's password against the
+account as a failed log-in would.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from models.user import UserDocument
+from resolvers import account_rules as rules
+from resolvers.auth import AuthPayload, auth_payload, check_password
+from resolvers.climbing import iso_utc
+from resolvers.context import Info
+from resolvers.errors import BadUserInput, Unauthenticated
+
+SUPPORTED_LANGUAGES = ("en", "fr")
+
+
+def preferred_language(header: str | None) -> str:
+    """The supported language the `Accept-Language` header ranks first; English else."""
+    best, best_weight = "en", 0.0
+    for item in (header or "")[:500].split(","):
+        tag, _, params = item.strip().partition(";")
+        language = tag.strip().lower().partition("-")[0]
+        weight = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                weight = float(params[2:])
+            except ValueError:
+                continue
+        if language in SUPPORTED_LANGUAGES and weight > best_weight:
+            best, best_weight = language, weight
+    return best
+
+
+@strawberry.type(name="Account", description="The signed-in climber's private account.")
+class Account:
+    email: str
+    created_at: str = strawberry.field(description="ISO-8601, UTC.")
+    terms_version: str | None = strawberry.field(
+        description="The version of the terms of use accepted; null if none."
+    )
+    terms_accepted_at: str | None = strawberry.field(description="When (ISO-8601, UTC).")
+
+    @classmethod
+    def of(cls, user: UserDocument) -> Account:
+        accepted = user.terms_accepted_at
+        return cls(
+            email=user.email,
+            created_at=iso_utc(user.created_at),
+            terms_version=user.terms_version,
+            terms_accepted_at=None if accepted is None else iso_utc(accepted),
+        )
+
+
+@strawberry.type(name="Terms", description="The terms of use to accept before publishing.")
+class Terms:
+    version: str
+    url: str
+
+
+@strawberry.type(
+    name="DataExport",
+    description="A JSON document of everything the caller owns (its shape: "
+    "docs/export.schema.json), downloadable as an attachment until `expires_at`.",
+)
+class DataExport:
+    download_url: str
+    expires_at: str = strawberry.field(description="ISO-8601, UTC; at most 15 minutes away.")
+
+
+async def _own_account(info: Info) -> UserDocument:
+    viewer = info.context.require_viewer()
+    user = await info.context.repos.users.get(viewer)
+    if user is None:
+        raise Unauthenticated("this account no longer exists")
+    return user
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(name="myAccount", description="The caller's e-mail, age and terms.")
+    async def my_account(self, info: Info) -> Account:
+        return Account.of(await _own_account(info))
+
+    @strawberry.field(description="The current terms of use; null when none are set.")
+    def terms(self, info: Info) -> Terms | None:
+        policy = info.context.policy
+        if policy.terms_version is None or policy.terms_url is None:
+            return None
+        return Terms(version=policy.terms_version, url=policy.terms_url)
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(
+        name="acceptTerms",
+        description="Accept the current terms of use (BAD_USER_INPUT for any other version).",
+    )
+    async def accept_terms(self, info: Info, version: str) -> Account:
+        viewer = info.context.require_viewer()
+        current = info.context.policy.terms_version
+        if current is None or version.strip() != current:
+            raise BadUserInput("version", f"is not the current terms version ({current})")
+        user = await info.context.repos.users.accept_terms(viewer, current)
+        if user is None:
+            raise Unauthenticated("this account no longer exists")
+        return Account.of(user)
+
+    @strawberry.mutation(
+        name="requestPasswordReset",
+        description="E-mail a single-use reset link (valid 30 minutes) to this address if "
+        "it has an account. Always true: the answer never tells whether it has one.",
+    )
+    async def request_password_reset(self, info: Info, email: str) -> bool:
+        _, account = rules.normalize_email(email)
+        services = info.context.services
+        limits = services.throttle.rules
+        await services.throttle.reserve(limits.reset_checks(account, info.context.client_ip))
+        language = preferred_language(info.context.request.headers.get("accept-language"))
+        services.password_resets.request(account, language)
+        return True
+
+    @strawberry.mutation(
+        name="resetPassword",
+        description="Set a new password with a token from a reset mail; every earlier login "
+        "is logged out. Returns a token for this device.",
+    )
+    async def reset_password(self, info: Info, token: str, new_password: str) -> AuthPayload:
+        rules.check_password(new_password, "new_password")
+        services = info.context.services
+        user_id = await services.password_resets.consume(token)
+        if user_id is None:
+            raise BadUserInput("token", "is not valid (wrong, already used or expired)")
+        new_hash = await services.passwords.hash(new_password)
+        version = await services.repos.users.set_password(user_id, new_hash)
+        services.token_versions.forget(user_id)
+        user = await services.repos.users.get(user_id) if version is not None else None
+        if user is None:
+            raise BadUserInput("token", "is not valid (wrong, already used or expired)")
+        return auth_payload(info, user)
+
+    @strawberry.mutation(
+        name="deleteAccount",
+        description="Delete the caller's account for good: at once, its tokens stop working "
+        "and its profile and videos disappear; everything else it owns is erased within "
+        "minutes. Needs the password (throttled as a log-in).",
+    )
+    async def delete_account(self, info: Info, password: str) -> bool:
+        user = await _own_account(info)
+        assert user.id is not None
+        services = info.context.services
+        limits = services.throttle.rules
+        address = info.context.client_ip
+        account = user.email_normalized
+        attempt = await services.throttle.reserve(limits.login_checks(account, address))
+        if not await check_password(info, user, password):
+            await attempt.failed()
+            raise BadUserInput("password", "is not your password")
+        await attempt.succeeded(reset=limits.login_resets(account, address))
+        deletion = services.account_deletion
+        await deletion.begin(user.id, account)
+        services.background.spawn(deletion.run(user.id), name=f"erase-account-{user.id}")
+        return True
+
+    @strawberry.mutation(
+        name="exportMyData",
+        description="A copy of everything the caller owns, as one JSON document to download "
+        "(RATE_LIMITED beyond one every few minutes).",
+    )
+    async def export_my_data(self, info: Info) -> DataExport:
+        viewer = info.context.require_viewer()
+        download = await info.context.services.data_exports.export(viewer)
+        return DataExport(download_url=download.url, expires_at=iso_utc(download.expires_at))

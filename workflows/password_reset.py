@@ -1,0 +1,125 @@
+"""Password reset by e-mail: issue a single-use token, mail it, and use it once.
+
+The response to a request never depends on whether the address has an account: the
+request only validates, throttles and hands the rest (looking the address up, storing
+the token, mailing it) to a background task, so the answer and its timing are the same
+either way, and a slow mail server never delays it.
+
+Tokens are 256 random bits, stored only as their SHA-256 (models.password_reset), valid
+for 30 minutes; a newer request supersedes the older token, and using one deletes it in
+the same operation that finds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from beanie import PydanticObjectId
+
+from models.password_reset import PasswordResetRepository
+from models.user import UserRepository
+from workflows.background import Background
+from workflows.mail import Mail, Mailer
+
+log = logging.getLogger(__name__)
+
+TOKEN_BYTES = 32
+# A token is 43 URL-safe characters; anything much longer is not one (and is not hashed).
+TOKEN_MAX = 100
+LIFETIME = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class ResetMailText:
+    subject: str
+    body: str  # str.format fields: link, token, minutes
+
+
+TEXTS = {
+    "en": ResetMailText(
+        subject="Reset your Perfect Boulder password",
+        body=(
+            "Someone (hopefully you) asked to reset the password of your Perfect Boulder "
+            "account.\n\n"
+            "Open this link on your phone to choose a new password:\n{link}\n\n"
+            "Or enter this code in the app:\n{token}\n\n"
+            "The link works once, for {minutes} minutes. If you did not ask for it, "
+            "ignore this e-mail: your password stays as it is.\n"
+        ),
+    ),
+    "fr": ResetMailText(
+        subject="Réinitialiser votre mot de passe Perfect Boulder",
+        body=(
+            "Quelqu'un (vous, espérons-le) a demandé à réinitialiser le mot de passe de "
+            "votre compte Perfect Boulder.\n\n"
+            "Ouvrez ce lien sur votre téléphone pour choisir un nouveau mot de passe :\n"
+            "{link}\n\n"
+            "Ou saisissez ce code dans l'application :\n{token}\n\n"
+            "Le lien ne sert qu'une fois, pendant {minutes} minutes. Si vous n'avez rien "
+            "demandé, ignorez cet e-mail : votre mot de passe ne change pas.\n"
+        ),
+    ),
+}
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reset_mail(to: str, language: str, link_template: str, token: str) -> Mail:
+    text = TEXTS.get(language, TEXTS["en"])
+    link = link_template.replace("{token}", token)
+    minutes = int(LIFETIME.total_seconds() // 60)
+    return Mail(
+        to=to,
+        subject=text.subject,
+        text=text.body.format(link=link, token=token, minutes=minutes),
+        link=link,
+    )
+
+
+class PasswordResets:
+    def __init__(
+        self,
+        users: UserRepository,
+        resets: PasswordResetRepository,
+        mailer: Mailer,
+        background: Background,
+        link_template: str,
+    ) -> None:
+        if "{token}" not in link_template:
+            raise ValueError("the reset link template must contain {token}")
+        self._users = users
+        self._resets = resets
+        self._mailer = mailer
+        self._background = background
+        self._link_template = link_template
+
+    def request(self, email_normalized: str, language: str) -> None:
+        """Mail a reset link to the account of this address, if there is one, later."""
+        self._background.spawn(self.send(email_normalized, language), name="password-reset")
+
+    async def send(self, email_normalized: str, language: str) -> bool:
+        """Issue a token and mail it; False (nothing stored or sent) for an unknown
+        address. Run in the background by `request`."""
+        user = await self._users.by_email(email_normalized)
+        if user is None or user.id is None:
+            log.info("password reset asked for an address without an account")
+            return False
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = datetime.now(UTC)
+        await self._resets.replace(user.id, token_hash(token), now=now, expires_at=now + LIFETIME)
+        await self._mailer.send(reset_mail(user.email, language, self._link_template, token))
+        return True
+
+    async def consume(self, token: str) -> PydanticObjectId | None:
+        """The user a valid token was issued to, using it up; None for a wrong, used or
+        expired token (the caller cannot tell which)."""
+        token = token.strip()
+        if not token or len(token) > TOKEN_MAX:
+            return None
+        return await self._resets.consume(token_hash(token), datetime.now(UTC))
