@@ -48,6 +48,10 @@ ACCEPTED_SCANS: dict[str, str] = {
     # gyms(query): a substring of the folded name, which no index serves. Gyms are
     # places, a few hundred for the whole app, and a page holds at most 50.
     "gyms: residual name_normalized": "bounded by the number of gyms (hundreds)",
+    # exportMyData's "videos I liked": no index on `likes` (it would hold every like ever
+    # given); one pass over the videos per export, at most one export per climber per
+    # EXPORT_INTERVAL_SECONDS, never on a listing.
+    "videos: eq likes": "data export only, rate-limited per climber",
 }
 
 
