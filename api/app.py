@@ -7,21 +7,20 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from strawberry.asgi import GraphQL
 
 from api import wiring
 from api.database import connect, ping
+from api.graphql_http import GraphQLApp
 from api.middleware import RequestMiddleware
 from api.settings import Settings
 from models.registry import Repositories
-from resolvers.context import Context, get_context, services_of
+from resolvers.context import services_of
 from resolvers.schema import build_schema
 from resolvers.services import Services
 from storage.local import LocalStorage
@@ -31,20 +30,6 @@ from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 
 log = logging.getLogger(__name__)
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    async def get_context(self, request: Any, response: Any) -> Context:
-        return await get_context(request, response)
-
-    # orjson instead of the json module: a feed page's answer is ~10 KB, and encoding it
-    # was 4% of the page's CPU (bench/). Its decode error is a json.JSONDecodeError, which
-    # Strawberry already answers with a 400.
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
