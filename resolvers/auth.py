@@ -9,6 +9,7 @@ from resolvers import account_rules as rules
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Unauthenticated
 from resolvers.users import User
+from workflows.errors import InvalidInput
 
 LOGIN_FAILED = "invalid email or password"
 
@@ -29,7 +30,7 @@ def _account_subject(email: str) -> str:
     """The throttling key of the account an email names, even a malformed one."""
     try:
         return rules.normalize_email(email)[1]
-    except BadUserInput:
+    except InvalidInput:
         return email.strip().casefold()[: rules.EMAIL_MAX]
 
 

@@ -20,7 +20,7 @@ from models.climb_session import (
     midnight_utc,
 )
 from resolvers import logbook_rules as rules
-from resolvers.climb_rules import NOTES_MAX, clean_text, normalize_color, normalize_grade
+from resolvers.climb_rules import NOTES_MAX, normalize_color, normalize_grade
 from resolvers.climbing import VideoStatus
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
@@ -28,6 +28,7 @@ from resolvers.ids import parse_id, parse_optional_id
 from resolvers.logbook_types import Croix, Session
 from resolvers.projects import close_projects
 from storage.kinds import MediaKind
+from workflows.text_rules import text_block
 
 PAGE_DEFAULT = 100
 PAGE_MAX = 200
@@ -81,7 +82,7 @@ async def _photo(info: Info, viewer: PydanticObjectId, url: str) -> str:
 
 
 def _notes(raw: str | None) -> str | None:
-    return clean_text(raw, "notes", NOTES_MAX)
+    return text_block(raw, "notes", NOTES_MAX)
 
 
 @strawberry.type

@@ -8,7 +8,6 @@ FORBIDDEN), so stats are too: `User.stats` is null unless the caller is that cli
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated
 
 import strawberry
@@ -19,8 +18,7 @@ from models.stats import ClimbStatsData, ColorCount, GradeCount, SessionLine
 from resolvers.climb_rules import FONT_GRADES, V_GRADES
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
-
-_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+from resolvers.logbook_rules import ISO_DAY
 
 
 @strawberry.type(name="GradeCount", description="Sends of one grade.")
@@ -119,7 +117,7 @@ def parse_bound(raw: str | None, field: str) -> dt.date | None:
         return None
     text = raw.strip()
     try:
-        if not _ISO_DAY.match(text):
+        if not ISO_DAY.fullmatch(text):
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError as error:

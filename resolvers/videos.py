@@ -26,6 +26,7 @@ from resolvers.ids import parse_id, parse_optional_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.users import User
 from storage.kinds import MediaKind
+from workflows.text_rules import text_block
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +218,7 @@ class VideoMutation:
         # Cheap checks first, so a typo is reported before any storage or DB round trip.
         clean_color = rules.normalize_color(color)
         clean_grade = rules.normalize_grade(grade)
-        clean_caption = rules.clean_text(caption, "caption", rules.CAPTION_MAX)
+        clean_caption = text_block(caption, "caption", rules.CAPTION_MAX)
         owned_session = await _checked_session(info, viewer, session_id)
         owned_croix = await _checked_croix(info, viewer, croix_id)
         url = await info.context.services.storage.verify_media_url(

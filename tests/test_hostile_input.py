@@ -6,8 +6,10 @@ Each class of hostile input found in review (issue 13) has its tests here.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
+from httpx import Response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +20,7 @@ HOSTILE = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+JSON = {"content-type": "application/json"}
 
 
 # --- 1. Documents whose fragments expand exponentially ------------------------------------
@@ -57,3 +60,143 @@ async def test_health_answers_while_fragment_bombs_arrive(api: Api) -> None:
         r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" for r in refused
     )
     assert time.perf_counter() - started < 10
+
+
+# --- 2. Request bodies that are no GraphQL request ------------------------------------------
+
+_JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20)
+)
+JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+def _refused_as_bad_request(response: Response) -> None:
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-request-id"]
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert error["extensions"]["request_id"] == response.headers["x-request-id"]
+    assert error["message"]
+
+
+@HOSTILE
+@given(body=st.one_of(_JSON_SCALARS, st.lists(JSON_VALUES, max_size=3)))
+async def test_json_that_is_no_object_gets_a_json_400_with_the_request_id(
+    api: Api, body: object
+) -> None:
+    response = await api.http.post("/graphql", content=json.dumps(body), headers=JSON)
+    assert response.status_code == 400
+    _refused_as_bad_request(response)
+
+
+@HOSTILE
+@given(
+    raw=st.binary(max_size=64),
+    content_type=st.sampled_from(
+        [
+            "application/json",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+            "multipart/form-data",
+        ]
+    ),
+)
+async def test_malformed_bodies_get_a_json_4xx(api: Api, raw: bytes, content_type: str) -> None:
+    response = await api.http.post("/graphql", content=raw, headers={"content-type": content_type})
+    _refused_as_bad_request(response)
+
+
+@HOSTILE
+@given(
+    query=st.one_of(JSON_VALUES, st.just("{ gyms { id } }")),
+    variables=JSON_VALUES,
+    operation_name=JSON_VALUES,
+    extensions=JSON_VALUES,
+)
+async def test_requests_with_fields_of_any_type_never_fail_the_server(
+    api: Api, query: object, variables: object, operation_name: object, extensions: object
+) -> None:
+    body = {
+        "query": query,
+        "variables": variables,
+        "operationName": operation_name,
+        "extensions": extensions,
+    }
+    response = await api.http.post("/graphql", content=json.dumps(body), headers=JSON)
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-request-id"]
+    if response.status_code != 200:
+        _refused_as_bad_request(response)
+        return
+    for error in response.json().get("errors") or []:
+        assert error["extensions"]["code"] != "INTERNAL_SERVER_ERROR", error
+
+
+async def test_an_oversized_body_is_refused_in_json_too(api: Api) -> None:
+    response = await api.http.post("/graphql", content=b"{" + b" " * 70_000 + b"}", headers=JSON)
+    assert response.status_code == 413
+    _refused_as_bad_request(response)
+
+
+async def test_a_lone_surrogate_is_a_bad_request(api: Api) -> None:
+    body = b'{"query": "{ gyms(query: \\"\\ud800\\") { id } }"}'
+    response = await api.http.post("/graphql", content=body, headers=JSON)
+    _refused_as_bad_request(response)
+
+
+# --- 4. Which operation to run ----------------------------------------------------------------
+
+TWO_OPERATIONS = "query A { gyms { id } } query B { gyms { name } }"
+
+
+@HOSTILE
+@given(
+    count=st.integers(min_value=2, max_value=6),
+    kinds=st.lists(st.sampled_from(["query", "mutation"]), min_size=6, max_size=6),
+)
+async def test_several_operations_without_a_name_get_the_spec_error(
+    api: Api, count: int, kinds: list[str]
+) -> None:
+    operations = " ".join(
+        f"{kind} Op{i} {{ {'gyms { id }' if kind == 'query' else 'logoutEverywhere'} }}"
+        for i, kind in enumerate(kinds[:count])
+    )
+    body = await api.execute(operations)
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["message"] == (
+        "Must provide operation name if query contains multiple operations."
+    )
+    assert code_of(error) == "GRAPHQL_VALIDATION_FAILED"
+
+
+@HOSTILE
+@given(name=st.text(min_size=1, max_size=20).filter(lambda n: n not in ("A", "B")))
+async def test_an_unknown_operation_name_is_an_error(api: Api, name: str) -> None:
+    response = await api.http.post(
+        "/graphql", json={"query": TWO_OPERATIONS, "operationName": name}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["message"] == f"Unknown operation named '{name}'."
+    assert code_of(error) == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_the_named_operation_runs(api: Api) -> None:
+    response = await api.http.post("/graphql", json={"query": TWO_OPERATIONS, "operationName": "B"})
+    assert response.json() == {"data": {"gyms": []}}
+
+
+async def test_a_document_without_operations_is_an_error(api: Api) -> None:
+    body = await api.execute("fragment F on Gym { id }")
+    assert [code_of(e) for e in body["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]
