@@ -16,7 +16,7 @@ from tests.helpers import Account, Api, upload_media
 from tests.logbook_api import CREATE_CROIX, CREATE_GYM, CREATE_SESSION, croix_vars
 from tests.video_helpers import POST_VIDEO, video_vars
 
-_unique = itertools.count()
+unique = itertools.count()
 
 UPDATE_BIO = "mutation Bio($bio: String) { updateProfile(bio: $bio) { bio } }"
 
@@ -44,7 +44,7 @@ async def _gym_name(api: Api, account: Account, text: str, _media: bool) -> dict
 
 
 async def _location(api: Api, account: Account, text: str, _media: bool) -> dict[str, Any]:
-    name = f"Salle {next(_unique)}"
+    name = f"Salle {next(unique)}"
     return await api.execute(CREATE_GYM, {"name": name, "location": text}, account.token)
 
 
@@ -130,8 +130,13 @@ FORBIDDEN: dict[str, tuple[st.SearchStrategy[str], bool]] = {
 
 @st.composite
 def with_inserted(
-    draw: st.DrawFn, base: st.SearchStrategy[str], char: st.SearchStrategy[str]
+    draw: st.DrawFn,
+    base: st.SearchStrategy[str],
+    char: st.SearchStrategy[str],
+    *,
+    interior: bool = False,
 ) -> str:
+    """`base` with one character of `char` inserted anywhere (inside only, if `interior`)."""
     text = draw(base)
-    at = draw(st.integers(min_value=0, max_value=len(text)))
+    at = draw(st.integers(min_value=int(interior), max_value=len(text) - int(interior)))
     return text[:at] + draw(char) + text[at:]

@@ -8,12 +8,24 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Any
 
+import pytest
 from httpx import Response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import Api, code_of
+from tests.helpers import SIGNUP, Account, Api, code_of
+from tests.hostile_text import (
+    FORBIDDEN,
+    TEXT_FIELDS,
+    TextField,
+    expected_text,
+    french_text,
+    unique,
+    with_inserted,
+)
+from tests.logbook_api import CREATE_SESSION
 
 HOSTILE = settings(
     max_examples=40,
@@ -200,3 +212,138 @@ async def test_the_named_operation_runs(api: Api) -> None:
 async def test_a_document_without_operations_is_an_error(api: Api) -> None:
     body = await api.execute("fragment F on Gym { id }")
     assert [code_of(e) for e in body["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+# --- 5. Text people read, and identifiers -----------------------------------------------------
+
+TEXT = settings(HOSTILE, max_examples=8)
+
+
+async def _account(api: Api) -> Account:
+    """One account per test (hypothesis runs many examples on one `api`)."""
+    account: Account | None = getattr(api, "_text_account", None)
+    if account is None:
+        account = await api.signup()
+        api._text_account = account  # type: ignore[attr-defined]
+    return account
+
+
+def _refused(body: dict[str, Any], field: str) -> None:
+    (error,) = body["errors"]
+    assert code_of(error) == "BAD_USER_INPUT", error
+    assert error["extensions"]["field"] == field, error
+
+
+@pytest.mark.parametrize("target", TEXT_FIELDS, ids=str)
+@pytest.mark.parametrize("kind", FORBIDDEN)
+@TEXT
+@given(data=st.data())
+async def test_each_forbidden_class_is_refused_in_each_text_field(
+    api: Api, target: TextField, kind: str, data: st.DataObject
+) -> None:
+    chars, everywhere = FORBIDDEN[kind]
+    if target.multiline and not everywhere:
+        return  # line breaks and tabs belong in multi-line text
+    text = data.draw(with_inserted(french_text(multiline=target.multiline), chars))
+    _refused(await target.send(api, await _account(api), text, False), target.field)
+
+
+@pytest.mark.parametrize("target", TEXT_FIELDS, ids=str)
+@TEXT
+@given(data=st.data())
+async def test_french_climbing_text_is_accepted_and_stored_in_nfc(
+    api: Api, target: TextField, data: st.DataObject
+) -> None:
+    text = data.draw(french_text(multiline=target.multiline))
+    if target.field == "name":  # gym names are unique
+        text += f" {next(unique)}"
+    body = await target.send(api, await _account(api), text, True)
+    assert "errors" not in body, body
+    assert target.stored(body) == expected_text(text, multiline=target.multiline)
+
+
+@pytest.mark.parametrize("target", TEXT_FIELDS, ids=str)
+@TEXT
+@given(text=st.text(st.sampled_from(" \u00a0\u2003\u3000\u202f"), max_size=5))
+async def test_blank_text_is_refused_when_required_and_none_otherwise(
+    api: Api, target: TextField, text: str
+) -> None:
+    body = await target.send(api, await _account(api), text, True)
+    if target.required:
+        _refused(body, target.field)
+    else:
+        assert "errors" not in body, body
+        assert target.stored(body) is None
+
+
+_LOCAL = st.from_regex(r"[a-z0-9][a-z0-9._+-]{0,10}[a-z0-9]", fullmatch=True).filter(
+    lambda s: ".." not in s
+)
+_DOMAIN = st.from_regex(r"[a-z0-9]{1,10}\.(fr|com|climbing)", fullmatch=True)
+EMAILS = st.builds(lambda local, domain: f"{local}@{domain}", _LOCAL, _DOMAIN)
+_IN_AN_EMAIL = st.one_of(
+    st.characters(categories=["Cc", "Cf", "Zs", "Zl", "Zp"]),
+    st.sampled_from('@ ,;:<>()[]"\\'),
+)
+
+
+@HOSTILE
+@given(email=with_inserted(EMAILS, _IN_AN_EMAIL, interior=True))
+async def test_emails_with_a_stray_character_create_no_account(api: Api, email: str) -> None:
+    body = await api.execute(
+        SIGNUP, {"email": email, "password": "correct horse 1", "pseudo": f"p{next(unique)}"}
+    )
+    _refused(body, "email")
+
+
+@HOSTILE
+@given(email=st.one_of(EMAILS, st.sampled_from(["josé@exemple.fr", "élodie.b@escalade.fr"])))
+async def test_ordinary_emails_are_accepted(api: Api, email: str) -> None:
+    body = await api.execute(
+        SIGNUP, {"email": email, "password": "correct horse 1", "pseudo": f"p{next(unique)}"}
+    )
+    # Generated addresses may repeat: then the address is taken, which is no refusal.
+    errors = body.get("errors") or []
+    assert all("already taken" in e["message"] for e in errors), body
+
+
+CLIENT_IDS = st.from_regex(r"[A-Za-z0-9._:-]{1,40}", fullmatch=True)
+_NOT_IN_A_CLIENT_ID = st.characters(
+    categories=["Cc", "Cf", "Zs", "P", "S", "Lo"], exclude_characters="._:-"
+)
+
+
+@HOSTILE
+@given(
+    client_id=st.one_of(
+        CLIENT_IDS.map(lambda c: c + "\n"),
+        with_inserted(
+            CLIENT_IDS,
+            st.characters(exclude_characters="._:-", categories=["Cc", "Cf", "Zs", "P", "S", "Lo"]),
+        ),
+        st.just(""),
+        st.just("x" * 65),
+    )
+)
+async def test_client_ids_must_match_their_syntax_exactly(api: Api, client_id: str) -> None:
+    body = await api.execute(
+        CREATE_SESSION, {"date": "2025-03-14", "client_id": client_id}, (await _account(api)).token
+    )
+    _refused(body, "client_id")
+
+
+UPDATE_PSEUDO = "mutation P($pseudo: String) { updateProfile(pseudo: $pseudo) { pseudo } }"
+PSEUDOS = st.from_regex(r"[A-Za-z0-9_]{4,20}", fullmatch=True)
+
+
+@HOSTILE
+@given(
+    pseudo=with_inserted(
+        PSEUDOS,
+        st.one_of(*(chars for chars, _ in FORBIDDEN.values()), st.sampled_from("é ß€$")),
+        interior=True,
+    )
+)
+async def test_pseudos_outside_their_syntax_are_refused(api: Api, pseudo: str) -> None:
+    body = await api.execute(UPDATE_PSEUDO, {"pseudo": pseudo}, (await _account(api)).token)
+    _refused(body, "pseudo")
