@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,6 +17,8 @@ from httpx import Response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.settings import Settings
+from tests.conftest import running_api
 from tests.helpers import SIGNUP, Account, Api, code_of
 from tests.hostile_text import (
     FORBIDDEN,
@@ -347,3 +351,93 @@ PSEUDOS = st.from_regex(r"[A-Za-z0-9_]{4,20}", fullmatch=True)
 async def test_pseudos_outside_their_syntax_are_refused(api: Api, pseudo: str) -> None:
     body = await api.execute(UPDATE_PSEUDO, {"pseudo": pseudo}, (await _account(api)).token)
     _refused(body, "pseudo")
+
+
+# --- 6. Passwords longer than the maximum -----------------------------------------------------
+
+LOGIN = """
+mutation Login($email: String!, $password: String!) {
+  login(email: $email, password: $password) { token }
+}
+"""
+CHANGE_PASSWORD = """
+mutation Change($current: String!, $new: String!) {
+  changePassword(current_password: $current, new_password: $new) { token }
+}
+"""
+LONGEST = "correct horse battery staple " * 4 + "1" * 12  # 128 characters
+SUFFIXES = st.text(min_size=1, max_size=300)
+
+
+@pytest.fixture
+async def loose_api(settings: Settings) -> AsyncIterator[Api]:
+    """Log-in throttles far off: these tests make many attempts on one account."""
+    loose = settings.model_copy(
+        update={
+            "login_attempts_per_account": 10_000,
+            "login_attempts_per_account_total": 10_000,
+            "login_attempts_per_address": 10_000,
+        }
+    )
+    async with running_api(loose) as api:
+        yield api
+
+
+@HOSTILE
+@given(suffix=SUFFIXES)
+async def test_a_longer_password_with_the_right_prefix_is_wrong(
+    loose_api: Api, suffix: str
+) -> None:
+    api = loose_api
+    account: Account | None = getattr(api, "_longest", None)
+    if account is None:
+        account = await api.signup(password=LONGEST)
+        api._longest = account  # type: ignore[attr-defined]
+    assert len(LONGEST) == 128
+    login = await api.error(LOGIN, {"email": account.email, "password": LONGEST + suffix})
+    assert code_of(login) == "UNAUTHENTICATED"
+    assert login["message"] == "invalid email or password"
+    change = await api.error(
+        CHANGE_PASSWORD, {"current": LONGEST + suffix, "new": "another fine pw"}, account.token
+    )
+    assert code_of(change) == "BAD_USER_INPUT", change
+    assert change["extensions"]["field"] == "current_password"
+
+
+@HOSTILE
+@given(suffix=SUFFIXES)
+async def test_passwords_over_the_maximum_cannot_be_set(api: Api, suffix: str) -> None:
+    n = next(unique)
+    signup = await api.execute(
+        SIGNUP,
+        {
+            "email": f"long{n}@example.com",
+            "password": LONGEST + suffix,
+            "pseudo": f"long{n}",
+        },
+    )
+    _refused(signup, "password")
+    account = await _account(api)
+    change = await api.execute(
+        CHANGE_PASSWORD, {"current": account.password, "new": LONGEST + suffix}, account.token
+    )
+    _refused(change, "new_password")
+
+
+async def test_an_over_long_password_takes_as_long_to_refuse_as_a_wrong_one(
+    loose_api: Api,
+) -> None:
+    account = await loose_api.signup(password=LONGEST)
+
+    async def seconds(password: str) -> float:
+        started = time.perf_counter()
+        await loose_api.error(LOGIN, {"email": account.email, "password": password})
+        return time.perf_counter() - started
+
+    wrong, too_long = [], []
+    for _ in range(5):  # interleaved, against the machine's drift
+        wrong.append(await seconds("wrong" + LONGEST[5:]))
+        too_long.append(await seconds(LONGEST + "x" * 10_000))
+    # One argon2 verification each (~tens of ms); without it the refusal would take ~1 ms.
+    ratio = statistics.median(too_long) / statistics.median(wrong)
+    assert 0.5 < ratio < 2, (wrong, too_long)
