@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import statistics
 import time
+import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from httpx import Response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.logging_setup import DevFormatter
 from api.settings import Settings
 from tests.conftest import running_api
 from tests.helpers import SIGNUP, Account, Api, code_of
@@ -441,3 +445,31 @@ async def test_an_over_long_password_takes_as_long_to_refuse_as_a_wrong_one(
     # One argon2 verification each (~tens of ms); without it the refusal would take ~1 ms.
     ratio = statistics.median(too_long) / statistics.median(wrong)
     assert 0.5 < ratio < 2, (wrong, too_long)
+
+
+# --- 8. Log injection -------------------------------------------------------------------------
+
+_UNSAFE_IN_LOGS = st.one_of(
+    st.characters(categories=["Cc"]), st.sampled_from("\u2028\u2029\u202e\u2066\u200b\ufeff")
+)
+
+
+@HOSTILE
+@given(
+    path=st.lists(st.one_of(st.text("abc/", max_size=3), _UNSAFE_IN_LOGS), min_size=1, max_size=6),
+    forged=st.sampled_from(["", "12:00:00 INFO    api.access: POST /graphql 200"]),
+)
+async def test_control_characters_in_a_path_cannot_forge_log_lines(
+    api: Api, caplog: pytest.LogCaptureFixture, path: list[str], forged: str
+) -> None:
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="api.access")
+    raw = "/graphql/" + "".join(path) + forged
+    response = await api.http.get(quote(raw, safe="/"))
+    assert response.status_code < 500
+    (record,) = [r for r in caplog.records if r.name == "api.access"]
+    line = DevFormatter().format(record)
+    assert "\n" not in line
+    assert not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in line), line
+    assert "\u202e" not in line
+    assert "\u2066" not in line
