@@ -28,6 +28,7 @@ from storage.local_routes import local_storage_routes
 from workflows.passwords import PasswordHasher
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
+from workflows.upload_quota import UploadQuota
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 tokens=wiring.token_service(settings, secret),
                 token_versions=TokenVersions(repos.users),
                 throttle=Throttle(repos.auth_attempts, wiring.throttle_rules(settings)),
+                upload_quota=UploadQuota(repos.auth_attempts, wiring.upload_budget(settings)),
                 storage=storage,
             )
             log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)

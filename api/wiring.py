@@ -10,6 +10,7 @@ from storage.factory import build_storage
 from storage.service import MediaStorage
 from workflows.throttle import Rules
 from workflows.tokens import TokenService
+from workflows.upload_quota import UploadBudget
 
 
 def storage_config(settings: Settings, secret: str) -> StorageConfig:
@@ -43,6 +44,13 @@ def throttle_rules(settings: Settings) -> Rules:
         login_attempts_per_account_total=settings.login_attempts_per_account_total,
         login_attempts_per_address=settings.login_attempts_per_address,
         signups_per_address=settings.signups_per_address,
+    )
+
+
+def upload_budget(settings: Settings) -> UploadBudget:
+    return UploadBudget(
+        tickets_per_hour=settings.upload_tickets_per_hour,
+        bytes_per_hour=settings.upload_bytes_per_hour,
     )
 
 

@@ -13,6 +13,7 @@ from workflows.passwords import PasswordHasher
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 from workflows.tokens import TokenService
+from workflows.upload_quota import UploadQuota
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,4 +33,5 @@ class Services:
     tokens: TokenService
     token_versions: TokenVersions
     throttle: Throttle
+    upload_quota: UploadQuota
     storage: MediaStorage

@@ -473,3 +473,91 @@ async def test_control_characters_in_a_path_cannot_forge_log_lines(
     assert not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in line), line
     assert "\u202e" not in line
     assert "\u2066" not in line
+
+
+# --- 7. Upload signing quota --------------------------------------------------------------------
+
+MIB = 1024 * 1024
+SIGN = """
+mutation S($size: Int!) {
+  createUpload(kind: VIDEO, content_type: "video/mp4", size: $size) { key }
+}
+"""
+SIGN_BY_NAME = 'mutation { getPresignedUploadUrl(filename: "clip.mp4") }'
+
+
+def _quota(settings: Settings, tickets: int, megabytes: int) -> Settings:
+    return settings.model_copy(
+        update={"upload_tickets_per_hour": tickets, "upload_bytes_per_hour": megabytes * MIB}
+    )
+
+
+def _signed_or_limited(body: dict[str, Any]) -> bool:
+    """True when signed; asserts a refusal is RATE_LIMITED with a sane retry_after."""
+    if not body.get("errors"):
+        return True
+    (error,) = body["errors"]
+    assert code_of(error) == "RATE_LIMITED", error
+    assert 1 <= error["extensions"]["retry_after"] <= 3600, error
+    return False
+
+
+async def test_concurrent_signing_never_exceeds_the_ticket_budget(settings: Settings) -> None:
+    async with running_api(_quota(settings, tickets=5, megabytes=10_000)) as api:
+        account, other = await api.signup(), await api.signup()
+        bodies = await asyncio.gather(
+            *(api.execute(SIGN, {"size": 1000}, account.token) for _ in range(25))
+        )
+        assert sum(_signed_or_limited(body) for body in bodies) == 5
+        # A budget per account: another one still signs.
+        assert _signed_or_limited(await api.execute(SIGN, {"size": 1000}, other.token))
+
+
+@pytest.fixture
+async def byte_quota_api(settings: Settings) -> AsyncIterator[Api]:
+    async with running_api(_quota(settings, tickets=1000, megabytes=150)) as api:
+        yield api
+
+
+@HOSTILE
+@given(sizes=st.lists(st.integers(min_value=1, max_value=100 * MIB), min_size=1, max_size=12))
+async def test_concurrent_signing_never_exceeds_the_byte_budget(
+    byte_quota_api: Api, sizes: list[int]
+) -> None:
+    api = byte_quota_api
+    account = await api.signup()  # a fresh budget for each example
+    bodies = await asyncio.gather(
+        *(api.execute(SIGN, {"size": size}, account.token) for size in sizes)
+    )
+    outcomes = zip(sizes, bodies, strict=True)
+    signed = [size for size, body in outcomes if _signed_or_limited(body)]
+    assert sum(signed) <= 150 * MIB
+    assert signed  # the first one recorded always fits
+
+
+async def test_the_budget_holds_across_machines(settings: Settings) -> None:
+    """Two app instances on one database, as two Fly machines: one budget between them."""
+    quota = _quota(settings, tickets=4, megabytes=10_000)
+    async with running_api(quota) as first, running_api(quota) as second:
+        account = await first.signup()
+        bodies = await asyncio.gather(
+            *(
+                (first if i % 2 else second).execute(SIGN, {"size": 10}, account.token)
+                for i in range(12)
+            )
+        )
+        assert sum(_signed_or_limited(body) for body in bodies) == 4
+
+
+async def test_a_ticket_without_a_size_counts_as_its_kinds_cap(settings: Settings) -> None:
+    async with running_api(_quota(settings, tickets=100, megabytes=250)) as api:
+        account = await api.signup()
+        outcomes = [
+            _signed_or_limited(await api.execute(SIGN_BY_NAME, token=account.token))
+            for _ in range(3)
+        ]
+        assert outcomes == [True, True, False]  # 2 x 100 MiB fit in 250 MiB, not 3
+        # A refused request (a bad size) spends nothing of the budget.
+        refused = await api.execute(SIGN, {"size": 0}, account.token)
+        assert code_of(refused["errors"][0]) == "BAD_USER_INPUT"
+        assert _signed_or_limited(await api.execute(SIGN, {"size": 50 * MIB}, account.token))
