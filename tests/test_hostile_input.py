@@ -561,3 +561,55 @@ async def test_a_ticket_without_a_size_counts_as_its_kinds_cap(settings: Setting
         refused = await api.execute(SIGN, {"size": 0}, account.token)
         assert code_of(refused["errors"][0]) == "BAD_USER_INPUT"
         assert _signed_or_limited(await api.execute(SIGN, {"size": 50 * MIB}, account.token))
+
+
+# --- 3. Forwarding headers ----------------------------------------------------------------------
+
+_IPV4 = st.ip_addresses(v=4).map(str)
+FORWARDING = st.fixed_dictionaries(
+    {
+        "x-forwarded-for": st.lists(_IPV4, min_size=1, max_size=3).map(", ".join),
+        "x-real-ip": _IPV4,
+        "forwarded": _IPV4.map(lambda ip: f"for={ip}"),
+    }
+)
+
+
+async def _signup_from(api: Api, headers: dict[str, str]) -> str:
+    n = next(unique)
+    variables = {"email": f"fwd{n}@example.com", "password": "correct horse 1", "pseudo": f"fwd{n}"}
+    response = await api.http.post(
+        "/graphql", json={"query": SIGNUP, "variables": variables}, headers=headers
+    )
+    errors = response.json().get("errors") or []
+    return code_of(errors[0]) if errors else "OK"
+
+
+@settings(HOSTILE, max_examples=5)
+@given(rotating=st.lists(FORWARDING, min_size=6, max_size=6))
+async def test_rotating_forwarding_headers_do_not_lift_the_per_address_throttle(
+    settings: Settings, rotating: list[dict[str, str]]
+) -> None:
+    # Each example from a fresh TCP peer: the throttle is per address.
+    peer = f"198.51.100.{next(unique) % 250 + 1}"
+    limited = settings.model_copy(
+        update={"signups_per_address": 3, "mongodb_db": f"{settings.mongodb_db}_{next(unique)}"}
+    )
+    async with running_api(limited, peer=peer) as api:
+        codes = [await _signup_from(api, headers) for headers in rotating]
+    assert codes[:3] == ["OK"] * 3
+    assert codes[3:] == ["RATE_LIMITED"] * 3
+
+
+async def test_with_a_client_ip_header_only_that_header_counts(settings: Settings) -> None:
+    behind_fly = settings.model_copy(
+        update={"signups_per_address": 2, "client_ip_header": "fly-client-ip"}
+    )
+    async with running_api(behind_fly) as api:
+        one = {"fly-client-ip": "203.0.113.5"}
+        codes = [
+            await _signup_from(api, {**one, "x-forwarded-for": f"192.0.2.{i}"}) for i in range(4)
+        ]
+        assert codes == ["OK", "OK", "RATE_LIMITED", "RATE_LIMITED"]
+        # Another client behind the proxy has its own budget.
+        assert await _signup_from(api, {"fly-client-ip": "203.0.113.6"}) == "OK"
