@@ -6,9 +6,7 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-from types import FrameType
 
 import uvicorn
 
@@ -25,24 +23,16 @@ def _exit_with(error: ConfigurationError) -> None:
     raise SystemExit(2) from error
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)
-
-
 def serve(settings: Settings) -> None:
-    """Serve until SIGTERM or Ctrl-C; returns (or raises SystemExit) once in-flight
-    requests have finished."""
+    """Serve until SIGTERM or Ctrl-C. Once in-flight requests have finished, uvicorn
+    raises the signal again: by default that ends the process (with a SIGTERM's status);
+    a caller with cleaning up to do afterwards handles it (see tools.serve)."""
     from api.app import create_app
 
     try:
         app = create_app(settings)
     except ConfigurationError as error:
         _exit_with(error)
-    # uvicorn raises the SIGTERM it caught again once it has shut down. With the default
-    # action that kills the process on the spot, skipping the caller's `finally` blocks
-    # (tools.serve stops the embedded database in one); as SystemExit it unwinds them,
-    # and the process still ends with the status a SIGTERM gives by convention (143).
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     uvicorn.run(
         app,
         host=settings.host,

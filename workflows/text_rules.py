@@ -38,6 +38,7 @@ _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _JOINERS = frozenset("\u200c\u200d")  # zero-width non-joiner, joiner
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")
 _SPACES = re.compile(r"\s+")
+_SEPARATORS_AS_SPACES = str.maketrans("\u2028\u2029", "  ")
 _VISIBLE_CLASSES = frozenset("LNPS")  # letters, numbers, punctuation, symbols
 
 
@@ -107,7 +108,9 @@ def text_block(raw: str | None, field: str, max_length: int) -> str | None:
 
 
 def search_text(raw: str, field: str, max_length: int) -> str:
-    """What someone searches for: the same characters as a name; may be empty."""
+    """What someone searches for: the same characters as a name; may be empty. Line and
+    paragraph separators count as spaces here: nothing is stored, and they are spaces."""
+    raw = raw.translate(_SEPARATORS_AS_SPACES)
     text = optional_line(raw, field, max_length) if raw.strip() else None
     return text or ""
 
