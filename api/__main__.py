@@ -25,7 +25,9 @@ def _exit_with(error: ConfigurationError) -> None:
 
 
 def serve(settings: Settings) -> None:
-    """Serve until SIGTERM or Ctrl-C; returns once in-flight requests have finished."""
+    """Serve until SIGTERM or Ctrl-C. Once in-flight requests have finished, uvicorn
+    raises the signal again: by default that ends the process (with a SIGTERM's status);
+    a caller with cleaning up to do afterwards handles it (see tools.serve)."""
     from api.app import create_app
 
     return_large_buffers()

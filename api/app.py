@@ -8,21 +8,20 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from strawberry.asgi import GraphQL
 
 from api import wiring
 from api.database import connect, ping
+from api.graphql_http import GraphQLApp
 from api.middleware import RequestMiddleware
 from api.settings import Settings
 from models.registry import Repositories
-from resolvers.context import Context, get_context, services_of
+from resolvers.context import services_of
 from resolvers.schema import build_schema
 from resolvers.services import Services
 from storage.local import LocalStorage
@@ -34,26 +33,13 @@ from workflows.password_reset import PasswordResets
 from workflows.passwords import PasswordHasher
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
+from workflows.upload_quota import UploadQuota
 
 log = logging.getLogger(__name__)
 
 # At shutdown, background work (mail, erasure batches) gets this long before it is
 # cancelled: within Fly's kill_timeout, after uvicorn's drain. Erasures resume later.
 SHUTDOWN_GRACE_SECONDS = 3.0
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    async def get_context(self, request: Any, response: Any) -> Context:
-        return await get_context(request, response)
-
-    # orjson instead of the json module: encoding every answer showed in the feed's
-    # profile (bench/RESULTS.md, "Measurements behind the code"). Its decode error is a
-    # json.JSONDecodeError, which Strawberry already answers with a 400.
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -92,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 tokens=wiring.token_service(settings, secret),
                 token_versions=token_versions,
                 throttle=throttle,
+                upload_quota=UploadQuota(repos.auth_attempts, wiring.upload_budget(settings)),
                 storage=storage,
                 background=background,
                 password_resets=PasswordResets(

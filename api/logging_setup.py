@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 
 import orjson
@@ -40,18 +41,51 @@ class JsonFormatter(logging.Formatter):
             return json.dumps(entry, default=str)
 
 
+# What must never reach a text log line as itself: C0 and C1 controls (a newline forges a
+# line, an escape sequence drives the terminal), line and paragraph separators, and the
+# invisible or direction-changing format characters (a bidi override reorders what an
+# operator reads).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """`text` on one line: every unsafe character written as its escape (\\x0a, \\u202e)."""
+    return _UNSAFE.sub(_escaped, text)
+
+
 class DevFormatter(logging.Formatter):
+    """One line per record, whatever a client put in a path or a message: every field is
+    escaped (the JSON lines of production are escaped by JSON itself). A traceback keeps
+    its line breaks, each of its lines indented, so none can pass for a record."""
+
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        record.message = escape_controls(record.getMessage())
+        record.asctime = self.formatTime(record, self.datefmt)
+        text = escape_controls(self.formatMessage(record))
         extras = {
             k: v for k, v in record.__dict__.items()
             if k not in _STANDARD and k not in {"method", "path", "status"}
         }  # fmt: skip
         if extras:
-            text += "  " + " ".join(f"{k}={v}" for k, v in extras.items())
+            text += "  " + " ".join(
+                f"{escape_controls(str(k))}={escape_controls(str(v))}" for k, v in extras.items()
+            )
+        details = []
+        if record.exc_info:
+            details.append(self.formatException(record.exc_info))
+        if record.stack_info:
+            details.append(self.formatStack(record.stack_info))
+        for detail in details:
+            for line in detail.splitlines():
+                text += "\n    | " + escape_controls(line)
         return text
 
 

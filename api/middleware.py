@@ -12,9 +12,9 @@ import secrets
 import time
 from typing import Any
 
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.graphql_http import BAD_REQUEST, request_error
 from resolvers.extensions.document_gate import MAX_BODY_BYTES
 
 log = logging.getLogger("api.access")
@@ -120,7 +120,7 @@ class RequestMiddleware:
         return counted
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = PlainTextResponse(
-            f"request body larger than {self.max_body_bytes} bytes", status_code=413
+        response = request_error(
+            413, f"request body larger than {self.max_body_bytes} bytes", BAD_REQUEST, scope
         )
         await response(scope, receive, send)

@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2).
 MIN_JWT_SECRET_BYTES = 32
 DEV_SECRET_FILE = "jwt_secret"  # noqa: S105 - a file name, not a secret
+MIB = 1024 * 1024
+GIB = 1024 * MIB
 
 
 class AppEnv(StrEnum):
@@ -73,6 +75,11 @@ class Settings(BaseSettings):
     login_attempts_per_account_total: int = Field(default=50, ge=1, le=10_000)  # any address
     login_attempts_per_address: int = Field(default=50, ge=1, le=10_000)  # per 15 minutes
     signups_per_address: int = Field(default=50, ge=1, le=10_000)  # per hour
+    # Upload tickets one account may sign per sliding hour, and the bytes they may carry
+    # (a ticket signed without a size counts as its kind's cap). The byte budget is at
+    # least one video at its cap (100 MiB), or some uploads could never be signed.
+    upload_tickets_per_hour: int = Field(default=60, ge=1, le=100_000)
+    upload_bytes_per_hour: int = Field(default=2 * GIB, ge=100 * MIB, le=1024 * GIB)
 
     cors_allow_origins: list[str] = Field(default_factory=list)
     # Header carrying the client's address when behind a trusted proxy (Fly sets

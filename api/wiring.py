@@ -11,6 +11,7 @@ from storage.service import MediaStorage
 from workflows.mail import Mailer, OutboxMailer, SmtpConfig, SmtpMailer
 from workflows.throttle import Rules
 from workflows.tokens import TokenService
+from workflows.upload_quota import UploadBudget
 
 # The sender of development mails written to the outbox when EMAIL_FROM is unset.
 DEV_EMAIL_FROM = "Perfect Boulder <no-reply@localhost>"
@@ -47,6 +48,13 @@ def throttle_rules(settings: Settings) -> Rules:
         login_attempts_per_account_total=settings.login_attempts_per_account_total,
         login_attempts_per_address=settings.login_attempts_per_address,
         signups_per_address=settings.signups_per_address,
+    )
+
+
+def upload_budget(settings: Settings) -> UploadBudget:
+    return UploadBudget(
+        tickets_per_hour=settings.upload_tickets_per_hour,
+        bytes_per_hour=settings.upload_bytes_per_hour,
     )
 
 

@@ -1,9 +1,9 @@
-"""Log-in and sign-up attempts, kept just long enough to throttle abuse.
+"""Log-in and sign-up attempts, and signed uploads, kept just long enough to throttle abuse.
 
-One document per throttled key (an account, a client address), holding its recent
-attempts in order. Stored in MongoDB, not process memory, so the limits hold across
-several machines; a TTL index deletes a key's document once it has been quiet for a
-whole window.
+One document per throttled key (an account, a client address, an uploader), holding its
+recent attempts in order (an upload's attempt also holds its size in bytes). Stored in
+MongoDB, not process memory, so the limits hold across several machines; a TTL index
+deletes a key's document once it has been quiet for a whole window.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Attempt(BaseModel):
 
     id: ObjectId
     at: datetime
+    amount: int = 0  # what the attempt spends of a budget (an upload's bytes); 0 for log-ins
 
 
 class ThrottleKey(Document):
@@ -48,7 +49,13 @@ class ThrottleKey(Document):
 
 class AuthAttemptRepository:
     async def append(
-        self, key: str, attempt_id: ObjectId, at: datetime, expires_at: datetime, keep: int
+        self,
+        key: str,
+        attempt_id: ObjectId,
+        at: datetime,
+        expires_at: datetime,
+        keep: int,
+        amount: int = 0,
     ) -> list[Attempt]:
         """Append one attempt atomically; returns the key's attempts up to and including it.
 
@@ -56,8 +63,11 @@ class AuthAttemptRepository:
         the database, and each sees exactly the attempts that came before it. Only the
         last `keep` are kept (`$slice`), so a hammered key's document stays small.
         """
+        entry: dict[str, Any] = {"id": attempt_id, "at": at}
+        if amount:
+            entry["amount"] = amount
         update = {
-            "$push": {"attempts": {"$each": [{"id": attempt_id, "at": at}], "$slice": -keep}},
+            "$push": {"attempts": {"$each": [entry], "$slice": -keep}},
             "$max": {"expires_at": expires_at},
         }
         collection = ThrottleKey.get_pymongo_collection()
@@ -80,6 +90,12 @@ class AuthAttemptRepository:
     async def remove(self, key: str, attempt_id: ObjectId) -> None:
         await ThrottleKey.get_pymongo_collection().update_one(
             {"_id": key}, {"$pull": {"attempts": {"id": attempt_id}}}
+        )
+
+    async def forget_before(self, key: str, before: datetime) -> None:
+        """Drop the key's attempts older than `before` (out of every window that counts)."""
+        await ThrottleKey.get_pymongo_collection().update_one(
+            {"_id": key}, {"$pull": {"attempts": {"at": {"$lt": before}}}}
         )
 
     async def clear(self, key: str) -> None:

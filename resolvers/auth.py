@@ -11,6 +11,7 @@ from resolvers import account_rules as rules
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Unauthenticated
 from resolvers.users import User
+from workflows.errors import InvalidInput
 
 LOGIN_FAILED = "invalid email or password"
 
@@ -31,15 +32,22 @@ def _account_subject(email: str) -> str:
     """The throttling key of the account an email names, even a malformed one."""
     try:
         return rules.normalize_email(email)[1]
-    except BadUserInput:
+    except InvalidInput:
         return email.strip().casefold()[: rules.EMAIL_MAX]
 
 
 async def check_password(info: Info, user: UserDocument | None, password: str) -> bool:
-    # Always one verification, against a dummy hash when there is no user, so the
-    # response time does not tell whether the email has an account.
+    """Always one verification, against a dummy hash when there is no user, so the
+    response time does not tell whether the email has an account.
+
+    A password longer than any that can be set is wrong whatever it starts with (it
+    used to be cut to the maximum, so any suffix passed); it is still verified, against
+    the dummy hash, so it is answered in the same time and with the same message.
+    """
+    too_long = len(password) > rules.PASSWORD_MAX
     return await info.context.services.passwords.verify(
-        password[: rules.PASSWORD_MAX], user.password_hash if user else None
+        password[: rules.PASSWORD_MAX],
+        None if user is None or too_long else user.password_hash,
     )
 
 

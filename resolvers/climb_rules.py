@@ -1,5 +1,7 @@
 """Validation shared by videos and croix: grades, hold colours, free-text lengths.
 
+Free text itself (captions, notes) follows `workflows.text_rules`.
+
 Pure functions (unit-tested directly). Grades are stored normalized ("6a+" -> "6A+",
 "v4" -> "V4") so that `mongosh` queries and statistics group what a climber typed
 in any case.
@@ -8,7 +10,6 @@ in any case.
 from __future__ import annotations
 
 import re
-import unicodedata
 from enum import Enum
 
 from resolvers.errors import BadUserInput
@@ -69,19 +70,3 @@ def normalize_color(raw: str, field: str = "color") -> str:
     if color not in HOLD_COLORS:
         raise BadUserInput(field, "must be one of " + ", ".join(HOLD_COLORS))
     return color
-
-
-def has_control_characters(text: str) -> bool:
-    """Control characters (NUL, escapes...) have no place in a name or a search, and
-    MongoDB refuses a NUL inside a `$regex`."""
-    return any(unicodedata.category(char) == "Cc" for char in text)
-
-
-def clean_text(raw: str | None, field: str, max_length: int) -> str | None:
-    """Trimmed free text, None when empty; refuses text longer than `max_length`."""
-    if raw is None:
-        return None
-    text = raw.strip()
-    if len(text) > max_length:
-        raise BadUserInput(field, f"must be at most {max_length} characters long")
-    return text or None

@@ -6,7 +6,6 @@ import strawberry
 
 from models.gym import DuplicateGymError, GymDocument
 from resolvers import logbook_rules as rules
-from resolvers.climb_rules import clean_text
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.paging import offset_page
@@ -51,7 +50,7 @@ class GymMutation:
     async def create_gym(self, info: Info, name: str, location: str | None = None) -> Gym:
         viewer = info.context.require_viewer()
         display_name, folded = rules.clean_gym_name(name)
-        where = clean_text(location, "location", rules.LOCATION_MAX)
+        where = rules.clean_location(location)
         try:
             gym = await info.context.repos.gyms.create(
                 name=display_name, name_normalized=folded, location=where, created_by=viewer

@@ -19,7 +19,7 @@ from models.climb_session import (
 )
 from models.clock import midnight_utc, today_utc
 from resolvers import logbook_rules as rules
-from resolvers.climb_rules import NOTES_MAX, clean_text, normalize_color, normalize_grade
+from resolvers.climb_rules import NOTES_MAX, normalize_color, normalize_grade
 from resolvers.climbing import VideoStatus
 from resolvers.context import Info
 from resolvers.days import parse_logbook_day
@@ -28,6 +28,7 @@ from resolvers.ids import parse_id, parse_optional_id
 from resolvers.logbook_types import Croix, Session
 from resolvers.paging import offset_page
 from storage.kinds import MediaKind
+from workflows.text_rules import text_block
 
 PAGE_DEFAULT = 100
 PAGE_MAX = 200
@@ -75,7 +76,7 @@ async def _photo(info: Info, viewer: PydanticObjectId, url: str) -> str:
 
 
 def _notes(raw: str | None) -> str | None:
-    return clean_text(raw, "notes", NOTES_MAX)
+    return text_block(raw, "notes", NOTES_MAX)
 
 
 @strawberry.type

@@ -17,6 +17,7 @@ from workflows.passwords import PasswordHasher
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 from workflows.tokens import TokenService
+from workflows.upload_quota import UploadQuota
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class Services:
     tokens: TokenService
     token_versions: TokenVersions
     throttle: Throttle
+    upload_quota: UploadQuota
     storage: MediaStorage
     background: Background
     password_resets: PasswordResets

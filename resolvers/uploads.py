@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from beanie import PydanticObjectId
 
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
-from storage.kinds import MediaKind, content_type_for_filename, kind_for_content_type
+from storage.kinds import RULES, MediaKind, content_type_for_filename, kind_for_content_type
 from storage.service import UploadTicket
 
 # Registers the storage enum as the GraphQL enum `UploadKind`.
@@ -46,6 +47,20 @@ class Upload:
         )
 
 
+async def _signed(
+    info: Info, viewer: PydanticObjectId, kind: MediaKind, content_type: str, size: int | None
+) -> UploadTicket:
+    """A ticket, within the viewer's upload budget. Signed first (checking the type and
+    size, and costing nothing) so that a refused request spends none of the budget; a
+    ticket without a size counts as its kind's cap, all it can carry."""
+    services = info.context.services
+    ticket = await services.storage.create_upload(
+        kind=kind, content_type=content_type, size=size, owner_id=str(viewer)
+    )
+    await services.upload_quota.spend(str(viewer), size or RULES[kind].max_bytes)
+    return ticket
+
+
 @strawberry.type
 class UploadMutation:
     @strawberry.mutation(
@@ -61,9 +76,7 @@ class UploadMutation:
             raise BadUserInput(
                 "filename", "must end in .mp4, .mov, .webm, .jpg, .jpeg, .png, .heic or .webp"
             )
-        ticket = await info.context.services.storage.create_upload(
-            kind=kind, content_type=content_type, size=None, owner_id=str(viewer)
-        )
+        ticket = await _signed(info, viewer, kind, content_type, None)
         return ticket.upload_url
 
     @strawberry.mutation(
@@ -80,7 +93,5 @@ class UploadMutation:
         size: int,
     ) -> Upload:
         viewer = info.context.require_viewer()
-        ticket = await info.context.services.storage.create_upload(
-            kind=kind, content_type=content_type, size=size, owner_id=str(viewer)
-        )
+        ticket = await _signed(info, viewer, kind, content_type, size)
         return Upload.from_ticket(ticket)

@@ -35,6 +35,7 @@ from resolvers.paging import (
 from resolvers.terms import require_terms
 from resolvers.users import User
 from storage.kinds import MediaKind
+from workflows.text_rules import text_block
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,7 @@ class VideoMutation:
         # Cheap checks first, so a typo is reported before any storage or DB round trip.
         clean_color = rules.normalize_color(color)
         clean_grade = rules.normalize_grade(grade)
-        clean_caption = rules.clean_text(caption, "caption", rules.CAPTION_MAX)
+        clean_caption = text_block(caption, "caption", rules.CAPTION_MAX)
         await require_terms(info, viewer)
         owned_session = await _checked_session(info, viewer, session_id)
         owned_croix = await _checked_croix(info, viewer, croix_id)

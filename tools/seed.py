@@ -26,6 +26,7 @@ from storage.kinds import MediaKind
 from storage.service import MediaStorage
 from tools import demo_media
 from tools.embedded_db import EmbeddedDatabaseError
+from tools.published_api import with_running_base_url
 from tools.standalone import Opened, fail, load_settings, open_database
 from workflows.passwords import PasswordHasher
 
@@ -242,6 +243,7 @@ async def seed(settings: Settings) -> list[str]:
         f"Seeded {settings.mongodb_db!r}: {len(climbers)} users, {gyms} gyms, "
         f"{sessions} sessions ({croix} croix), {videos} videos ({likes} likes), "
         f"{follows} follows.",
+        f"Demo media are served by the API at {settings.base_url}/media/.",
         *_logins(),
     ]
 
@@ -253,7 +255,8 @@ def _logins() -> list[str]:
 
 
 def main() -> None:
-    settings = load_settings()
+    # Media URLs are made on the running service's base URL, not this process's defaults.
+    settings = with_running_base_url(load_settings())
     if settings.is_production:
         fail("make seed writes demo accounts with a published password: not in production")
     if storage_config(settings, "").r2.wanted:

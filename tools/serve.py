@@ -3,23 +3,39 @@
 The embedded server is started before the service and stopped after it: on SIGTERM or
 Ctrl-C the service finishes its requests, then the database closes its files, and only
 then does this process exit, so a `make start` right after finds the directory free.
+While it serves, its base URL is published in DATA_DIR/api.url (see tools.published_api).
 """
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 from api.__main__ import serve
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.embedded_server import embedded_server
+from tools.published_api import published_base_url
 from tools.standalone import fail, load_settings
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    # uvicorn raises the SIGTERM it caught again once it has shut down. With the default
+    # action that kills the process on the spot, before the `finally` blocks below stop
+    # the embedded database (a supervisor that signals this process alone would leave it
+    # running, holding DATA_DIR); as SystemExit it unwinds them, and the process still
+    # ends with the status a SIGTERM gives by convention (143).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     settings = load_settings()
     if settings.mongodb_url:
-        serve(settings)
+        with published_base_url(settings):
+            serve(settings)
         return
     try:
-        with embedded_server(settings) as url:
+        with embedded_server(settings) as url, published_base_url(settings):
             serve(settings.model_copy(update={"mongodb_url": url}))
     except EmbeddedDatabaseError as error:
         fail(str(error))

@@ -17,6 +17,7 @@ class InvalidInput(WorkflowError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.message = message  # without the field: the GraphQL layer puts it in front
 
 
 class Throttled(WorkflowError):

@@ -32,6 +32,7 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
+    OperationDefinitionNode,
     ValidationContext,
     ValidationRule,
     parse,
@@ -156,10 +157,29 @@ class DocumentGate(SchemaExtension):
                     document.errors = await _validated(schema, node, rules)
                 errors = document.errors
                 refused = None if errors else document.over_budget(schema, variables)
+            if not errors and _unnamed_among_several(context, node):
+                errors = [GraphQLError(MULTIPLE_OPERATIONS)]
             # Strawberry answers any pre-execution error without running anything, and
             # skips its own validation since this one ran.
             context.pre_execution_errors = [*errors, refused] if refused else list(errors)
         yield
+
+
+# The GraphQL spec's request error (graphql-core's wording).
+MULTIPLE_OPERATIONS = "Must provide operation name if query contains multiple operations."
+
+
+def _operations(node: DocumentNode) -> int:
+    return sum(isinstance(d, OperationDefinitionNode) for d in node.definitions)
+
+
+def _unnamed_among_several(context: Any, node: DocumentNode) -> bool:
+    """Several operations and no `operationName`: the spec requires an error. Strawberry's
+    execution context answers `operation_name` with the first operation's name when none
+    was given (and graphql-core then runs that one), so the name the client sent is read
+    from where Strawberry keeps it."""
+    provided = getattr(context, "_provided_operation_name", None)
+    return provided is None and _operations(node) > 1
 
 
 # Validating a new document runs in this one worker thread: graphql-core's own rules

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from api.settings import ConfigurationError, Settings
+from api.settings import ConfigurationError, Settings, load_settings
 from resolvers.context import throttle_address
 
 
@@ -90,3 +90,25 @@ def test_clients_are_throttled_per_ipv4_address_and_per_ipv6_64(
 def test_throttle_limits_are_bounded() -> None:
     with pytest.raises(ValueError, match="login_attempts_per_account"):
         Settings(_env_file=None, login_attempts_per_account=1_000_000)
+
+
+def test_each_bad_setting_is_one_line_naming_it_its_problem_and_the_range() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(
+            _env_file=None,
+            signups_per_address=0,
+            port=70_000,
+            upload_bytes_per_hour=10,
+            password_hash_concurrency="many",
+        )
+    header, *lines = str(caught.value).splitlines()
+    assert header == "invalid settings:"
+    by_name = {line.strip().split(":")[0]: line for line in lines}
+    assert set(by_name) == {
+        "SIGNUPS_PER_ADDRESS", "PORT", "UPLOAD_BYTES_PER_HOUR", "PASSWORD_HASH_CONCURRENCY"
+    }  # fmt: skip
+    assert "(allowed: 1 to 10000)" in by_name["SIGNUPS_PER_ADDRESS"]
+    assert "(got 0)" in by_name["SIGNUPS_PER_ADDRESS"]
+    assert "(allowed: 1 to 65535)" in by_name["PORT"]
+    assert "integer" in by_name["PASSWORD_HASH_CONCURRENCY"]
+    assert "Traceback" not in str(caught.value)

@@ -4,7 +4,6 @@ from resolvers.climb_rules import (
     FONT_GRADES,
     V_GRADES,
     GradeScale,
-    clean_text,
     grade_rank,
     grade_scale,
     normalize_color,
@@ -44,11 +43,3 @@ def test_colors_are_lower_cased_and_aliased() -> None:
     assert normalize_color("GRAY") == "grey"
     with pytest.raises(BadUserInput):
         normalize_color("chartreuse")
-
-
-def test_text_is_trimmed_bounded_and_empty_means_none() -> None:
-    assert clean_text("  hi ", "notes", 10) == "hi"
-    assert clean_text("   ", "notes", 10) is None
-    assert clean_text(None, "notes", 10) is None
-    with pytest.raises(BadUserInput):
-        clean_text("x" * 11, "notes", 10)

@@ -16,11 +16,14 @@ TEST_JWT_SECRET = "test-secret-" + "x" * 40
 
 
 @asynccontextmanager
-async def running_api(settings: Settings) -> AsyncIterator[Api]:
-    """The app with its lifespan run, behind an httpx client, as the app talks to it."""
+async def running_api(settings: Settings, peer: str = "127.0.0.1") -> AsyncIterator[Api]:
+    """The app with its lifespan run, behind an httpx client, as the app talks to it;
+    `peer` is the client's TCP address as the app sees it."""
     app = create_app(settings)
     async with (
         LifespanManager(app) as manager,
-        AsyncClient(transport=ASGITransport(app=manager.app), base_url=BASE_URL) as http,
+        AsyncClient(
+            transport=ASGITransport(app=manager.app, client=(peer, 40_000)), base_url=BASE_URL
+        ) as http,
     ):
         yield Api(http)

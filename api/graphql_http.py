@@ -1,0 +1,114 @@
+"""The GraphQL endpoint over HTTP: Strawberry's view, with every request error answered
+the way clients read errors.
+
+Strawberry answers a request it cannot run (bad JSON, a wrong content type, `query` not
+a string...) with a text/plain 400, and a body that is valid JSON but no object (`null`,
+`5`, `"x"`) crashed it into a 500. Here every such request gets a 4xx whose body is
+GraphQL-shaped JSON, `{"errors": [{"message", "extensions": {"code", "request_id"}}]}`,
+so the app's error handling sees one shape whatever went wrong:
+
+- `BAD_REQUEST`: the HTTP request is not a GraphQL request (body, content type, the
+  types of `query`, `variables`, `operationName`, `extensions`);
+- `GRAPHQL_VALIDATION_FAILED` (HTTP 200, with `data: null`, as graphql-core answers it):
+  the document names no operation to run: several operations and no `operationName`,
+  an `operationName` the document does not define, or no operation at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.types import ExecutionResult
+
+from resolvers.context import Context, get_context
+
+BAD_REQUEST = "BAD_REQUEST"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+def error_body(message: str, code: str, request_id: str | None) -> bytes:
+    extensions: dict[str, str] = {"code": code}
+    if request_id:
+        extensions["request_id"] = request_id
+    return orjson.dumps({"errors": [{"message": message, "extensions": extensions}]})
+
+
+def request_error(status: int, message: str, code: str, scope: Scope) -> Response:
+    """A GraphQL-shaped JSON error for a request refused before any GraphQL ran."""
+    request_id = scope.get("state", {}).get("request_id")
+    return Response(
+        error_body(message, code, request_id),
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+def _operation_error(error: CannotGetOperationTypeError, context: Any) -> ExecutionResult:
+    # graphql-core's own wording for the two cases (`execute` returns them as errors).
+    if error.operation_name is None:
+        message = "Must provide an operation."
+    else:
+        message = f"Unknown operation named '{error.operation_name}'."
+    extensions = {"code": VALIDATION_FAILED}
+    request_id = getattr(context, "request_id", None)
+    if request_id:
+        extensions["request_id"] = request_id
+    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions=extensions)])
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            response = request_error(error.status_code, error.reason, BAD_REQUEST, scope)
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return await get_context(request, response)
+
+    # orjson instead of the json module: a feed page's answer is ~10 KB, and encoding it
+    # was 4% of the page's CPU (bench/). Its decode error is a json.JSONDecodeError, which
+    # Strawberry already answers with a 400.
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        value = orjson.loads(data)
+        # Whatever Strawberry decodes (a POST body; a GET's `variables` or `extensions`)
+        # must be an object; a list is a batch, which Strawberry itself refuses while
+        # batching is off. Strawberry calls `.get` on anything else: a 500.
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "the request body must be a JSON object")
+        return value
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            if not isinstance(item.operation_name, str | None):
+                raise HTTPException(
+                    400, "The GraphQL operation's `operationName` must be a string or null."
+                )
+        return data
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as error:
+            # Strawberry turns "no such operation" into a plain 400 before any hook runs;
+            # graphql-core (and the spec) make it a request error like any validation one.
+            if isinstance(error.__cause__, CannotGetOperationTypeError):
+                return _operation_error(error.__cause__, kwargs.get("context"))
+            raise
