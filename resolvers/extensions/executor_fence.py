@@ -16,6 +16,9 @@ graphql-core 3.3):
 
 Strawberry (0.341):
 - `strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext` (subclassed);
+- `strawberry.types.execution.ExecutionContext._provided_operation_name`, the name the
+  client sent (its `operation_name` falls back to the first operation's): the document
+  gate reads it to refuse several operations without a name;
 - a basic field's resolver is named `_get_basic_result` and marked `_is_default`; its
   definition (`extensions["strawberry-definition"]`) has `is_basic_field`, `python_name`,
   `default_resolver`; an object type's definition has `origin`; an enum's GraphQL type
@@ -32,6 +35,7 @@ import inspect
 
 from graphql import GraphQLObjectType, GraphQLSchema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.execution import ExecutionContext
 
 from resolvers.extensions.plain_fields import LEAF, OBJECT, OBJECTS, plain_field
 
@@ -66,6 +70,9 @@ def check_fast_executor(schema: GraphQLSchema, *, sample: tuple[str, str]) -> No
         parameters = tuple(inspect.signature(method).parameters)[1:]  # without self
         if parameters[: len(expected)] != expected:
             problems.append(f"graphql-core's {name}{parameters} no longer takes {expected}")
+    probe = ExecutionContext(query="{ a }", schema=None, allowed_operations=(), context=None)  # type: ignore[arg-type]
+    if not hasattr(probe, "_provided_operation_name"):
+        problems.append("Strawberry's ExecutionContext no longer keeps _provided_operation_name")
     type_name, field_name = sample
     parent = schema.get_type(type_name)
     if not isinstance(parent, GraphQLObjectType):
