@@ -26,7 +26,10 @@ from resolvers.schema import build_schema
 from resolvers.services import Services
 from storage.local import LocalStorage
 from storage.local_routes import local_storage_routes
+from workflows.blocking import Blocking
+from workflows.moderation import Moderation
 from workflows.passwords import PasswordHasher
+from workflows.reporting import Reporting
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     secret = settings.resolved_jwt_secret()
     storage = wiring.storage_from(settings, secret)
+    policy = wiring.policy(settings)  # reads the word list: refused before anything starts
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -58,15 +62,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
             stack.push_async_callback(storage.close)
             mongo = await connect(settings, stack)
             repos = Repositories()
+            token_versions = TokenVersions(repos.users)
+            moderation = Moderation(repos, token_versions)
             services = Services(
-                policy=wiring.policy(settings),
+                policy=policy,
                 mongo=mongo,
                 repos=repos,
                 passwords=PasswordHasher(settings.password_hash_concurrency),
                 tokens=wiring.token_service(settings, secret),
-                token_versions=TokenVersions(repos.users),
+                token_versions=token_versions,
                 throttle=Throttle(repos.auth_attempts, wiring.throttle_rules(settings)),
                 storage=storage,
+                blocking=Blocking(repos),
+                moderation=moderation,
+                reporting=Reporting(repos, moderation, policy.reports_to_hide),
             )
             log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)
             # Starlette copies this into every request's `request.state`.

@@ -10,11 +10,15 @@ from dataclasses import dataclass, field
 
 from beanie import Document
 
+from models.audience import AudienceRepository
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
+from models.block import BlockEdge, BlockRepository
 from models.climb_session import ClimbSession, ClimbSessionRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
+from models.moderation_log import ModerationLogEntry, ModerationLogRepository
 from models.projects import ProjectRepository
+from models.report import ReportCaseDocument, ReportDocument, ReportRepository
 from models.stats import StatsRepository
 from models.user import UserDocument, UserRepository
 from models.video import VideoDocument, VideoRepository
@@ -26,6 +30,10 @@ DOCUMENT_MODELS: list[type[Document]] = [
     GymDocument,
     ClimbSession,
     FollowEdge,
+    BlockEdge,
+    ReportDocument,
+    ReportCaseDocument,
+    ModerationLogEntry,
 ]
 
 
@@ -39,3 +47,7 @@ class Repositories:
     follows: FollowRepository = field(default_factory=FollowRepository)
     stats: StatsRepository = field(default_factory=StatsRepository)
     projects: ProjectRepository = field(default_factory=ProjectRepository)
+    audience: AudienceRepository = field(default_factory=AudienceRepository)
+    blocks: BlockRepository = field(default_factory=BlockRepository)
+    reports: ReportRepository = field(default_factory=ReportRepository)
+    moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)

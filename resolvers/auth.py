@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+from models.audience import SUSPENDED
 from models.user import DuplicateAccountError, UserDocument
 from resolvers import account_rules as rules
 from resolvers.context import Info
-from resolvers.errors import BadUserInput, Unauthenticated
+from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
 from resolvers.users import User
 
 LOGIN_FAILED = "invalid email or password"
@@ -47,6 +48,7 @@ class AuthMutation:
     async def signup(self, info: Info, email: str, password: str, pseudo: str) -> AuthPayload:
         email, email_key = rules.normalize_email(email)
         pseudo, pseudo_key = rules.normalize_pseudo(pseudo)
+        info.context.policy.blocked_words.check(pseudo, "pseudo")
         rules.check_password(password)
         services = info.context.services
         limits = services.throttle.rules
@@ -64,7 +66,9 @@ class AuthMutation:
             raise BadUserInput(error.field, f"this {error.field} is already taken") from error
         return _auth_payload(info, user)
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Log in. A suspended account answers extensions.code ACCOUNT_SUSPENDED."
+    )
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
         services = info.context.services
         account = _account_subject(email)
@@ -76,6 +80,9 @@ class AuthMutation:
             await attempt.failed()
             raise Unauthenticated(LOGIN_FAILED)
         await attempt.succeeded(reset=limits.login_resets(account, address))
+        # Said only to whoever knows the password: to others it is a failed log-in.
+        if SUSPENDED in user.withheld:
+            raise AccountSuspended()
         return _auth_payload(info, user)
 
     @strawberry.mutation(

@@ -6,6 +6,7 @@ touch `request.state` or the lifespan state themselves.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
+from models.audience import ANONYMOUS, Audience
 from models.registry import Repositories
-from resolvers.errors import Unauthenticated
+from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loaders import Loaders, build_loaders
 from resolvers.services import Policy, Services
 from workflows.tokens import InvalidTokenError, TokenClaims
@@ -36,6 +38,7 @@ class Context:
     # This request's access-log line (see api.middleware): resolvers may add fields.
     log: dict[str, Any] = field(default_factory=dict)
     _loaders: Loaders | None = None
+    _audience: asyncio.Future[Audience] | None = None
 
     # Built when first asked for: most requests need neither (bench/).
     @property
@@ -69,6 +72,24 @@ class Context:
         if viewer is None:
             raise Unauthenticated()
         return viewer
+
+    async def audience(self) -> Audience:
+        """Who the viewer is to the audience rule (models.audience): their role, blocks
+        and followees, read in one query the first time a resolver asks, shared by every
+        field of the request (concurrent ones too)."""
+        viewer = self.viewer_id
+        if viewer is None:
+            return ANONYMOUS
+        if self._audience is None:
+            self._audience = asyncio.ensure_future(self.repos.audience.of(viewer))
+        return await asyncio.shield(self._audience)
+
+    async def require_moderator(self) -> Audience:
+        self.require_viewer()
+        audience = await self.audience()
+        if not audience.moderator:
+            raise Forbidden("for moderators only")
+        return audience
 
 
 Info = StrawberryInfo[Context, None]

@@ -12,13 +12,16 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.auth import AuthMutation
+from resolvers.blocks import BlockMutation, BlockQuery
 from resolvers.extensions.document_gate import security_extensions
 from resolvers.extensions.error_policy import ErrorPolicy
 from resolvers.extensions.fast_executor import FastFieldsExecutionContext
 from resolvers.follows import FollowMutation, FollowQuery
 from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
+from resolvers.moderation import ModerationMutation, ModerationQuery
 from resolvers.projects import ProjectMutation, ProjectQuery
+from resolvers.reports import ReportMutation
 from resolvers.stats import StatsQuery
 from resolvers.uploads import UploadMutation
 from resolvers.users import UserMutation, UserQuery
@@ -27,7 +30,17 @@ from resolvers.videos import VideoMutation, VideoQuery
 # One Query and one Mutation, merged from one module per area.
 Query = merge_types(
     "Query",
-    (UserQuery, VideoQuery, LogbookQuery, GymQuery, FollowQuery, StatsQuery, ProjectQuery),
+    (
+        UserQuery,
+        VideoQuery,
+        LogbookQuery,
+        GymQuery,
+        FollowQuery,
+        StatsQuery,
+        ProjectQuery,
+        BlockQuery,
+        ModerationQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -40,6 +53,9 @@ Mutation = merge_types(
         UploadMutation,
         FollowMutation,
         ProjectMutation,
+        BlockMutation,
+        ReportMutation,
+        ModerationMutation,
     ),
 )
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import AsyncMongoClient
 
 from models.registry import Repositories
+from resolvers.blocked_words import BlockedWords
 from storage.service import MediaStorage
+from workflows.blocking import Blocking
+from workflows.moderation import Moderation
 from workflows.passwords import PasswordHasher
+from workflows.reporting import DEFAULT_REPORTS_TO_HIDE, Reporting
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 from workflows.tokens import TokenService
@@ -21,6 +25,10 @@ class Policy:
 
     # Header carrying the client's address behind a trusted proxy; None: the TCP peer.
     client_ip_header: str | None = None
+    # Refused in pseudos, bios, captions and gym names (resolvers.blocked_words).
+    blocked_words: BlockedWords = field(default_factory=BlockedWords.from_file)
+    # Distinct reporters that hide a video pending review.
+    reports_to_hide: int = DEFAULT_REPORTS_TO_HIDE
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +41,6 @@ class Services:
     token_versions: TokenVersions
     throttle: Throttle
     storage: MediaStorage
+    blocking: Blocking
+    moderation: Moderation
+    reporting: Reporting
