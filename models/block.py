@@ -37,8 +37,9 @@ class BlockEdge(Document):
                 unique=True,
                 name="block_unique",
             ),
-            # "Who blocked X": the other half of a viewer's audience.
-            IndexModel([("blocked_id", ASCENDING), ("blocker_id", ASCENDING)], name="blocked_by"),
+            # "Who blocked X": the other half of a viewer's audience. (Not the pair in the
+            # other order: Beanie takes an index on the same fields for the same index.)
+            IndexModel([("blocked_id", ASCENDING)], name="blocked_by"),
             # `blockedUsers`: the most recent block first.
             IndexModel(
                 [("blocker_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
