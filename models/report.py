@@ -123,6 +123,15 @@ class ReportRepository:
             return None
         return report
 
+    async def exists(
+        self, reporter_id: PydanticObjectId, target_type: str, target_id: PydanticObjectId
+    ) -> bool:
+        found = await ReportDocument.get_pymongo_collection().find_one(
+            {"reporter_id": reporter_id, "target_type": target_type, "target_id": target_id},
+            projection={"_id": 1},
+        )
+        return found is not None
+
     async def count_on_case(
         self, report: ReportDocument, target_user_id: PydanticObjectId
     ) -> Reported:
