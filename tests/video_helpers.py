@@ -17,9 +17,11 @@ VIDEO_FIELDS = """
 
 POST_VIDEO = f"""
 mutation Post($url: String!, $caption: String, $color: String!, $grade: String!,
-              $status: VideoStatus!, $session: ID) {{
+              $status: VideoStatus!, $session: ID, $visibility: Visibility) {{
   postVideo(video_url: $url, caption: $caption, color: $color, grade: $grade,
-            status: $status, session_id: $session) {{ {VIDEO_FIELDS} }}
+            status: $status, session_id: $session, visibility: $visibility) {{
+    {VIDEO_FIELDS} visibility
+  }}
 }}
 """
 
