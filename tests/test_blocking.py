@@ -34,17 +34,20 @@ async def test_a_block_hides_both_climbers_from_each_other_and_ends_their_follow
     ben_video = (await post_video(api, ben))["id"]
     cleo_video = (await post_video(api, cleo))["id"]
     before_ana = await everywhere(api, ana.token, ben.id)
-    assert ben_video in before_ana["feed"] and ben_video in before_ana["followingFeed"]
+    assert ben_video in before_ana["feed"]
+    assert ben_video in before_ana["followingFeed"]
 
     assert (await api.data(BLOCK, {"id": ben.id}, ana.token))["blockUser"] is True
 
     # Each side, in every listing: the other's videos are gone, the rest stays.
     for viewer, other, others_video in ((ana, ben, ben_video), (ben, ana, ana_video)):
         seen = await everywhere(api, viewer.token, other.id)
-        assert others_video not in seen["feed"] and others_video not in seen["feedPage"]
+        assert others_video not in seen["feed"]
+        assert others_video not in seen["feedPage"]
         assert others_video not in seen["followingFeed"]
         assert seen["User.videos"] == []  # their profile is not found at all
-        assert cleo_video in seen["feed"] and cleo_video in seen["followingFeed"]
+        assert cleo_video in seen["feed"]
+        assert cleo_video in seen["followingFeed"]
         assert not await video_shown(api, others_video, viewer.token)
         assert (await api.data(USER_ID, {"id": other.id}, viewer.token))["user"] is None
         found = (await api.data(SEARCH, {"q": other.pseudo}, viewer.token))["searchUsers"]
@@ -84,7 +87,8 @@ async def test_a_block_hides_both_climbers_from_each_other_and_ends_their_follow
     # Unblocked: the videos are back, in every listing but the following feed, since
     # the follows do not come back.
     seen = await everywhere(api, ana.token, ben.id)
-    assert ben_video in seen["feed"] and ben_video in seen["feedPage"]
+    assert ben_video in seen["feed"]
+    assert ben_video in seen["feedPage"]
     assert seen["User.videos"] == [ben_video]
     assert ben_video not in seen["followingFeed"]
     assert (await api.data(USER, {"id": ben.id}, ana.token))["user"]["is_followed_by_me"] is False

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+from beanie import PydanticObjectId
 from bson import ObjectId
 
+from models.audience import Audience
+from models.registry import Repositories
 from tests.helpers import Account, Api, code_of
 from tests.safety_helpers import (
     LOG,
@@ -24,6 +28,10 @@ from tests.safety_helpers import (
     video_shown,
 )
 from tests.video_helpers import VIDEO, accounts, post_video
+from workflows.errors import InvalidInput
+from workflows.moderation import Moderation
+from workflows.reporting import Reporting
+from workflows.token_versions import TokenVersions
 
 
 async def _sees(api: Api, viewer: Account | None, author: Account, video_id: str) -> bool:
@@ -36,9 +44,7 @@ async def _sees(api: Api, viewer: Account | None, author: Account, video_id: str
     return found[0]
 
 
-async def test_three_reports_hide_a_video_until_a_moderator_restores_it(
-    api: Api, db: Any
-) -> None:
+async def test_three_reports_hide_a_video_until_a_moderator_restores_it(api: Api, db: Any) -> None:
     owner, mod, bystander, *reporters = await accounts(api, 6)
     await make_moderator(mod)
     video = (await post_video(api, owner))["id"]
@@ -63,7 +69,8 @@ async def test_three_reports_hide_a_video_until_a_moderator_restores_it(
     assert hidden["video"]["hidden"] is True  # its owner sees why
 
     (case,) = await queue(api, mod)
-    assert case["target_type"] == "VIDEO" and case["state"] == "OPEN"
+    assert case["target_type"] == "VIDEO"
+    assert case["state"] == "OPEN"
     assert case["report_count"] == 3
     assert {r["reason"]: r["count"] for r in case["reasons"]} == {"SPAM": 1, "HATE": 1,
                                                                  "OTHER": 1}  # fmt: skip
@@ -93,12 +100,14 @@ async def test_three_reports_hide_a_video_until_a_moderator_restores_it(
 
     # As mongosh shows them.
     report = await db.reports.find_one({"reporter_id": ObjectId(reporters[0].id)})
-    assert report["target_type"] == "VIDEO" and report["reason"] == "SPAM"
+    assert report["target_type"] == "VIDEO"
+    assert report["reason"] == "SPAM"
     stored_case = await db.report_cases.find_one({"target_id": ObjectId(video)})
     assert stored_case["reasons"] == {"SPAM": 1, "HATE": 1, "OTHER": 1}
     assert stored_case["state"] == "CLOSED"
     entry = await db.moderation_log.find_one({"action": "RESTORE"})
-    assert entry["moderator_id"] == ObjectId(mod.id) and entry["case_id"] == stored_case["_id"]
+    assert entry["moderator_id"] == ObjectId(mod.id)
+    assert entry["case_id"] == stored_case["_id"]
     assert await db.reports.count_documents({}) == 3
 
 
@@ -110,7 +119,8 @@ async def test_suspending_a_climber_refuses_their_tokens_and_hides_them_until_re
     videos = [(await post_video(api, troll))["id"] for _ in range(2)]
     await api.data(REPORT_USER, {"id": troll.id, "reason": "HARASSMENT"}, reporter.token)
     (case,) = await queue(api, mod)
-    assert case["target_type"] == "USER" and case["video"] is None
+    assert case["target_type"] == "USER"
+    assert case["video"] is None
 
     await api.data(MODERATE, {"case": case["id"], "action": "SUSPEND_USER"}, mod.token)
 
@@ -282,3 +292,27 @@ async def test_reports_are_throttled(api: Api) -> None:
         codes.append(code_of(body["errors"][0]) if body.get("errors") else "OK")
     assert codes[:30] == ["OK"] * 30
     assert codes[30] == "RATE_LIMITED"
+
+
+async def test_the_moderation_workflow_runs_without_http(api: Api, db: Any) -> None:
+    """workflows.moderation on its own (the app only provides the database binding)."""
+    owner, reporter, mod = await accounts(api, 3)
+    video = (await post_video(api, owner))["id"]
+    repos = Repositories()
+    moderation = Moderation(repos, TokenVersions(repos.users))
+    reporting = Reporting(repos, moderation, reports_to_hide=1)
+    await reporting.report_video(Audience(viewer_id=PydanticObjectId(reporter.id)),
+                                 PydanticObjectId(video), "SPAM", None)  # fmt: skip
+    stored = await db.videos.find_one({"_id": ObjectId(video)})
+    assert stored["withheld"] == ["moderation"]  # one report is enough here
+    case = await db.report_cases.find_one({})
+    with pytest.raises(InvalidInput):
+        await moderation.moderate(case_id=case["_id"], action="DELETE",
+                                  moderator_id=PydanticObjectId(mod.id))  # fmt: skip
+    closed = await moderation.moderate(
+        case_id=case["_id"], action="RESTORE", moderator_id=PydanticObjectId(mod.id), note="ok"
+    )
+    assert (closed.state, closed.resolution) == ("CLOSED", "RESTORE")
+    assert (await db.videos.find_one({"_id": ObjectId(video)}))["withheld"] == []
+    actions = [e["action"] async for e in db.moderation_log.find({}).sort("at", 1)]
+    assert actions == ["HIDE", "RESTORE"]

@@ -69,9 +69,7 @@ async def test_followers_videos_show_to_followers_only_and_private_ones_to_nobod
     assert (await api.data(LIKE, {"id": friends["id"]}, fan.token))["likeVideo"] is True
 
 
-async def test_owners_change_caption_and_visibility_of_their_videos_only(
-    api: Api, db: Any
-) -> None:
+async def test_owners_change_caption_and_visibility_of_their_videos_only(api: Api, db: Any) -> None:
     author, fan, other = await accounts(api, 3)
     await follow(api, fan, author)
     video = (await post_video(api, author, caption="first try"))["id"]
@@ -94,7 +92,8 @@ async def test_owners_change_caption_and_visibility_of_their_videos_only(
         assert (code_of(error), error["extensions"]["field"]) == ("BAD_USER_INPUT", field)
     assert code_of(await api.error(UPDATE_VIDEO, {"id": video})) == "UNAUTHENTICATED"
     stored = await db.videos.find_one({"_id": ObjectId(video)})
-    assert stored["visibility"] == "FOLLOWERS" and stored["caption"] is None
+    assert stored["visibility"] == "FOLLOWERS"
+    assert stored["caption"] is None
 
 
 async def test_videos_stored_before_visibility_existed_are_public(api: Api, db: Any) -> None:
