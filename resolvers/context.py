@@ -38,7 +38,9 @@ class Context:
     # This request's access-log line (see api.middleware): resolvers may add fields.
     log: dict[str, Any] = field(default_factory=dict)
     _loaders: Loaders | None = None
-    _audience: asyncio.Future[Audience] | None = None
+    _audience: Audience | None = None
+    # Fields of one request resolve concurrently (aliases): the first reads, others wait.
+    _audience_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     # Built when first asked for: most requests need neither (bench/).
     @property
@@ -81,8 +83,11 @@ class Context:
         if viewer is None:
             return ANONYMOUS
         if self._audience is None:
-            self._audience = asyncio.ensure_future(self.repos.audience.of(viewer))
-        return await asyncio.shield(self._audience)
+            # A lock, not a shared task: uncontended it costs a microsecond, a task 30 (bench/).
+            async with self._audience_lock:
+                if self._audience is None:
+                    self._audience = await self.repos.audience.of(viewer)
+        return self._audience
 
     async def require_moderator(self) -> Audience:
         self.require_viewer()

@@ -181,3 +181,21 @@ async def test_a_feed_page_costs_at_most_three_round_trips(
         sent = [(e.command_name, e.command.get(e.command_name)) for e in commands.sent]
         # The viewer's audience (role, blocks both ways, followees), the page, its authors.
         assert sent == [("aggregate", "users"), ("aggregate", "videos"), ("find", "users")]
+
+
+async def test_the_audience_is_read_once_per_request_whatever_asks_for_it(
+    commands: CommandLog, api: Api, db: Any
+) -> None:
+    reader = await _account_with_blocks_and_follows(api, db)
+    await api.data("{ me { id } }", {}, reader.token)
+    commands.start()
+    data = await api.data(
+        "{ a: feedPage(first: 3) { edges { cursor } } b: followingFeed(first: 2) "
+        '{ edges { cursor } } c: feed(limit: 1) { id } d: searchUsers(query: "climb") { id } }',
+        {},
+        reader.token,
+    )
+    commands.stop()
+    assert [len(data["a"]["edges"]), len(data["b"]["edges"]), len(data["c"])] == [3, 2, 1]
+    assert len(commands.commands_on("aggregate", "users")) == 2  # the audience, the search
+    assert sum("$lookup" in str(c) for c in commands.commands_on("aggregate", "users")) == 1
