@@ -105,8 +105,8 @@ def first_answers_kept() -> Iterator[None]:
     try:
         yield
     finally:
-        (VideoRepository._views, UserRepository.cards, RawApi._videos,
-         AudienceRepository.of) = originals  # type: ignore[method-assign]  # fmt: skip
+        VideoRepository._views, UserRepository.cards = originals[:2]  # type: ignore[method-assign]
+        RawApi._videos, AudienceRepository.of = originals[2:]  # type: ignore[method-assign]
 
 
 def small_data_set() -> None:
