@@ -11,7 +11,7 @@ from pymongo import monitoring
 from tests.helpers import Account, Api, upload_media
 
 VIDEO_FIELDS = """
-  id video_url caption color grade status like_count is_liked_by_me created_at
+  id video_url caption color grade status like_count is_liked_by_me created_at visibility
   user { id pseudo }
 """
 
@@ -20,7 +20,7 @@ mutation Post($url: String!, $caption: String, $color: String!, $grade: String!,
               $status: VideoStatus!, $session: ID, $visibility: Visibility) {{
   postVideo(video_url: $url, caption: $caption, color: $color, grade: $grade,
             status: $status, session_id: $session, visibility: $visibility) {{
-    {VIDEO_FIELDS} visibility
+    {VIDEO_FIELDS}
   }}
 }}
 """
