@@ -59,9 +59,6 @@ class Audience:
         *reported* (one blocks, then reports) without revealing anything else."""
         return replace(self, hidden_users=frozenset())
 
-    def hides(self, user_id: PydanticObjectId) -> bool:
-        return not self.moderator and user_id in self.hidden_users
-
 
 ANONYMOUS = Audience()
 

@@ -176,10 +176,6 @@ class ReportRepository:
         raw = await _cases().find_one({"_id": case_id})
         return None if raw is None else ReportCaseDocument.model_validate(raw)
 
-    async def cases(self, case_ids: list[PydanticObjectId]) -> list[ReportCaseDocument]:
-        cursor = _cases().find({"_id": {"$in": case_ids}})
-        return [ReportCaseDocument.model_validate(raw) async for raw in cursor]
-
     async def close(
         self, case_id: PydanticObjectId, action: str, moderator_id: PydanticObjectId
     ) -> ReportCaseDocument | None:

@@ -229,10 +229,6 @@ class UserRepository:
         )
         return None if raw is None else UserDocument.model_validate(raw)
 
-    async def role_of(self, user_id: PydanticObjectId) -> str | None:
-        found = await UserDocument.get_pymongo_collection().find_one({"_id": user_id}, {"role": 1})
-        return None if found is None else found.get("role")
-
     async def withhold(self, user_id: PydanticObjectId, reason: str) -> bool:
         """Hide the user for `reason` (idempotent); False when there is no such user."""
         result = await UserDocument.get_pymongo_collection().update_one(

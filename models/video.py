@@ -255,9 +255,9 @@ class VideoRepository:
         found = await self._views(pipeline, audience.viewer_id)
         return found[:first], len(found) > first
 
-    async def exists(self, video_id: PydanticObjectId, audience: Audience | None = None) -> bool:
-        """Whether the video exists (and, given an audience, whether it may see it)."""
-        match = {"_id": video_id, **(video_filter(audience) if audience else {})}
+    async def exists(self, video_id: PydanticObjectId, audience: Audience) -> bool:
+        """Whether the video exists and this audience may see it."""
+        match = {"_id": video_id, **video_filter(audience)}
         collection = VideoDocument.get_pymongo_collection()
         return await collection.find_one(match, projection={"_id": 1}) is not None
 

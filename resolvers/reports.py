@@ -5,7 +5,6 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
-from beanie import PydanticObjectId
 
 from models.audience import Audience
 from resolvers.climb_rules import clean_text, has_control_characters
@@ -37,12 +36,12 @@ def clean_details(reason: ReportReason, raw: str | None) -> str | None:
     return details
 
 
-async def _reporter(info: Info) -> tuple[PydanticObjectId, Audience]:
-    """The viewer, after their report is counted against the throttle."""
+async def _reporter(info: Info) -> Audience:
+    """The reporter's audience, once their report is counted against the throttle."""
     viewer = info.context.require_viewer()
     throttle = info.context.services.throttle
     await throttle.reserve([(throttle.rules.report_account, str(viewer))])
-    return viewer, await info.context.audience()
+    return await info.context.audience()
 
 
 @strawberry.type
@@ -61,7 +60,7 @@ class ReportMutation:
     ) -> bool:
         target = parse_id(video_id, "video_id")
         clean = clean_details(reason, details)
-        _, audience = await _reporter(info)
+        audience = await _reporter(info)
         await info.context.services.reporting.report_video(audience, target, reason.value, clean)
         return True
 
@@ -79,6 +78,6 @@ class ReportMutation:
     ) -> bool:
         target = parse_id(user_id, "user_id")
         clean = clean_details(reason, details)
-        _, audience = await _reporter(info)
+        audience = await _reporter(info)
         await info.context.services.reporting.report_user(audience, target, reason.value, clean)
         return True

@@ -199,3 +199,21 @@ async def test_the_audience_is_read_once_per_request_whatever_asks_for_it(
     assert [len(data["a"]["edges"]), len(data["b"]["edges"]), len(data["c"])] == [3, 2, 1]
     assert len(commands.commands_on("aggregate", "users")) == 2  # the audience, the search
     assert sum("$lookup" in str(c) for c in commands.commands_on("aggregate", "users")) == 1
+
+
+async def test_any_withholding_reason_hides_a_climber_and_their_videos(api: Api, db: Any) -> None:
+    """Account deletion marks `deleting` (issue 15): the rule hides whatever the reason."""
+    leaving, viewer = await accounts(api, 2)
+    await follow(api, viewer, leaving)
+    video = (await post_video(api, leaving))["id"]
+    for collection, key in ((db.users, leaving.id), (db.videos, video)):
+        await collection.update_one({"_id": ObjectId(key)}, {"$set": {"withheld": ["deleting"]}})
+    seen = await everywhere(api, viewer.token, leaving.id)
+    assert _listed(seen, video) == set()
+    assert not await video_shown(api, video, viewer.token)
+    one = "query($id: ID!) { user(id: $id) { id } }"
+    assert (await api.data(one, {"id": leaving.id}, viewer.token))["user"] is None
+    fans = "query($id: ID!) { user(id: $id) { following { edges { node { id } } } } }"
+    assert (await api.data(fans, {"id": viewer.id}, viewer.token))["user"]["following"] == {
+        "edges": []
+    }
