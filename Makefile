@@ -23,7 +23,7 @@ LOG := $(DATA_DIR)/log/api.log
 MONGOSH_VERSION := 2
 MONGOSH ?= $(or $(shell command -v mongosh 2>/dev/null),$(TOOLS)/node_modules/.bin/mongosh)
 
-.PHONY: help start log code seed reset mongosh test lint format schema check-schema bootstrap clean bench bench-inprocess
+.PHONY: help start log code seed reset moderator mongosh test lint format schema check-schema bootstrap clean bench bench-inprocess
 
 help:
 	@echo "make start    serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
@@ -31,6 +31,7 @@ help:
 	@echo "make code     a Python shell (top-level await) on the app's database and models"
 	@echo "make seed     add demo data: users, gyms, sessions with croix, videos with likes"
 	@echo "make reset    wipe $(DATA_DIR) after a confirmation (CONFIRM=yes without a terminal)"
+	@echo "make moderator EMAIL=...  grant the MODERATOR role (REVOKE=1 takes it back)"
 	@echo "make mongosh  open mongosh on the app's database (installs mongosh if missing)"
 	@echo "make test     run the whole test suite"
 	@echo "make lint     ruff + mypy"
@@ -67,6 +68,10 @@ seed: bootstrap
 
 reset: bootstrap
 	@$(RUN) python -m tools.reset
+
+moderator: bootstrap
+	@test -n "$(EMAIL)" || { echo "usage: make moderator EMAIL=climber@example.com [REVOKE=1]"; exit 2; }
+	@$(RUN) python -m tools.moderator "$(EMAIL)" $(if $(REVOKE),--revoke)
 
 mongosh: bootstrap $(MONGOSH)
 	@url="$$($(RUN) python -m tools.mongosh_url)" && exec "$(MONGOSH)" "$$url"

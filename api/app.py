@@ -28,9 +28,12 @@ from storage.local import LocalStorage
 from storage.local_routes import local_storage_routes
 from workflows.account_deletion import AccountDeletion
 from workflows.background import Background
+from workflows.blocking import Blocking
 from workflows.data_export import DataExports
+from workflows.moderation import Moderation
 from workflows.password_reset import PasswordResets
 from workflows.passwords import PasswordHasher
+from workflows.reporting import Reporting
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 from workflows.upload_quota import UploadQuota
@@ -47,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     secret = settings.resolved_jwt_secret()
     storage = wiring.storage_from(settings, secret)
     mailer = wiring.mailer(settings)
+    policy = wiring.policy(settings)  # reads the word list: refused before anything starts
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -70,8 +74,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             exports = DataExports(
                 repos, storage, timedelta(seconds=settings.export_interval_seconds)
             )
+            moderation = Moderation(repos, token_versions)
             services = Services(
-                policy=wiring.policy(settings),
+                policy=policy,
                 mongo=mongo,
                 repos=repos,
                 passwords=PasswordHasher(settings.password_hash_concurrency),
@@ -90,6 +95,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 ),
                 account_deletion=deletion,
                 data_exports=exports,
+                blocking=Blocking(repos),
+                moderation=moderation,
+                reporting=Reporting(repos, moderation, policy.reports_to_hide),
             )
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")

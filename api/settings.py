@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     upload_tickets_per_hour: int = Field(default=60, ge=1, le=100_000)
     upload_bytes_per_hour: int = Field(default=2 * GIB, ge=100 * MIB, le=1024 * GIB)
 
+    # Reports a climber may send per hour before back-off (reportVideo, reportUser).
+    reports_per_hour: int = Field(default=30, ge=1, le=10_000)
+    # Distinct climbers whose reports hide a video pending a moderator's review.
+    reports_to_hide: int = Field(default=3, ge=1, le=1_000)
+    # A word list (UTF-8, one word or phrase a line) replacing the shipped one
+    # (resolvers/blocked_words.txt) for pseudos, bios, captions and gym names.
+    blocked_words_file: Path | None = None
+
     cors_allow_origins: list[str] = Field(default_factory=list)
     # Header carrying the client's address when behind a trusted proxy (Fly sets
     # `Fly-Client-IP`). Unset: the TCP peer address is used. Never trust a header a

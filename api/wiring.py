@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.settings import ConfigurationError, Settings
+from resolvers.blocked_words import SHIPPED_LIST, BlockedWords
 from resolvers.services import Policy
 from storage.config import R2Config, StorageConfig
 from storage.errors import StorageConfigError
@@ -48,6 +49,7 @@ def throttle_rules(settings: Settings) -> Rules:
         login_attempts_per_account_total=settings.login_attempts_per_account_total,
         login_attempts_per_address=settings.login_attempts_per_address,
         signups_per_address=settings.signups_per_address,
+        reports_per_hour=settings.reports_per_hour,
     )
 
 
@@ -68,11 +70,22 @@ def token_service(settings: Settings, secret: str) -> TokenService:
     )
 
 
+def blocked_words(settings: Settings) -> BlockedWords:
+    """The word list BLOCKED_WORDS_FILE names, else the shipped one; unreadable: refused."""
+    path = settings.blocked_words_file or SHIPPED_LIST
+    try:
+        return BlockedWords.from_file(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"BLOCKED_WORDS_FILE: cannot read {path} ({error})") from None
+
+
 def policy(settings: Settings) -> Policy:
     return Policy(
         client_ip_header=settings.client_ip_header,
         terms_version=settings.terms_version,
         terms_url=settings.terms_url,
+        blocked_words=blocked_words(settings),
+        reports_to_hide=settings.reports_to_hide,
     )
 
 

@@ -4,10 +4,11 @@
 shared machine, too much to judge a change worth 5 %. This measures what a change to the
 API's own code moves, and little else: both applications are called in this process
 (ASGI, no HTTP server), their database reads answered from a first real answer kept in
-memory (VideoRepository._views and UserRepository.cards for the API, RawApi._videos for
-the raw endpoint), so what is timed is everything each does per feed request except the
-driver's round trips. It takes the CPU time of `--requests` requests, `--rounds` times,
-alternating the two, and prints the minimum and median per request.
+memory (VideoRepository._views, UserRepository.cards and AudienceRepository.of for the
+API, RawApi._videos for the raw endpoint), so what is timed is everything each does per
+feed request except the driver's round trips. It takes the CPU time of `--requests`
+requests, `--rounds` times, alternating the two, and prints the minimum and median per
+request.
 
 It seeds a small data set (300 videos) in an in-memory embedded database; the page asked
 for is the first one, 20 videos, as the `feed` scenario of `make bench`.
@@ -39,6 +40,7 @@ from bench.raw_endpoint import RawApi
 from bench.raw_endpoint import create_app as create_raw_app
 from bench.run import tokens_for
 from bench.scenarios import FEED_PAGE
+from models.audience import AudienceRepository
 from models.user import UserRepository
 from models.video import VideoRepository
 from tools.embedded_db import EmbeddedMongo
@@ -83,23 +85,28 @@ async def call(
 def first_answers_kept() -> Iterator[None]:
     """Answer each patched read with its first real answer from then on."""
     kept: dict[str, Any] = {}
-    originals = (VideoRepository._views, UserRepository.cards, RawApi._videos)
+    originals = (
+        VideoRepository._views, UserRepository.cards, RawApi._videos, AudienceRepository.of
+    )  # fmt: skip
 
     def keeping(name: str, read: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
         async def replay(*args: Any) -> Any:
             if name not in kept:
                 kept[name] = await read(*args)
-            return list(kept[name])
+            found = kept[name]
+            return list(found) if isinstance(found, list) else found  # an Audience is frozen
 
         return replay
 
     VideoRepository._views = keeping("videos", originals[0])  # type: ignore[method-assign]
     UserRepository.cards = keeping("users", originals[1])  # type: ignore[method-assign]
     RawApi._videos = keeping("raw", originals[2])  # type: ignore[method-assign]
+    AudienceRepository.of = keeping("audience", originals[3])  # type: ignore[method-assign]
     try:
         yield
     finally:
-        VideoRepository._views, UserRepository.cards, RawApi._videos = originals  # type: ignore[method-assign]
+        VideoRepository._views, UserRepository.cards = originals[:2]  # type: ignore[method-assign]
+        RawApi._videos, AudienceRepository.of = originals[2:]  # type: ignore[method-assign]
 
 
 def small_data_set() -> None:

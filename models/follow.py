@@ -29,6 +29,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from models.audience import Audience, edge_stages
 from models.clock import utcnow_ms
 from models.keyset import PageKey, strictly_after
 from models.user import UserDocument
@@ -175,11 +176,6 @@ class FollowRepository:
             async for raw in cursor
         }
 
-    async def followee_ids(self, follower: PydanticObjectId) -> list[PydanticObjectId]:
-        """Everyone `follower` follows (covered by the unique index)."""
-        cursor = _edges().find({"follower_id": follower}, {"_id": 0, "followee_id": 1})
-        return [PydanticObjectId(raw["followee_id"]) async for raw in cursor]
-
     async def page(
         self,
         *,
@@ -187,17 +183,22 @@ class FollowRepository:
         followers: bool,
         first: int,
         after: EdgeKey | None,
+        audience: Audience,
     ) -> tuple[list[FollowEdge], bool]:
-        """A page of the user's followers (or of whom they follow), newest edge first."""
+        """A page of the user's followers (or of whom they follow), newest edge first,
+        leaving out those `audience` may not see (inside the query: pages stay full)."""
         match: dict[str, Any] = {"followee_id" if followers else "follower_id": user_id}
         if after is not None:
             match.update(strictly_after(after))
-        cursor = (
-            _edges()
-            .find(match)
-            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-            .limit(first + 1)
-        )
+        other = "follower_id" if followers else "followee_id"
+        pipeline: list[dict[str, Any]] = [
+            {"$match": match},
+            {"$sort": {"created_at": -1, "_id": -1}},
+            *edge_stages(audience, other),
+            {"$limit": first + 1},
+            {"$project": {"follower_id": 1, "followee_id": 1, "created_at": 1}},
+        ]
+        cursor = await _edges().aggregate(pipeline)
         found = [FollowEdge.model_validate(raw) async for raw in cursor]
         return found[:first], len(found) > first
 
@@ -265,6 +266,11 @@ class FollowRepository:
             if other != user_id:
                 await _users().update_one({"_id": other}, {"$inc": {counter: -1}})
         return len(found)
+
+    async def remove_between(self, one: PydanticObjectId, other: PydanticObjectId) -> None:
+        """Unfollow both ways (a block), each edge uncounted if it was there."""
+        await self.unfollow(one, other)
+        await self.unfollow(other, one)
 
     async def recount(self, user_id: PydanticObjectId) -> tuple[int, int]:
         """Reset the user's counters from the edges; returns (followers, following).

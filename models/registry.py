@@ -11,13 +11,17 @@ from dataclasses import dataclass, field
 from beanie import Document
 
 from models.account_deletion import AccountDeletionRecord, AccountDeletionRepository
+from models.audience import AudienceRepository
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
+from models.block import BlockEdge, BlockRepository
 from models.climb_session import ClimbSession, ClimbSessionRepository
 from models.data_export import DataExportDocument, DataExportRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
+from models.moderation_log import ModerationLogEntry, ModerationLogRepository
 from models.password_reset import PasswordResetDocument, PasswordResetRepository
 from models.projects import ProjectRepository
+from models.report import ReportCaseDocument, ReportDocument, ReportRepository
 from models.stats import StatsRepository
 from models.user import UserDocument, UserRepository
 from models.video import VideoDocument, VideoRepository
@@ -32,6 +36,10 @@ DOCUMENT_MODELS: list[type[Document]] = [
     PasswordResetDocument,
     AccountDeletionRecord,
     DataExportDocument,
+    BlockEdge,
+    ReportDocument,
+    ReportCaseDocument,
+    ModerationLogEntry,
 ]
 
 
@@ -48,3 +56,7 @@ class Repositories:
     password_resets: PasswordResetRepository = field(default_factory=PasswordResetRepository)
     account_deletions: AccountDeletionRepository = field(default_factory=AccountDeletionRepository)
     data_exports: DataExportRepository = field(default_factory=DataExportRepository)
+    audience: AudienceRepository = field(default_factory=AudienceRepository)
+    blocks: BlockRepository = field(default_factory=BlockRepository)
+    reports: ReportRepository = field(default_factory=ReportRepository)
+    moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)

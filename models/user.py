@@ -13,6 +13,7 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from models.audience import Audience, user_filter
 from models.clock import utcnow
 
 
@@ -35,6 +36,10 @@ class UserDocument(Document):
     # The version of the terms of use the user accepted (TERMS_VERSION), and when.
     terms_version: str | None = None
     terms_accepted_at: datetime | None = None
+    # "MODERATOR" (granted by the operator, `make moderator`) or absent.
+    role: str | None = None
+    # Why the account is hidden (models.audience reasons); empty: nothing hides it.
+    withheld: list[str] = Field(default_factory=list)
 
     class Settings:
         name = "users"
@@ -68,6 +73,17 @@ class UserCard:
 _CARD_FIELDS = {
     "pseudo": 1, "avatar_url": 1, "bio": 1, "follower_count": 1, "following_count": 1,
 }  # fmt: skip
+
+
+def _card(raw: Mapping[str, Any]) -> UserCard:
+    return UserCard(
+        id=PydanticObjectId(raw["_id"]),
+        pseudo=raw["pseudo"],
+        avatar_url=raw.get("avatar_url"),
+        bio=raw.get("bio"),
+        follower_count=int(raw.get("follower_count", 0)),
+        following_count=int(raw.get("following_count", 0)),
+    )
 
 
 class DuplicateAccountError(Exception):
@@ -131,17 +147,13 @@ class UserRepository:
             return []
         collection = UserDocument.get_pymongo_collection()
         cursor = collection.find({"_id": {"$in": list(user_ids)}}, _CARD_FIELDS)
-        return [
-            UserCard(
-                id=PydanticObjectId(raw["_id"]),
-                pseudo=raw["pseudo"],
-                avatar_url=raw.get("avatar_url"),
-                bio=raw.get("bio"),
-                follower_count=int(raw.get("follower_count", 0)),
-                following_count=int(raw.get("following_count", 0)),
-            )
-            async for raw in cursor
-        ]
+        return [_card(raw) async for raw in cursor]
+
+    async def visible_card(self, user_id: PydanticObjectId, audience: Audience) -> UserCard | None:
+        """The user's card, if this audience may see them (models.audience)."""
+        collection = UserDocument.get_pymongo_collection()
+        raw = await collection.find_one({"_id": user_id, **user_filter(audience)}, _CARD_FIELDS)
+        return None if raw is None else _card(raw)
 
     async def by_email(self, email_normalized: str) -> UserDocument | None:
         return await UserDocument.find_one({"email_normalized": email_normalized})
@@ -150,16 +162,18 @@ class UserRepository:
         return await UserDocument.find_one({"pseudo_normalized": pseudo_normalized}) is not None
 
     async def search_by_pseudo_prefix(
-        self, prefix_normalized: str, limit: int
+        self, prefix_normalized: str, limit: int, audience: Audience
     ) -> list[UserDocument]:
-        """Users whose pseudo starts with the prefix, exact match first, then shortest.
+        """Users whose pseudo starts with the prefix, exact match first, then shortest,
+        among those this audience may see.
 
         The prefix is regex-escaped (no injection) and anchored, so the unique index
         on `pseudo_normalized` serves the scan.
         """
         pattern = "^" + re.escape(prefix_normalized)
+        match = {"pseudo_normalized": {"$regex": pattern}, **user_filter(audience)}
         pipeline: list[dict[str, Any]] = [
-            {"$match": {"pseudo_normalized": {"$regex": pattern}}},
+            {"$match": match},
             # Rank: the exact pseudo first, then the shortest (closest to what was
             # typed), then alphabetical so the order is stable.
             {
@@ -235,3 +249,25 @@ class UserRepository:
             return_document=True,
         )
         return None if found is None else int(found["token_version"])
+
+    async def set_role(self, email_normalized: str, role: str | None) -> UserDocument | None:
+        """Grant (or, with None, take back) a role; the updated user, None if no account."""
+        update = {"$set": {"role": role}} if role else {"$unset": {"role": ""}}
+        raw = await UserDocument.get_pymongo_collection().find_one_and_update(
+            {"email_normalized": email_normalized}, update, return_document=True
+        )
+        return None if raw is None else UserDocument.model_validate(raw)
+
+    async def withhold(self, user_id: PydanticObjectId, reason: str) -> bool:
+        """Hide the user for `reason` (idempotent); False when there is no such user."""
+        result = await UserDocument.get_pymongo_collection().update_one(
+            {"_id": user_id}, {"$addToSet": {"withheld": reason}}
+        )
+        return result.matched_count == 1
+
+    async def release(self, user_id: PydanticObjectId, reason: str) -> bool:
+        """Take `reason` off the user; False when there is no such user."""
+        result = await UserDocument.get_pymongo_collection().update_one(
+            {"_id": user_id}, {"$pull": {"withheld": reason}}
+        )
+        return result.matched_count == 1

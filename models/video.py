@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from beanie import Document, PydanticObjectId
 from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from models.audience import PUBLIC, Audience, video_filter
 from models.clock import utcnow_ms
 from models.keyset import NEWEST_FIRST, PageKey, strictly_after
 from models.statuses import PROJECT
@@ -38,6 +39,10 @@ class VideoDocument(Document):
     created_at: datetime = Field(default_factory=utcnow_ms)
     # When a PROJECT video was topped (sendVideoProject, or its croix journey closed).
     sent_at: datetime | None = None
+    # Who may see it besides its owner (models.audience); absent in older documents: PUBLIC.
+    visibility: str = PUBLIC
+    # Why it is hidden (models.audience reasons); empty: nothing hides it.
+    withheld: list[str] = Field(default_factory=list)
 
     class Settings:
         name = "videos"
@@ -67,6 +72,9 @@ class VideoView:
     liked_by_me: bool
     created_at: datetime
     sent_at: datetime | None = None
+    visibility: str = PUBLIC
+    # Why it is hidden (shown to its owner and moderators, the only ones who see it then).
+    withheld: tuple[str, ...] = ()
 
     @classmethod
     def of_new(cls, doc: VideoDocument) -> VideoView:
@@ -83,7 +91,16 @@ class VideoView:
             liked_by_me=False,
             created_at=doc.created_at,
             sent_at=doc.sent_at,
+            visibility=doc.visibility,
+            withheld=tuple(doc.withheld),
         )
+
+
+class VideoChanges(TypedDict, total=False):
+    """The fields of a video its owner may change (`updateVideo`)."""
+
+    caption: str | None
+    visibility: str
 
 
 def _view_projection(viewer: PydanticObjectId | None) -> dict[str, Any]:
@@ -94,7 +111,14 @@ def _view_projection(viewer: PydanticObjectId | None) -> dict[str, Any]:
         else {"$in": [viewer, {"$ifNull": ["$likes", []]}]}
     )
     fields = ("user_id", "video_url", "caption", "color", "grade", "status", "like_count")
-    return {**dict.fromkeys(fields, 1), "created_at": 1, "sent_at": 1, "liked_by_me": liked}
+    return {
+        **dict.fromkeys(fields, 1),
+        "created_at": 1,
+        "sent_at": 1,
+        "visibility": 1,
+        "withheld": 1,
+        "liked_by_me": liked,
+    }
 
 
 def view_from_raw(raw: Mapping[str, Any]) -> VideoView:
@@ -110,6 +134,8 @@ def view_from_raw(raw: Mapping[str, Any]) -> VideoView:
         liked_by_me=bool(raw["liked_by_me"]),
         created_at=raw["created_at"],
         sent_at=raw.get("sent_at"),
+        visibility=raw.get("visibility") or PUBLIC,
+        withheld=tuple(raw.get("withheld") or ()),
     )
 
 
@@ -126,6 +152,7 @@ class VideoRepository:
         session_id: PydanticObjectId | None,
         croix_id: PydanticObjectId | None = None,
         created_at: datetime | None = None,
+        visibility: str = PUBLIC,
     ) -> VideoView:
         """Insert a video; `created_at` defaults to now (given only by demo data)."""
         doc = VideoDocument(
@@ -138,6 +165,7 @@ class VideoRepository:
             session_id=session_id,
             croix_id=croix_id,
             created_at=created_at or utcnow_ms(),
+            visibility=visibility,
         )
         await doc.insert()
         return VideoView.of_new(doc)
@@ -149,29 +177,37 @@ class VideoRepository:
         cursor = await collection.aggregate([*pipeline, {"$project": _view_projection(viewer)}])
         return [view_from_raw(raw) async for raw in cursor]
 
-    async def get_view(
-        self, video_id: PydanticObjectId, viewer: PydanticObjectId | None
-    ) -> VideoView | None:
-        found = await self._views([{"$match": {"_id": video_id}}, {"$limit": 1}], viewer)
+    async def get_view(self, video_id: PydanticObjectId, audience: Audience) -> VideoView | None:
+        """The video, if this audience may see it (models.audience)."""
+        match = {"_id": video_id, **video_filter(audience)}
+        found = await self._views([{"$match": match}, {"$limit": 1}], audience.viewer_id)
         return found[0] if found else None
 
-    async def feed(
-        self, *, limit: int, offset: int, viewer: PydanticObjectId | None
+    async def get_views(
+        self, video_ids: Sequence[PydanticObjectId], audience: Audience
     ) -> list[VideoView]:
-        """Newest first, by offset (the seed's `feed`)."""
+        """The videos of `video_ids` this audience may see, in one query (any order)."""
+        if not video_ids:
+            return []
+        match = {"_id": {"$in": list(video_ids)}, **video_filter(audience)}
+        return await self._views([{"$match": match}], audience.viewer_id)
+
+    async def feed(self, *, limit: int, offset: int, audience: Audience) -> list[VideoView]:
+        """Newest first, by offset (the seed's `feed`), what this audience may see."""
         pipeline: list[dict[str, Any]] = [
+            {"$match": video_filter(audience)},
             {"$sort": NEWEST_FIRST},
             {"$skip": offset},
             {"$limit": limit},
         ]
-        return await self._views(pipeline, viewer)
+        return await self._views(pipeline, audience.viewer_id)
 
     async def page(
         self,
         *,
         first: int,
         after: PageKey | None,
-        viewer: PydanticObjectId | None,
+        audience: Audience,
         user_id: PydanticObjectId | None = None,
         author_ids: Sequence[PydanticObjectId] | None = None,
     ) -> tuple[list[VideoView], bool]:
@@ -182,7 +218,8 @@ class VideoRepository:
         With `user_id`, only that user's videos (the `user_videos` index). With
         `author_ids` (the following feed), videos by any of them, in one query whatever
         their number: the `$in` on `user_videos` lets MongoDB merge the authors'
-        newest-first ranges and stop at `first + 1`.
+        newest-first ranges and stop at `first + 1`. Only what `audience` may see, in
+        the same `$match`: pages stay full, cursors stable.
         """
         match: dict[str, Any] = {}
         if user_id is not None:
@@ -191,33 +228,87 @@ class VideoRepository:
             match["user_id"] = {"$in": list(author_ids)}
         if after is not None:
             match.update(strictly_after(after))  # a separate key of the same filter: both apply
+        match.update(video_filter(audience))  # `$and`: apart from the keys above
         pipeline: list[dict[str, Any]] = [
             {"$match": match},
             {"$sort": NEWEST_FIRST},
             {"$limit": first + 1},
         ]
-        found = await self._views(pipeline, viewer)
+        found = await self._views(pipeline, audience.viewer_id)
         return found[:first], len(found) > first
 
-    async def exists(self, video_id: PydanticObjectId) -> bool:
+    async def exists(self, video_id: PydanticObjectId, audience: Audience) -> bool:
+        """Whether the video exists and this audience may see it."""
+        match = {"_id": video_id, **video_filter(audience)}
         collection = VideoDocument.get_pymongo_collection()
-        return await collection.find_one({"_id": video_id}, projection={"_id": 1}) is not None
+        return await collection.find_one(match, projection={"_id": 1}) is not None
 
-    async def like(self, video_id: PydanticObjectId, user_id: PydanticObjectId) -> bool:
-        """Add the like if absent, in one atomic update; True if this call added it."""
+    async def owner_of(
+        self, video_id: PydanticObjectId, audience: Audience
+    ) -> PydanticObjectId | None:
+        """Who posted the video, if this audience may see it."""
+        match = {"_id": video_id, **video_filter(audience)}
+        collection = VideoDocument.get_pymongo_collection()
+        found = await collection.find_one(match, projection={"user_id": 1})
+        return None if found is None else PydanticObjectId(found["user_id"])
+
+    async def like(
+        self, video_id: PydanticObjectId, user_id: PydanticObjectId, audience: Audience
+    ) -> bool:
+        """Add the like if absent, in one atomic update guarded on the audience rule too
+        (no liking what one may not see); True if this call added it."""
         result = await VideoDocument.get_pymongo_collection().update_one(
-            {"_id": video_id, "likes": {"$ne": user_id}},
+            {"_id": video_id, "likes": {"$ne": user_id}, **video_filter(audience)},
             {"$push": {"likes": user_id}, "$inc": {"like_count": 1}},
         )
         return result.modified_count == 1
 
-    async def unlike(self, video_id: PydanticObjectId, user_id: PydanticObjectId) -> bool:
-        """Remove the like if present, in one atomic update; True if this call removed it."""
+    async def unlike(
+        self, video_id: PydanticObjectId, user_id: PydanticObjectId, audience: Audience
+    ) -> bool:
+        """Remove the like if present (and the video one `audience` may see), in one
+        atomic update; True if this call removed it."""
         result = await VideoDocument.get_pymongo_collection().update_one(
-            {"_id": video_id, "likes": user_id},
+            {"_id": video_id, "likes": user_id, **video_filter(audience)},
             {"$pull": {"likes": user_id}, "$inc": {"like_count": -1}},
         )
         return result.modified_count == 1
+
+    async def update_owned(
+        self, video_id: PydanticObjectId, owner_id: PydanticObjectId, changes: VideoChanges
+    ) -> bool:
+        """Apply a `$set` of validated fields to the owner's video; False if not theirs."""
+        result = await VideoDocument.get_pymongo_collection().update_one(
+            {"_id": video_id, "user_id": owner_id}, {"$set": dict(changes)}
+        )
+        return result.matched_count == 1
+
+    async def withhold(self, video_id: PydanticObjectId, reason: str) -> bool:
+        """Hide the video for `reason` (idempotent); True if this call hid it so."""
+        result = await VideoDocument.get_pymongo_collection().update_one(
+            {"_id": video_id}, {"$addToSet": {"withheld": reason}}
+        )
+        return result.modified_count == 1
+
+    async def release(self, video_id: PydanticObjectId, reason: str) -> bool:
+        """Take `reason` off the video (other reasons, if any, still hide it)."""
+        result = await VideoDocument.get_pymongo_collection().update_one(
+            {"_id": video_id}, {"$pull": {"withheld": reason}}
+        )
+        return result.modified_count == 1
+
+    async def withhold_all_of(self, user_id: PydanticObjectId, reason: str) -> int:
+        """Hide every video of the user for `reason`, in one update (`user_videos` index)."""
+        result = await VideoDocument.get_pymongo_collection().update_many(
+            {"user_id": user_id}, {"$addToSet": {"withheld": reason}}
+        )
+        return result.modified_count
+
+    async def release_all_of(self, user_id: PydanticObjectId, reason: str) -> int:
+        result = await VideoDocument.get_pymongo_collection().update_many(
+            {"user_id": user_id, "withheld": reason}, {"$pull": {"withheld": reason}}
+        )
+        return result.modified_count
 
     async def mark_project_sent(
         self, video_id: PydanticObjectId, owner_id: PydanticObjectId, at: datetime

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import strawberry
 
+from models.audience import SUSPENDED
 from models.user import UserDocument
 from resolvers import account_rules as rules
 from resolvers.auth import AuthPayload, auth_payload, check_password
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
-from resolvers.errors import BadUserInput, Unauthenticated
+from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
 
 SUPPORTED_LANGUAGES = ("en", "fr")
 
@@ -142,6 +143,10 @@ class AccountMutation:
         user = await services.repos.users.get(user_id) if version is not None else None
         if user is None:
             raise BadUserInput("token", "is not valid (wrong, already used or expired)")
+        # A suspended climber may change their password, not sign in through it: a token
+        # issued here would outlive the suspension's revocation.
+        if SUSPENDED in user.withheld:
+            raise AccountSuspended()
         return auth_payload(info, user)
 
     @strawberry.mutation(

@@ -6,10 +6,11 @@ from typing import Annotated
 
 import strawberry
 
+from models.audience import SUSPENDED
 from models.user import DuplicateAccountError, UserDocument
 from resolvers import account_rules as rules
 from resolvers.context import Info
-from resolvers.errors import BadUserInput, Unauthenticated
+from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
 from resolvers.users import User
 from workflows.errors import InvalidInput
 
@@ -69,6 +70,7 @@ class AuthMutation:
     ) -> AuthPayload:
         email, email_key = rules.normalize_email(email)
         pseudo, pseudo_key = rules.normalize_pseudo(pseudo)
+        info.context.policy.blocked_words.check(pseudo, "pseudo")
         rules.check_password(password)
         services = info.context.services
         terms = services.policy.terms_version
@@ -92,7 +94,9 @@ class AuthMutation:
             raise BadUserInput(error.field, f"this {error.field} is already taken") from error
         return auth_payload(info, user)
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Log in. A suspended account answers extensions.code ACCOUNT_SUSPENDED."
+    )
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
         services = info.context.services
         account = _account_subject(email)
@@ -104,6 +108,9 @@ class AuthMutation:
             await attempt.failed()
             raise Unauthenticated(LOGIN_FAILED)
         await attempt.succeeded(reset=limits.login_resets(account, address))
+        # Said only to whoever knows the password: to others it is a failed log-in.
+        if SUSPENDED in user.withheld:
+            raise AccountSuspended()
         return auth_payload(info, user)
 
     @strawberry.mutation(

@@ -6,6 +6,7 @@ touch `request.state` or the lifespan state themselves.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
+from models.audience import ANONYMOUS, Audience
 from models.registry import Repositories
-from resolvers.errors import Unauthenticated
+from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loaders import Loaders, build_loaders
 from resolvers.services import Policy, Services
 from workflows.croix_log import CroixLog
@@ -37,6 +39,9 @@ class Context:
     # This request's access-log line (see api.middleware): resolvers may add fields.
     log: dict[str, Any] = field(default_factory=dict)
     _loaders: Loaders | None = None
+    _audience: Audience | None = None
+    # Fields of one request resolve concurrently (aliases): the first reads, others wait.
+    _audience_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     # Built when first asked for: most requests need neither.
     @property
@@ -74,6 +79,27 @@ class Context:
         if viewer is None:
             raise Unauthenticated()
         return viewer
+
+    async def audience(self) -> Audience:
+        """Who the viewer is to the audience rule (models.audience): their role, blocks
+        and followees, read in one query the first time a resolver asks, shared by every
+        field of the request (concurrent ones too)."""
+        viewer = self.viewer_id
+        if viewer is None:
+            return ANONYMOUS
+        if self._audience is None:
+            # A lock, not a shared task: uncontended it costs a microsecond, a task 30 (bench/).
+            async with self._audience_lock:
+                if self._audience is None:
+                    self._audience = await self.repos.audience.of(viewer)
+        return self._audience
+
+    async def require_moderator(self) -> Audience:
+        self.require_viewer()
+        audience = await self.audience()
+        if not audience.moderator:
+            raise Forbidden("for moderators only")
+        return audience
 
 
 Info = StrawberryInfo[Context, None]

@@ -43,6 +43,15 @@ class Forbidden(ApiError):
     code = "FORBIDDEN"
 
 
+class AccountSuspended(ApiError):
+    """Log-in to an account a moderator suspended."""
+
+    code = "ACCOUNT_SUSPENDED"
+
+    def __init__(self) -> None:
+        super().__init__("this account is suspended")
+
+
 class NotFound(ApiError):
     code = "NOT_FOUND"
 

@@ -3,7 +3,7 @@
 Edges live in their own collection (see models.follow); `User.is_followed_by_me` goes
 through the per-request follows loader, so a page of users costs one `follows` query.
 
-The following feed reads the followee ids once (covered by the unique index), then
+The following feed reads the followee ids once (with the viewer's audience), then
 pages `videos` with `user_id: {$in: ids}`: two queries per page whatever the number
 followed, and MongoDB merges the authors' newest-first ranges of the `user_videos`
 index. Chosen over a `$lookup` from `follows`, which would fetch a page's worth of
@@ -17,6 +17,7 @@ from __future__ import annotations
 import strawberry
 from beanie import PydanticObjectId
 
+from models.block import BlockEdge
 from models.follow import FollowEdge
 from models.video import VideoView
 from resolvers.climbing import iso_utc
@@ -37,7 +38,9 @@ async def _node(root: UserEdge, info: Info) -> User:
 class UserEdge:
     cursor: str
     node: User = strawberry.field(resolver=_node)
-    followed_at: str = strawberry.field(description="When this follow began (ISO-8601, UTC).")
+    followed_at: str = strawberry.field(
+        description="When this follow began (ISO-8601, UTC); in `blockedUsers`, the block."
+    )
     user_id: strawberry.Private[PydanticObjectId]
 
     @classmethod
@@ -47,6 +50,15 @@ class UserEdge:
             cursor=encode_cursor(edge.created_at, edge.id),
             followed_at=iso_utc(edge.created_at),
             user_id=user_id,
+        )
+
+    @classmethod
+    def of_block(cls, edge: BlockEdge) -> UserEdge:
+        assert edge.id is not None
+        return cls(
+            cursor=encode_cursor(edge.created_at, edge.id),
+            followed_at=iso_utc(edge.created_at),
+            user_id=edge.blocked_id,
         )
 
 
@@ -71,7 +83,11 @@ async def follow_page(
     """A page of the user's followers (or of the users they follow), newest follow first."""
     size, key = page_size(first), decode_cursor(after)
     found, has_next = await info.context.repos.follows.page(
-        user_id=user_id, followers=followers, first=size, after=key
+        user_id=user_id,
+        followers=followers,
+        first=size,
+        after=key,
+        audience=await info.context.audience(),
     )
     edges = [
         UserEdge.of(edge, edge.follower_id if followers else edge.followee_id) for edge in found
@@ -80,12 +96,14 @@ async def follow_page(
 
 
 async def _target(info: Info, raw: strawberry.ID) -> tuple[PydanticObjectId, PydanticObjectId]:
-    """(the viewer, the user to follow or unfollow), checked; NOT_FOUND for an unknown user."""
+    """(the viewer, the user to follow or unfollow), checked; NOT_FOUND for a user the
+    viewer may not see (unknown, blocked either way, suspended)."""
     viewer = info.context.require_viewer()
     target = parse_id(raw, "user_id")
     if target == viewer:
         raise BadUserInput("user_id", "you cannot follow yourself")
-    if await info.context.repos.users.get(target) is None:
+    audience = await info.context.audience()
+    if await info.context.repos.users.visible_card(target, audience) is None:
         raise NotFound("no user has this id")
     return viewer, target
 
@@ -110,15 +128,16 @@ class FollowQuery:
     async def following_feed(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> VideoConnection:
-        viewer = info.context.require_viewer()
+        info.context.require_viewer()
         size, key = page_size(first), decode_cursor(after)
-        # One query for the followees, one for the page: never one per followed climber.
-        authors = await info.context.repos.follows.followee_ids(viewer)
+        # The followees come with the viewer's audience (one query for the request),
+        # then one query for the page: never one per followed climber.
+        audience = await info.context.audience()
         views: list[VideoView] = []
         has_next = False
-        if authors:
+        if audience.followees:
             views, has_next = await info.context.repos.videos.page(
-                author_ids=authors, first=size, after=key, viewer=viewer
+                author_ids=audience.followees, first=size, after=key, audience=audience
             )
         return await video_connection(info, views, has_next)
 
@@ -132,7 +151,14 @@ class FollowMutation:
     )
     async def follow(self, info: Info, user_id: strawberry.ID) -> User:
         viewer, target = await _target(info, user_id)
-        await info.context.repos.follows.follow(viewer, target)
+        repos = info.context.repos
+        if await repos.follows.follow(viewer, target) and await repos.blocks.between(
+            viewer, target
+        ):
+            # A block landed between the check and the edge (the block removed follows
+            # before this one existed): written first, checked after, so it cannot stay.
+            await repos.follows.unfollow(viewer, target)
+            raise NotFound("no user has this id")
         return await _fresh_user(info, target, followed=True)
 
     @strawberry.mutation(

@@ -50,6 +50,7 @@ class GymMutation:
     async def create_gym(self, info: Info, name: str, location: str | None = None) -> Gym:
         viewer = info.context.require_viewer()
         display_name, folded = rules.clean_gym_name(name)
+        info.context.policy.blocked_words.check(display_name, "name")
         where = rules.clean_location(location)
         try:
             gym = await info.context.repos.gyms.create(

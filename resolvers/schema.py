@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers.account import AccountMutation, AccountQuery
 from resolvers.auth import AuthMutation
+from resolvers.blocks import BlockMutation, BlockQuery
 from resolvers.extensions.document_gate import security_extensions
 from resolvers.extensions.error_policy import ErrorPolicy
 from resolvers.extensions.executor_fence import check_fast_executor
@@ -21,7 +22,9 @@ from resolvers.extensions.fast_executor import FastFieldsExecutionContext
 from resolvers.follows import FollowMutation, FollowQuery
 from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
+from resolvers.moderation import ModerationMutation, ModerationQuery
 from resolvers.projects import ProjectMutation, ProjectQuery
+from resolvers.reports import ReportMutation
 from resolvers.stats import StatsQuery
 from resolvers.uploads import UploadMutation
 from resolvers.users import UserMutation, UserQuery
@@ -39,6 +42,8 @@ Query = merge_types(
         StatsQuery,
         ProjectQuery,
         AccountQuery,
+        BlockQuery,
+        ModerationQuery,
     ),
 )
 Mutation = merge_types(
@@ -53,6 +58,9 @@ Mutation = merge_types(
         UploadMutation,
         FollowMutation,
         ProjectMutation,
+        BlockMutation,
+        ReportMutation,
+        ModerationMutation,
     ),
 )
 

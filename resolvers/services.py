@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import AsyncMongoClient
 
 from models.registry import Repositories
+from resolvers.blocked_words import BlockedWords
 from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion
 from workflows.background import Background
+from workflows.blocking import Blocking
 from workflows.data_export import DataExports
+from workflows.moderation import Moderation
 from workflows.password_reset import PasswordResets
 from workflows.passwords import PasswordHasher
+from workflows.reporting import DEFAULT_REPORTS_TO_HIDE, Reporting
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 from workflows.tokens import TokenService
@@ -29,6 +33,10 @@ class Policy:
     # The terms of use to accept before publishing; None: no terms, no gate.
     terms_version: str | None = None
     terms_url: str | None = None
+    # Refused in pseudos, bios, captions and gym names (resolvers.blocked_words).
+    blocked_words: BlockedWords = field(default_factory=BlockedWords.from_file)
+    # Distinct reporters that hide a video pending review.
+    reports_to_hide: int = DEFAULT_REPORTS_TO_HIDE
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +54,6 @@ class Services:
     password_resets: PasswordResets
     account_deletion: AccountDeletion
     data_exports: DataExports
+    blocking: Blocking
+    moderation: Moderation
+    reporting: Reporting

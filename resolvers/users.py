@@ -121,9 +121,13 @@ class UserQuery:
             raise Unauthenticated("this account no longer exists")
         return User.from_document(user)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The climber with this id; null when there is none or you may not see "
+        "them (a block either way, a suspended account)."
+    )
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
-        user = await load_user(info, parse_id(id, "id"))
+        user_id = parse_id(id, "id")
+        user = await info.context.repos.users.visible_card(user_id, await info.context.audience())
         return None if user is None else User.from_document(user)
 
     @strawberry.field(
@@ -137,7 +141,9 @@ class UserQuery:
         prefix = rules.search_prefix(query)
         if prefix is None:
             return []
-        found = await info.context.repos.users.search_by_pseudo_prefix(prefix, SEARCH_LIMIT)
+        found = await info.context.repos.users.search_by_pseudo_prefix(
+            prefix, SEARCH_LIMIT, await info.context.audience()
+        )
         return [User.from_document(doc) for doc in found]
 
 
@@ -156,11 +162,14 @@ class UserMutation:
         avatar_url: str | None = None,
     ) -> User:
         viewer = info.context.require_viewer()
+        words = info.context.policy.blocked_words
         changes: ProfileChanges = {}
         if pseudo is not None:
             changes["pseudo"], changes["pseudo_normalized"] = rules.normalize_pseudo(pseudo)
+            words.check(changes["pseudo"], "pseudo")
         if bio is not None:
             changes["bio"] = rules.clean_bio(bio)
+            words.check(changes["bio"], "bio")
         if pseudo is not None or bio is not None or avatar_url is not None:
             await require_terms(info, viewer)  # each of them shows on the public profile
         if avatar_url is not None:

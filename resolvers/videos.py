@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from enum import Enum
 from typing import Annotated
 
 import strawberry
 from beanie import PydanticObjectId
 
+from models.audience import FOLLOWERS, PRIVATE, PUBLIC
 from models.clock import utcnow_ms
 from models.statuses import PROJECT
-from models.video import VideoView
+from models.video import VideoChanges, VideoView
 from resolvers import climb_rules as rules
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
@@ -49,6 +51,13 @@ CroixIdArg = Annotated[
 ]
 
 
+@strawberry.enum(name="Visibility", description="Who may see a video besides its owner.")
+class Visibility(Enum):
+    PUBLIC = PUBLIC
+    FOLLOWERS = strawberry.enum_value(FOLLOWERS, description="The owner's followers only.")
+    PRIVATE = strawberry.enum_value(PRIVATE, description="Nobody but the owner.")
+
+
 @strawberry.type(name="Video")
 class Video:
     id: strawberry.ID
@@ -66,6 +75,14 @@ class Video:
     sent_at: str | None = strawberry.field(
         description="For a PROJECT video: when it was topped (ISO-8601, UTC); null while open."
     )
+    visibility: Visibility = strawberry.field(
+        default=Visibility.PUBLIC, description="Who may see it besides its owner."
+    )
+    hidden: bool = strawberry.field(
+        default=False,
+        description="Hidden from everyone but its owner and moderators (by moderation, or "
+        "its owner's suspension). Only they see it, so only they ever see true.",
+    )
 
     @classmethod
     def from_view(cls, view: VideoView, author: User) -> Video:
@@ -81,6 +98,8 @@ class Video:
             is_liked_by_me=view.liked_by_me,
             created_at=iso_utc(view.created_at),
             sent_at=None if view.sent_at is None else iso_utc(view.sent_at),
+            visibility=Visibility(view.visibility),
+            hidden=bool(view.withheld),
         )
 
 
@@ -135,7 +154,7 @@ async def video_page(
     size = page_size(first)
     key = decode_cursor(after)
     views, has_next = await info.context.repos.videos.page(
-        first=size, after=key, viewer=info.context.viewer_id, user_id=user_id
+        first=size, after=key, audience=await info.context.audience(), user_id=user_id
     )
     return await video_connection(info, views, has_next)
 
@@ -158,7 +177,7 @@ class VideoQuery:
     async def feed(self, info: Info, limit: int | None = 10, offset: int | None = 0) -> list[Video]:
         limit, offset = offset_page(limit, offset, default=10, maximum=FEED_LIMIT_MAX)
         views = await info.context.repos.videos.feed(
-            limit=limit, offset=offset, viewer=info.context.viewer_id
+            limit=limit, offset=offset, audience=await info.context.audience()
         )
         return await with_authors(info, views)
 
@@ -175,7 +194,7 @@ class VideoQuery:
     @strawberry.field
     async def video(self, info: Info, id: strawberry.ID) -> Video | None:
         video_id = parse_id(id, "id")
-        view = await info.context.repos.videos.get_view(video_id, info.context.viewer_id)
+        view = await info.context.repos.videos.get_view(video_id, await info.context.audience())
         return None if view is None else (await with_authors(info, [view]))[0]
 
 
@@ -198,8 +217,9 @@ async def _checked_croix(
 
 
 async def _existing_video(info: Info, raw: strawberry.ID, field: str) -> PydanticObjectId:
+    """The video's id, NOT_FOUND unless it exists and the viewer may see it."""
     video_id = parse_id(raw, field)
-    if not await info.context.repos.videos.exists(video_id):
+    if not await info.context.repos.videos.exists(video_id, await info.context.audience()):
         raise NotFound("no video has this id")
     return video_id
 
@@ -217,6 +237,7 @@ class VideoMutation:
         caption: str | None = None,
         session_id: strawberry.ID | None = None,
         croix_id: CroixIdArg = None,
+        visibility: Visibility = Visibility.PUBLIC,
     ) -> Video:
         viewer = info.context.require_viewer()
         # Cheap checks first, so a typo is reported before any storage or DB round trip.
@@ -224,6 +245,7 @@ class VideoMutation:
         clean_grade = rules.normalize_grade(grade)
         clean_caption = text_block(caption, "caption", rules.CAPTION_MAX)
         await require_terms(info, viewer)
+        info.context.policy.blocked_words.check(clean_caption, "caption")
         owned_session = await _checked_session(info, viewer, session_id)
         owned_croix = await _checked_croix(info, viewer, croix_id)
         url = await info.context.services.storage.verify_media_url(
@@ -238,7 +260,36 @@ class VideoMutation:
             status=status.value,
             session_id=owned_session,
             croix_id=owned_croix,
+            visibility=visibility.value,
         )
+        return (await with_authors(info, [view]))[0]
+
+    @strawberry.mutation(
+        name="updateVideo",
+        description="Change the caption or the visibility of one of your videos; omitted "
+        "arguments are kept, an empty caption clears it. FORBIDDEN for someone else's.",
+    )
+    async def update_video(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        caption: str | None = None,
+        visibility: Visibility | None = None,
+    ) -> Video:
+        viewer = info.context.require_viewer()
+        target = parse_id(id, "id")
+        changes: VideoChanges = {}
+        if caption is not None:
+            changes["caption"] = text_block(caption, "caption", rules.CAPTION_MAX)
+            info.context.policy.blocked_words.check(changes["caption"], "caption")
+        if visibility is not None:
+            changes["visibility"] = visibility.value
+        if not await info.context.repos.videos.update_owned(target, viewer, changes):
+            await _existing_video(info, id, "id")  # NOT_FOUND unless the viewer sees it
+            raise Forbidden("you can only change your own videos")
+        view = await info.context.repos.videos.get_view(target, await info.context.audience())
+        if view is None:  # deleted meanwhile
+            raise NotFound("no video has this id")
         return (await with_authors(info, [view]))[0]
 
     @strawberry.mutation(
@@ -251,7 +302,7 @@ class VideoMutation:
         target = parse_id(video_id, "video_id")
         # The guarded update does the work; the read back says why it did nothing, if so.
         await info.context.repos.videos.mark_project_sent(target, viewer, utcnow_ms())
-        view = await info.context.repos.videos.get_view(target, viewer)
+        view = await info.context.repos.videos.get_view(target, await info.context.audience())
         if view is None:
             raise NotFound("no video has this id")
         if view.user_id != viewer:
@@ -263,26 +314,28 @@ class VideoMutation:
     @strawberry.mutation(
         name="likeVideo",
         description="Like a video. Idempotent: true means the video is now liked by you, "
-        "whether or not it already was. NOT_FOUND for an unknown video.",
+        "whether or not it already was. NOT_FOUND for a video you may not see.",
     )
     async def like_video(self, info: Info, video_id: strawberry.ID) -> bool:
         viewer = info.context.require_viewer()
         target = parse_id(video_id, "video_id")
         # The guarded update tells "added" from "nothing to do"; only the latter needs
-        # a second look, to tell "already liked" from "no such video".
-        if not await info.context.repos.videos.like(target, viewer):
+        # a second look, to tell "already liked" from "no such video" (for this viewer).
+        audience = await info.context.audience()
+        if not await info.context.repos.videos.like(target, viewer, audience):
             await _existing_video(info, video_id, "video_id")
         return True
 
     @strawberry.mutation(
         name="unlikeVideo",
         description="Take back a like. Idempotent: true means the video is now not liked "
-        "by you, whether or not it was. NOT_FOUND for an unknown video.",
+        "by you, whether or not it was. NOT_FOUND for a video you may not see.",
     )
     async def unlike_video(self, info: Info, video_id: strawberry.ID) -> bool:
         viewer = info.context.require_viewer()
         target = parse_id(video_id, "video_id")
-        if not await info.context.repos.videos.unlike(target, viewer):
+        audience = await info.context.audience()
+        if not await info.context.repos.videos.unlike(target, viewer, audience):
             await _existing_video(info, video_id, "video_id")
         return True
 

@@ -17,6 +17,7 @@ from beanie import PydanticObjectId
 
 from api.settings import Settings
 from api.wiring import storage_config, storage_from
+from models.audience import Audience
 from models.climb_session import ClimbSession, CroixEntry
 from models.clock import midnight_utc
 from models.statuses import FLASH, PROJECT, TOP
@@ -206,7 +207,9 @@ async def seed_videos(
             videos += 1
             for f, fan in enumerate(climbers):
                 if fan.id != climber.id and (f * 3 + c * 5 + v) % 4 != 0:
-                    likes += await opened.repos.videos.like(video.id, fan.id)
+                    likes += await opened.repos.videos.like(
+                        video.id, fan.id, Audience(viewer_id=fan.id)
+                    )
     return videos, likes
 
 

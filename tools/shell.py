@@ -5,7 +5,7 @@ initialised and the models and repositories in scope:
 
     >>> await UserDocument.find_one({"pseudo": "ada"})
     >>> await db.videos.count_documents({"like_count": {"$gt": 0}})
-    >>> await repos.videos.feed(limit=5, offset=0, viewer=None)
+    >>> await repos.videos.feed(limit=5, offset=0, audience=ANONYMOUS)
 
 The console runs in the main thread (so Ctrl-C and line editing behave as usual) and
 the event loop, which owns the database client, in a background thread; an input that
@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from beanie import PydanticObjectId
 
+from models.audience import ANONYMOUS
 from models.registry import DOCUMENT_MODELS
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.standalone import Opened, fail, load_settings, open_database
@@ -84,6 +85,7 @@ def namespace(opened: Opened) -> dict[str, Any]:
         "repos": opened.repos,
         "PydanticObjectId": PydanticObjectId,
         "asyncio": asyncio,
+        "ANONYMOUS": ANONYMOUS,  # the audience of a signed-out viewer (models.audience)
     }
     names.update({model.__name__: model for model in DOCUMENT_MODELS})
     return names
@@ -94,7 +96,7 @@ def banner(opened: Opened) -> str:
     return (
         f"Perfect Boulder shell: database {opened.settings.mongodb_db!r} "
         f"({opened.settings.app_env.value}). Top-level await works.\n"
-        f"In scope: settings, client, db (pymongo), repos, {models}, PydanticObjectId.\n"
+        f"In scope: settings, client, db (pymongo), repos, {models}, PydanticObjectId, ANONYMOUS.\n"
         "Try: await db.users.count_documents({})  or  await UserDocument.find_all().to_list()\n"
         "Ctrl-D to leave."
     )

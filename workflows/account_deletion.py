@@ -71,10 +71,9 @@ class Step:
 
 AT_ONCE = ("user", "follows", "videos")
 
-# Extension point: erasers of other areas, run after the built-in steps. Blocks and
-# reports (issue 16) add theirs here, e.g. Step("blocks", ...), Step("reports", ...):
-# each must be idempotent, erase at most `limit` items per call and return Batch(0)
-# once nothing is left.
+# Extension point: erasers of other areas, run after the built-in steps: each must be
+# idempotent, erase at most `limit` items per call and return Batch(0) once nothing is
+# left. (Blocks, reports and report cases are built in.)
 EXTRA_STEPS: list[Callable[[Repositories], Step]] = []
 
 
@@ -143,6 +142,15 @@ class AccountDeletion:
         async def media(target: Target, limit: int, after: Any) -> Batch:
             return Batch(await self.storage.erase_owner_batch(str(target.user_id), limit))
 
+        async def blocks(target: Target, limit: int, after: Any) -> Batch:
+            return Batch(await repos.blocks.delete_touching_batch(target.user_id, limit))
+
+        async def reports(target: Target, limit: int, after: Any) -> Batch:
+            return Batch(await repos.reports.delete_filed_by_batch(target.user_id, limit))
+
+        async def report_cases(target: Target, limit: int, after: Any) -> Batch:
+            return Batch(await repos.reports.delete_cases_about_batch(target.user_id, limit))
+
         async def throttle(target: Target, limit: int, after: Any) -> Batch:
             if target.email_normalized is None:
                 return Batch(0)
@@ -157,6 +165,9 @@ class AccountDeletion:
             Step("password_resets", password_resets),
             Step("data_exports", exports),
             Step("media", media),
+            Step("blocks", blocks),
+            Step("reports", reports),
+            Step("report_cases", report_cases),
             Step("throttle", throttle),
         ]
 

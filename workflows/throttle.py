@@ -65,6 +65,8 @@ class Rules:
     # minutes apart, so nobody can flood a mailbox through the API.
     reset_account: Rule = Rule("reset-account", 3, timedelta(hours=1), timedelta(minutes=1))
     reset_address: Rule = Rule("reset-ip", 20, timedelta(hours=1), timedelta(minutes=1))
+    # Reports per account: enough for a bad evening, not for flooding the moderators.
+    report_account: Rule = Rule("report-account", 30, timedelta(hours=1))
 
     @classmethod
     def from_limits(
@@ -74,14 +76,16 @@ class Rules:
         login_attempts_per_account_total: int,
         login_attempts_per_address: int,
         signups_per_address: int,
+        reports_per_hour: int = 30,
     ) -> Rules:
-        """Log-ins counted over 15 minutes, sign-ups over an hour."""
+        """Log-ins counted over 15 minutes, sign-ups and reports over an hour."""
         window = timedelta(minutes=15)
         return cls(
             login_account=Rule("login-account", login_attempts_per_account, window),
             login_account_total=Rule("login-account-any", login_attempts_per_account_total, window),
             login_address=Rule("login-ip", login_attempts_per_address, window),
             signup_address=Rule("signup-ip", signups_per_address, timedelta(hours=1)),
+            report_account=Rule("report-account", reports_per_hour, timedelta(hours=1)),
         )
 
     def login_checks(self, account: str, address: str) -> list[tuple[Rule, str]]:

@@ -75,9 +75,11 @@ async def test_costs_the_same_queries_however_many_climbers_are_followed(
     commands.start()
     assert len(await _ids(api, reader)) == 8
     commands.stop()
-    assert len(commands.commands_on("find", "follows")) == 1
+    # The viewer's audience (blocks both ways and followees, with the viewer's user).
+    assert len(commands.commands_on("aggregate", "users")) == 1
     assert len(commands.commands_on("aggregate", "videos")) == 1
     assert len(commands.commands_on("find", "users")) == 1  # the authors, batched
+    assert len(commands.sent) == 3
 
 
 async def test_refuses_anonymous_and_bad_paging(api: Api) -> None:

@@ -18,7 +18,8 @@ from tests.support.app import TEST_JWT_SECRET
 from tests.support.client import BASE_URL, Api, code_of
 
 ME = "query { me { id } }"
-FEED_FREE_QUERY = "query($id: ID!) { user(id: $id) { id } }"
+VIEWER_FREE_QUERY = 'query { gyms(query: "") { id } }'
+USER = "query($id: ID!) { user(id: $id) { id } }"
 
 
 def _claims(user_id: str, **overrides: object) -> dict[str, object]:
@@ -95,11 +96,13 @@ async def test_a_malformed_authorization_header_is_unauthenticated(api: Api) -> 
 
 
 async def test_viewer_independent_fields_still_answer_with_a_bad_token(api: Api) -> None:
-    # A bad token fails every field that depends on who is asking (me, likes, ...),
-    # but public data that does not look at the viewer is still served.
+    # A bad token fails every field that depends on who is asking (me, likes, and every
+    # profile or video since blocks and visibility), but public data that does not look
+    # at the viewer is still served.
     account = await api.signup()
-    found = await api.data(FEED_FREE_QUERY, {"id": account.id}, token="garbage")
-    assert found["user"]["id"] == account.id
+    assert (await api.data(VIEWER_FREE_QUERY, token="garbage"))["gyms"] == []
+    error = await api.error(USER, {"id": account.id}, token="garbage")
+    assert code_of(error) == "UNAUTHENTICATED"
 
 
 async def test_a_login_token_survives_a_restart_with_a_generated_dev_secret(

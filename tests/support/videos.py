@@ -11,15 +11,17 @@ from pymongo import monitoring
 from tests.support.client import Account, Api, upload_media
 
 VIDEO_FIELDS = """
-  id video_url caption color grade status like_count is_liked_by_me created_at
+  id video_url caption color grade status like_count is_liked_by_me created_at visibility
   user { id pseudo }
 """
 
 POST_VIDEO = f"""
 mutation Post($url: String!, $caption: String, $color: String!, $grade: String!,
-              $status: VideoStatus!, $session: ID) {{
+              $status: VideoStatus!, $session: ID, $visibility: Visibility) {{
   postVideo(video_url: $url, caption: $caption, color: $color, grade: $grade,
-            status: $status, session_id: $session) {{ {VIDEO_FIELDS} }}
+            status: $status, session_id: $session, visibility: $visibility) {{
+    {VIDEO_FIELDS}
+  }}
 }}
 """
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -32,11 +32,11 @@ LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { t
 
 
 def run_command(
-    module: str, env: dict[str, str], cwd: Path, stdin: str = ""
+    module: str, env: dict[str, str], cwd: Path, stdin: str = "", args: Sequence[str] = ()
 ) -> subprocess.CompletedProcess[str]:
     base = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)}
     return subprocess.run(  # noqa: S603 - a fixed module of ours
-        [sys.executable, "-m", module],
+        [sys.executable, "-m", module, *args],
         env={**base, **env},
         cwd=cwd,  # not the repository: its .env must not leak in
         input=stdin,

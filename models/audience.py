@@ -1,0 +1,157 @@
+"""Who sees what: the one place that decides whether viewer V may see something of author A.
+
+The rule (issue 16), applied *inside* every query that lists or looks up someone's
+videos, profile or follow edges, never by filtering a page afterwards (so pages stay
+full and cursors stable):
+
+- neither V nor A has blocked the other;
+- the item is not withheld: `withheld` (on users and videos) lists why it is hidden —
+  any reason hides it, absent or [] hides nothing. A suspended user carries SUSPENDED,
+  and so do all their videos (one `update_many`), so a video query never joins users;
+- a video's `visibility` admits V: PUBLIC everyone, FOLLOWERS A's followers, PRIVATE
+  nobody else (absent: PUBLIC, as every video was before visibility existed);
+- owners always see their own (withheld or not); moderators see everything.
+
+What this needs to know of V (its blocks both ways, whom it follows, its role) is read
+in one query per request (`AudienceRepository.of`), so a feed page costs one round trip
+more than it did, whatever V has blocked or follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from beanie import PydanticObjectId
+
+# Why a user or a video is withheld (the strings stored in `withheld`).
+MODERATION = "moderation"  # a video hidden by reports or a moderator's HIDE
+SUSPENDED = "suspended"  # its user is suspended (on the user and all their videos)
+DELETING = "deleting"  # its account is being deleted (set by account deletion only)
+WITHHELD_REASONS = (MODERATION, SUSPENDED, DELETING)
+
+# Video visibility (stored as is in `videos.visibility`).
+PUBLIC = "PUBLIC"
+FOLLOWERS = "FOLLOWERS"
+PRIVATE = "PRIVATE"
+VISIBILITIES = (PUBLIC, FOLLOWERS, PRIVATE)
+
+MODERATOR = "MODERATOR"  # the one role (`users.role`); absent: an ordinary climber
+
+# Matches a document nothing withholds: `withheld` absent or empty.
+NOT_WITHHELD: dict[str, Any] = {"withheld.0": {"$exists": False}}
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """What the rule needs to know of one viewer, read once per request."""
+
+    viewer_id: PydanticObjectId | None = None
+    moderator: bool = False
+    # Users the viewer blocked or who blocked the viewer: invisible either way.
+    hidden_users: frozenset[PydanticObjectId] = field(default_factory=frozenset)
+    # Whom the viewer follows: their FOLLOWERS videos are for the viewer too.
+    followees: tuple[PydanticObjectId, ...] = ()
+
+    def ignoring_blocks(self) -> Audience:
+        """The same viewer as if no block stood between them and anyone: what may be
+        *reported* (one blocks, then reports) without revealing anything else."""
+        return replace(self, hidden_users=frozenset())
+
+
+ANONYMOUS = Audience()
+
+
+def _not_hidden(audience: Audience, user_field: str) -> dict[str, Any]:
+    if not audience.hidden_users:
+        return {}
+    return {user_field: {"$nin": sorted(audience.hidden_users)}}
+
+
+def _or_own(audience: Audience, owner_field: str, others: dict[str, Any]) -> dict[str, Any]:
+    """`others`, or anything the viewer owns (owners see their own, withheld or not)."""
+    if audience.viewer_id is None:
+        return others
+    return {"$or": [{owner_field: audience.viewer_id}, others]}
+
+
+def video_filter(audience: Audience) -> dict[str, Any]:
+    """The clauses a videos query adds to its `$match` for this viewer."""
+    if audience.moderator:
+        return {}
+    admitted: list[dict[str, Any]] = [{"visibility": {"$nin": [FOLLOWERS, PRIVATE]}}]
+    if audience.followees:
+        admitted.append({"visibility": FOLLOWERS, "user_id": {"$in": list(audience.followees)}})
+    others: dict[str, Any] = {**NOT_WITHHELD}
+    others["$or"] = admitted
+    clauses = [_not_hidden(audience, "user_id"), _or_own(audience, "user_id", others)]
+    return {"$and": [clause for clause in clauses if clause]}
+
+
+def user_filter(audience: Audience) -> dict[str, Any]:
+    """The clauses a users query adds to its `$match` for this viewer."""
+    if audience.moderator:
+        return {}
+    clauses = [_not_hidden(audience, "_id"), _or_own(audience, "_id", dict(NOT_WITHHELD))]
+    return {"$and": [clause for clause in clauses if clause]}
+
+
+def edge_stages(audience: Audience, other_field: str) -> list[dict[str, Any]]:
+    """Pipeline stages keeping the follow (or block) edges whose other end, the user in
+    `other_field`, the viewer may see. Placed after the `$sort` and before the
+    `$limit`, the `$lookup` runs for the edges a page reads, not for all of them."""
+    if audience.moderator:
+        return []
+    stages: list[dict[str, Any]] = []
+    if audience.hidden_users:
+        stages.append({"$match": _not_hidden(audience, other_field)})
+    stages += [
+        {"$lookup": {"from": "users", "localField": other_field, "foreignField": "_id",
+                     "as": "_other"}},
+        # A user gone altogether stays listed (shown as a stand-in); a withheld one not.
+        {"$match": {"_other": {"$not": {"$elemMatch": {"withheld.0": {"$exists": True}}}}}},
+    ]  # fmt: skip
+    return stages
+
+
+def ids_of(raw: Iterable[Any]) -> list[PydanticObjectId]:
+    return [PydanticObjectId(value) for value in raw]
+
+
+class AudienceRepository:
+    async def of(self, viewer_id: PydanticObjectId) -> Audience:
+        """The viewer's role, blocks both ways and followees, in one query.
+
+        `$map` rather than `"$blocking.blocked_id"`: the embedded database does not
+        resolve array paths in `$project` (MongoDB does both).
+        """
+        from models.user import UserDocument  # models.user imports this module
+
+        def ids(edges: str, key: str) -> dict[str, Any]:
+            return {"$map": {"input": f"${edges}", "in": f"$$this.{key}"}}
+
+        def lookup(collection: str, local: str, into: str) -> dict[str, Any]:
+            return {"$lookup": {"from": collection, "localField": "_id",
+                                "foreignField": local, "as": into}}  # fmt: skip
+
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"_id": viewer_id}},
+            lookup("blocks", "blocker_id", "blocking"),
+            lookup("blocks", "blocked_id", "blocked_by"),
+            lookup("follows", "follower_id", "following"),
+            {"$project": {"_id": 0, "role": 1, "blocking": ids("blocking", "blocked_id"),
+                          "blocked_by": ids("blocked_by", "blocker_id"),
+                          "following": ids("following", "followee_id")}},
+        ]  # fmt: skip
+        cursor = await UserDocument.get_pymongo_collection().aggregate(pipeline)
+        found = await cursor.to_list()
+        if not found:
+            return Audience(viewer_id=viewer_id)
+        raw = found[0]
+        return Audience(
+            viewer_id=viewer_id,
+            moderator=raw.get("role") == MODERATOR,
+            hidden_users=frozenset(ids_of([*raw["blocking"], *raw["blocked_by"]])),
+            followees=tuple(ids_of(raw["following"])),
+        )

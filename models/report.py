@@ -1,0 +1,246 @@
+"""Reports and their cases: the `reports` and `report_cases` collections.
+
+- `reports`: one document per reporter and target (a unique index), so a repeated
+  report adds nothing, even sent twice at once.
+- `report_cases`: one document per reported target (a unique index), what moderators
+  work from: the open reports counted per reason, the latest details, the first and
+  last report times, its state. A report on a closed case opens it again, counting
+  from zero: what a moderator already judged does not count twice.
+
+Counts move with `$inc` on the case, never read-modify-save, so concurrent reports
+each count once and the one that reaches a threshold sees it reached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from beanie import Document, PydanticObjectId
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from models.clock import utcnow_ms
+
+VIDEO = "VIDEO"
+USER = "USER"
+OPEN = "OPEN"
+CLOSED = "CLOSED"
+DETAILS_KEPT = 20  # the latest written details a case shows (older ones stay in `reports`)
+
+# (first_report_at, _id) of the last case seen: the queue runs oldest first.
+CaseKey = tuple[dt.datetime, PydanticObjectId]
+
+
+class ReportDocument(Document):
+    reporter_id: PydanticObjectId
+    target_type: str  # VIDEO or USER
+    target_id: PydanticObjectId
+    reason: str
+    details: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow_ms)
+
+    class Settings:
+        name = "reports"
+        indexes = [
+            IndexModel(
+                [("reporter_id", ASCENDING), ("target_type", ASCENDING), ("target_id", ASCENDING)],
+                unique=True,
+                name="one_report_per_reporter",
+            ),
+            # The reports on one target (a case erased with its target).
+            IndexModel([("target_id", ASCENDING)], name="reports_by_target"),
+        ]
+
+
+class ReportCaseDocument(Document):
+    target_type: str
+    target_id: PydanticObjectId
+    # The user the target belongs to (the video's author, or the reported user).
+    target_user_id: PydanticObjectId
+    state: str = OPEN
+    report_count: int = 0
+    reasons: dict[str, int] = Field(default_factory=dict)  # {"SPAM": 2, "HATE": 1}
+    details: list[dict[str, Any]] = Field(default_factory=list)  # {reason, details, reported_at}
+    first_report_at: dt.datetime
+    last_report_at: dt.datetime
+    # The last moderation action taken on it, by whom and when (the log has them all).
+    resolution: str | None = None
+    resolved_by: PydanticObjectId | None = None
+    resolved_at: dt.datetime | None = None
+
+    class Settings:
+        name = "report_cases"
+        indexes = [
+            IndexModel(
+                [("target_type", ASCENDING), ("target_id", ASCENDING)],
+                unique=True,
+                name="one_case_per_target",
+            ),
+            # The cases about one climber or their videos (an account's erasure).
+            IndexModel([("target_user_id", ASCENDING)], name="cases_by_target_user"),
+            # The queue (open cases, oldest first) and the stats (count, oldest).
+            IndexModel(
+                [("state", ASCENDING), ("first_report_at", ASCENDING), ("_id", ASCENDING)],
+                name="queue_oldest_first",
+            ),
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """A report as the case counted it: its case and how many open reports it has now."""
+
+    case_id: PydanticObjectId
+    report_count: int
+
+
+def _cases() -> AsyncCollection[dict[str, Any]]:
+    collection: AsyncCollection[dict[str, Any]] = ReportCaseDocument.get_pymongo_collection()
+    return collection
+
+
+class ReportRepository:
+    async def add(
+        self,
+        *,
+        reporter_id: PydanticObjectId,
+        target_type: str,
+        target_id: PydanticObjectId,
+        reason: str,
+        details: str | None,
+    ) -> ReportDocument | None:
+        """Store the report; None (nothing stored) if this reporter already reported it."""
+        report = ReportDocument(
+            reporter_id=reporter_id,
+            target_type=target_type,
+            target_id=target_id,
+            reason=reason,
+            details=details,
+        )
+        try:
+            await report.insert()
+        except DuplicateKeyError:
+            return None
+        return report
+
+    async def exists(
+        self, reporter_id: PydanticObjectId, target_type: str, target_id: PydanticObjectId
+    ) -> bool:
+        found = await ReportDocument.get_pymongo_collection().find_one(
+            {"reporter_id": reporter_id, "target_type": target_type, "target_id": target_id},
+            projection={"_id": 1},
+        )
+        return found is not None
+
+    async def count_on_case(
+        self, report: ReportDocument, target_user_id: PydanticObjectId
+    ) -> Reported:
+        """Count the report on its target's case, opening (or reopening) it if needed."""
+        at = report.created_at
+        note = [{"reason": report.reason, "details": report.details, "reported_at": at}]
+        target = {"target_type": report.target_type, "target_id": report.target_id}
+        while True:  # at most three turns: each miss means another writer just made a case
+            counted = await _cases().find_one_and_update(
+                {**target, "state": OPEN},
+                {
+                    "$inc": {"report_count": 1, f"reasons.{report.reason}": 1},
+                    "$max": {"last_report_at": at},
+                    "$min": {"first_report_at": at},
+                    **({"$push": {"details": {"$each": note, "$slice": -DETAILS_KEPT}}}
+                       if report.details else {}),
+                },
+                projection={"report_count": 1},
+                return_document=ReturnDocument.AFTER,
+            )  # fmt: skip
+            if counted is None:
+                fresh = {
+                    "state": OPEN, "report_count": 1, "reasons": {report.reason: 1},
+                    "details": note if report.details else [], "first_report_at": at,
+                    "last_report_at": at, "target_user_id": target_user_id,
+                }  # fmt: skip
+                counted = await _cases().find_one_and_update(
+                    {**target, "state": {"$ne": OPEN}},
+                    {"$set": fresh},
+                    projection={"report_count": 1},
+                    return_document=ReturnDocument.AFTER,
+                )
+                if counted is None:
+                    try:
+                        inserted = await _cases().insert_one({**target, **fresh})
+                    except DuplicateKeyError:
+                        continue  # a concurrent report made the case: count on it
+                    return Reported(PydanticObjectId(inserted.inserted_id), 1)
+            return Reported(PydanticObjectId(counted["_id"]), int(counted["report_count"]))
+
+    async def case(self, case_id: PydanticObjectId) -> ReportCaseDocument | None:
+        raw = await _cases().find_one({"_id": case_id})
+        return None if raw is None else ReportCaseDocument.model_validate(raw)
+
+    async def close(
+        self, case_id: PydanticObjectId, action: str, moderator_id: PydanticObjectId
+    ) -> ReportCaseDocument | None:
+        """Close the case with `action` as its resolution; the case as it is now."""
+        raw = await _cases().find_one_and_update(
+            {"_id": case_id},
+            {"$set": {"state": CLOSED, "resolution": action, "resolved_by": moderator_id,
+                      "resolved_at": utcnow_ms()}},
+            return_document=ReturnDocument.AFTER,
+        )  # fmt: skip
+        return None if raw is None else ReportCaseDocument.model_validate(raw)
+
+    async def open_page(
+        self, *, first: int, after: CaseKey | None
+    ) -> tuple[list[ReportCaseDocument], bool]:
+        """Open cases, the oldest first report first (the `queue_oldest_first` index)."""
+        match: dict[str, Any] = {"state": OPEN}
+        if after is not None:
+            at, case_id = after
+            match["$or"] = [
+                {"first_report_at": {"$gt": at}},
+                {"first_report_at": at, "_id": {"$gt": case_id}},
+            ]
+        cursor = (
+            _cases()
+            .find(match)
+            .sort([("first_report_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(first + 1)
+        )
+        found = [ReportCaseDocument.model_validate(raw) async for raw in cursor]
+        return found[:first], len(found) > first
+
+    async def open_stats(self) -> tuple[int, dt.datetime | None]:
+        """How many cases are open, and the first report time of the oldest one."""
+        count = await _cases().count_documents({"state": OPEN})
+        oldest = await _cases().find_one(
+            {"state": OPEN},
+            projection={"first_report_at": 1},
+            sort=[("first_report_at", ASCENDING), ("_id", ASCENDING)],
+        )
+        return count, None if oldest is None else oldest["first_report_at"]
+
+    async def delete_filed_by_batch(self, reporter_id: PydanticObjectId, limit: int) -> int:
+        """Delete up to `limit` reports `reporter_id` filed (their account's erasure); the
+        cases keep their counts: what was reported stays on the record."""
+        reports = ReportDocument.get_pymongo_collection()
+        cursor = reports.find({"reporter_id": reporter_id}, {"_id": 1}).limit(limit)
+        found = [raw["_id"] async for raw in cursor]
+        if found:
+            await reports.delete_many({"_id": {"$in": found}})
+        return len(found)
+
+    async def delete_cases_about_batch(self, user_id: PydanticObjectId, limit: int) -> int:
+        """Delete up to `limit` cases about `user_id` or their videos, with the reports on
+        those targets (the account and its content are erased: nothing is left to act on)."""
+        cases = ReportCaseDocument.get_pymongo_collection()
+        cursor = cases.find({"target_user_id": user_id}, {"target_id": 1}).limit(limit)
+        found = [raw async for raw in cursor]
+        if not found:
+            return 0
+        targets = [raw["target_id"] for raw in found]
+        await ReportDocument.get_pymongo_collection().delete_many({"target_id": {"$in": targets}})
+        await cases.delete_many({"_id": {"$in": [raw["_id"] for raw in found]}})
+        return len(found)

@@ -1,0 +1,289 @@
+"""Moderation, for moderators only (FORBIDDEN for others): the queue of reported
+content, the actions on it (workflows.moderation), the log of every action, the numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+
+import strawberry
+from beanie import PydanticObjectId
+
+from models.moderation_log import ModerationLogEntry
+from models.report import CLOSED, OPEN, VIDEO, ReportCaseDocument
+from resolvers.climbing import iso_utc
+from resolvers.context import Info
+from resolvers.ids import parse_id
+from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
+from resolvers.reports import ReportReason
+from resolvers.users import User, load_user
+from resolvers.videos import Video, with_authors
+from workflows import moderation as actions
+from workflows.text_rules import text_block
+
+NOTE_MAX = 1000
+
+
+@strawberry.enum(name="ModerationAction", description="What a moderator does with a case.")
+class ModerationAction(Enum):
+    HIDE = strawberry.enum_value(
+        actions.HIDE, description="Hide the video from everyone but its owner and moderators."
+    )
+    RESTORE = strawberry.enum_value(actions.RESTORE, description="Show a hidden video again.")
+    DISMISS = strawberry.enum_value(
+        actions.DISMISS, description="Close the reports; the content stays as it is."
+    )
+    SUSPEND_USER = strawberry.enum_value(
+        actions.SUSPEND_USER,
+        description="Suspend the climber (the reported one, or the video's author): their "
+        "tokens are refused, log-in answers ACCOUNT_SUSPENDED, all their content is hidden.",
+    )
+    REINSTATE_USER = strawberry.enum_value(
+        actions.REINSTATE_USER, description="Lift a suspension: all back as it was."
+    )
+
+
+@strawberry.enum(name="ReportTarget")
+class ReportTarget(Enum):
+    VIDEO = "VIDEO"
+    USER = "USER"
+
+
+@strawberry.enum(name="ReportCaseState")
+class ReportCaseState(Enum):
+    OPEN = strawberry.enum_value(OPEN, description="Reports wait for a moderator.")
+    CLOSED = strawberry.enum_value(CLOSED, description="A moderator acted on them.")
+
+
+@strawberry.type(name="ReasonCount")
+class ReasonCount:
+    reason: ReportReason
+    count: int
+
+
+@strawberry.type(name="ReportDetail")
+class ReportDetail:
+    reason: ReportReason
+    details: str
+    reported_at: str
+
+
+@strawberry.type(name="ReportCase", description="One reported video or climber.")
+class ReportCase:
+    id: strawberry.ID
+    target_type: ReportTarget
+    video: Video | None = strawberry.field(
+        description="The reported video (shown even when hidden); null for a reported "
+        "climber, or a video its owner deleted."
+    )
+    user: User = strawberry.field(description="The reported climber, or the video's author.")
+    state: ReportCaseState
+    report_count: int = strawberry.field(description="Reports since the case (re)opened.")
+    reasons: list[ReasonCount]
+    details: list[ReportDetail] = strawberry.field(description="The latest written details.")
+    first_report_at: str
+    last_report_at: str
+    resolution: ModerationAction | None = strawberry.field(description="The last action taken.")
+    resolved_at: str | None
+
+
+@strawberry.type(name="ReportCaseEdge")
+class ReportCaseEdge:
+    cursor: str
+    node: ReportCase
+
+
+@strawberry.type(name="ReportCaseConnection", description="Open cases, the oldest first.")
+class ReportCaseConnection:
+    edges: list[ReportCaseEdge]
+    page_info: PageInfo = strawberry.field(name="pageInfo")
+
+
+async def _moderator_of(root: ModerationLogItem, info: Info) -> User | None:
+    if root.moderator_id is None:
+        return None
+    return User.shown(root.moderator_id, await load_user(info, root.moderator_id))
+
+
+async def _target_user_of(root: ModerationLogItem, info: Info) -> User:
+    return User.shown(root.target_user_id, await load_user(info, root.target_user_id))
+
+
+@strawberry.type(name="ModerationLogEntry", description="One action, as it was taken.")
+class ModerationLogItem:
+    id: strawberry.ID
+    at: str
+    action: ModerationAction
+    moderator: User | None = strawberry.field(
+        resolver=_moderator_of, description="Who took it; null when reports hid a video."
+    )
+    case_id: strawberry.ID
+    target_type: ReportTarget
+    target_id: strawberry.ID
+    target_user: User = strawberry.field(resolver=_target_user_of)
+    note: str | None
+    moderator_id: strawberry.Private[PydanticObjectId | None]
+    target_user_id: strawberry.Private[PydanticObjectId]
+
+    @classmethod
+    def of(cls, entry: ModerationLogEntry) -> ModerationLogItem:
+        return cls(
+            id=strawberry.ID(str(entry.id)),
+            at=iso_utc(entry.at),
+            action=ModerationAction(entry.action),
+            case_id=strawberry.ID(str(entry.case_id)),
+            target_type=ReportTarget(entry.target_type),
+            target_id=strawberry.ID(str(entry.target_id)),
+            note=entry.note,
+            moderator_id=entry.moderator_id,
+            target_user_id=entry.target_user_id,
+        )
+
+
+@strawberry.type(name="ModerationLogEdge")
+class ModerationLogEdge:
+    cursor: str
+    node: ModerationLogItem
+
+
+@strawberry.type(name="ModerationLogConnection", description="The most recent action first.")
+class ModerationLogConnection:
+    edges: list[ModerationLogEdge]
+    page_info: PageInfo = strawberry.field(name="pageInfo")
+
+
+@strawberry.type(name="ModerationStats")
+class ModerationStats:
+    open_cases: int
+    oldest_open_report_at: str | None = strawberry.field(
+        description="When the oldest open case was first reported; null when none is open."
+    )
+    oldest_open_report_age_seconds: int | None = strawberry.field(
+        description="How long it has waited (the 24-hour promise made visible)."
+    )
+
+
+async def report_cases(info: Info, cases: list[ReportCaseDocument]) -> list[ReportCase]:
+    """The cases with their videos and users, read in one query each (moderators see
+    hidden ones: the audience rule lets them)."""
+    audience = await info.context.audience()
+    video_ids = [case.target_id for case in cases if case.target_type == VIDEO]
+    views = await info.context.repos.videos.get_views(video_ids, audience)
+    videos = {video.id: video for video in await with_authors(info, views)}
+    wanted = list({case.target_user_id: None for case in cases})
+    found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
+    return [
+        ReportCase(
+            id=strawberry.ID(str(case.id)),
+            target_type=ReportTarget(case.target_type),
+            video=videos.get(strawberry.ID(str(case.target_id))),
+            user=User.shown(case.target_user_id, found.get(case.target_user_id)),
+            state=ReportCaseState(case.state),
+            report_count=case.report_count,
+            reasons=[ReasonCount(reason=ReportReason(r), count=n) for r, n in case.reasons.items()],
+            details=[
+                ReportDetail(
+                    reason=ReportReason(d["reason"]),
+                    details=d["details"],
+                    reported_at=iso_utc(d["reported_at"]),
+                )
+                for d in case.details
+            ],
+            first_report_at=iso_utc(case.first_report_at),
+            last_report_at=iso_utc(case.last_report_at),
+            resolution=None if case.resolution is None else ModerationAction(case.resolution),
+            resolved_at=None if case.resolved_at is None else iso_utc(case.resolved_at),
+        )
+        for case in cases
+    ]
+
+
+@strawberry.type
+class ModerationQuery:
+    @strawberry.field(
+        name="moderationQueue",
+        description="Moderators only: one case per reported target with open reports, the "
+        "oldest first, by cursor.",
+    )
+    async def moderation_queue(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> ReportCaseConnection:
+        await info.context.require_moderator()
+        size, key = page_size(first), decode_cursor(after)
+        cases, has_next = await info.context.repos.reports.open_page(first=size, after=key)
+        nodes = await report_cases(info, cases)
+        edges = [
+            ReportCaseEdge(cursor=encode_cursor(case.first_report_at, _id(case)), node=node)
+            for case, node in zip(cases, nodes, strict=True)
+        ]
+        cursors = [edge.cursor for edge in edges]
+        return ReportCaseConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+
+    @strawberry.field(
+        name="moderationLog",
+        description="Moderators only: every moderation action, the most recent first.",
+    )
+    async def moderation_log(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> ModerationLogConnection:
+        await info.context.require_moderator()
+        size, key = page_size(first), decode_cursor(after)
+        found, has_next = await info.context.repos.moderation_log.page(first=size, after=key)
+        edges = [
+            ModerationLogEdge(
+                cursor=encode_cursor(entry.at, _id(entry)), node=ModerationLogItem.of(entry)
+            )
+            for entry in found
+        ]
+        cursors = [edge.cursor for edge in edges]
+        return ModerationLogConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+
+    @strawberry.field(
+        name="moderationStats",
+        description="Moderators only: open cases and how long the oldest has waited.",
+    )
+    async def moderation_stats(self, info: Info) -> ModerationStats:
+        await info.context.require_moderator()
+        count, oldest = await info.context.repos.reports.open_stats()
+        age = None
+        if oldest is not None:
+            aware = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+            age = max(0, int((datetime.now(UTC) - aware).total_seconds()))
+        return ModerationStats(
+            open_cases=count,
+            oldest_open_report_at=None if oldest is None else iso_utc(oldest),
+            oldest_open_report_age_seconds=age,
+        )
+
+
+def _id(document: ReportCaseDocument | ModerationLogEntry) -> PydanticObjectId:
+    assert document.id is not None
+    return document.id
+
+
+@strawberry.type
+class ModerationMutation:
+    @strawberry.mutation(
+        description="Moderators only: act on a case (see ModerationAction), which closes "
+        "it and is logged with `note`."
+    )
+    async def moderate(
+        self,
+        info: Info,
+        case_id: strawberry.ID,
+        action: ModerationAction,
+        note: str | None = None,
+    ) -> ReportCase:
+        audience = await info.context.require_moderator()
+        target = parse_id(case_id, "case_id")
+        clean_note = text_block(note, "note", NOTE_MAX)
+        assert audience.viewer_id is not None
+        case = await info.context.services.moderation.moderate(
+            # The members' names are the stored actions (their values, to mypy, are not).
+            case_id=target,
+            action=action.name,
+            moderator_id=audience.viewer_id,
+            note=clean_note,
+        )
+        return (await report_cases(info, [case]))[0]

@@ -1,0 +1,50 @@
+"""Blocking a climber: the edge, and the follows it ends both ways.
+
+What a block hides (videos, profiles, follow edges, both ways) is decided by
+models.audience; this workflow only keeps the data right: one edge per pair, at most
+`BLOCKS_MAX` per account, and no follow left standing between the two (each edge
+removed with its counters, as unfollow does). The follow that races a block is undone
+by the follow itself, which looks for a block after writing its edge (resolvers.follows).
+"""
+
+from __future__ import annotations
+
+from beanie import PydanticObjectId
+
+from models.registry import Repositories
+from workflows.errors import InvalidInput, Missing
+
+BLOCKS_MAX = 10_000
+
+
+class Blocking:
+    def __init__(self, repos: Repositories) -> None:
+        self._repos = repos
+
+    async def _exists(self, user_id: PydanticObjectId) -> bool:
+        return bool(await self._repos.users.cards([user_id]))
+
+    async def block(self, blocker: PydanticObjectId, blocked: PydanticObjectId) -> None:
+        """Block `blocked` (idempotent) and end the follows between the two."""
+        if blocker == blocked:
+            raise InvalidInput("user_id", "you cannot block yourself")
+        if not await self._exists(blocked):
+            raise Missing("no user has this id")
+        blocks = self._repos.blocks
+        # Written first, counted after: of concurrent blocks past the cap, none stays.
+        if await blocks.add(blocker, blocked) and await blocks.count_by(blocker) > BLOCKS_MAX:
+            await blocks.remove(blocker, blocked)
+            raise InvalidInput(
+                "user_id", f"you have blocked {BLOCKS_MAX} climbers already: unblock some first"
+            )
+        # Always, even for a repeat: a follow that raced an earlier block may remain.
+        await self._repos.follows.remove_between(blocker, blocked)
+
+    async def unblock(self, blocker: PydanticObjectId, blocked: PydanticObjectId) -> None:
+        """Unblock (idempotent). The follows the block ended stay ended."""
+        if blocker == blocked:
+            raise InvalidInput("user_id", "you cannot block yourself")
+        if not await self._repos.blocks.remove(blocker, blocked) and not await self._exists(
+            blocked
+        ):
+            raise Missing("no user has this id")

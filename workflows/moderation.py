@@ -1,0 +1,113 @@
+"""Moderation: what moderators (and enough reports) do to reported content and climbers.
+
+One place for every action, so the rules hold whoever calls them (the GraphQL layer,
+a test, an operator's shell):
+
+- HIDE / RESTORE a video: the `moderation` reason on it (models.audience hides it from
+  everyone but its owner and moderators);
+- DISMISS: the reports are closed, the content stays;
+- SUSPEND_USER: `suspended` on the user and, in one update, on all their videos; their
+  token version bumped, so every token of theirs is refused from the next request
+  (this machine forgets its cached version at once); log-in answers ACCOUNT_SUSPENDED.
+  The account stays, so its pseudo stays taken;
+- REINSTATE_USER: the reverse (a video also hidden by moderation stays hidden).
+
+Every action closes its case and appends one entry to the moderation log.
+"""
+
+from __future__ import annotations
+
+from beanie import PydanticObjectId
+
+from models.audience import MODERATION, SUSPENDED
+from models.moderation_log import ModerationLogEntry
+from models.registry import Repositories
+from models.report import VIDEO, ReportCaseDocument
+from workflows.errors import InvalidInput, Missing
+from workflows.token_versions import TokenVersions
+
+HIDE = "HIDE"
+RESTORE = "RESTORE"
+DISMISS = "DISMISS"
+SUSPEND_USER = "SUSPEND_USER"
+REINSTATE_USER = "REINSTATE_USER"
+ACTIONS = (HIDE, RESTORE, DISMISS, SUSPEND_USER, REINSTATE_USER)
+
+
+class Moderation:
+    def __init__(self, repos: Repositories, token_versions: TokenVersions) -> None:
+        self._repos = repos
+        self._token_versions = token_versions
+
+    async def moderate(
+        self,
+        *,
+        case_id: PydanticObjectId,
+        action: str,
+        moderator_id: PydanticObjectId,
+        note: str | None = None,
+    ) -> ReportCaseDocument:
+        """Take `action` on the case's target, close the case, log it; the case now."""
+        if action not in ACTIONS:
+            raise InvalidInput("action", "must be one of " + ", ".join(ACTIONS))
+        case = await self._repos.reports.case(case_id)
+        if case is None:
+            raise Missing("no report case has this id")
+        if action in (HIDE, RESTORE) and case.target_type != VIDEO:
+            raise InvalidInput("action", "HIDE and RESTORE apply to videos: suspend a user")
+        if action == SUSPEND_USER and case.target_user_id == moderator_id:
+            raise InvalidInput("action", "you cannot suspend yourself")
+        videos = self._repos.videos
+        if action == HIDE:
+            await videos.withhold(case.target_id, MODERATION)
+        elif action == RESTORE:
+            await videos.release(case.target_id, MODERATION)
+        elif action == SUSPEND_USER:
+            await self.suspend(case.target_user_id)
+        elif action == REINSTATE_USER:
+            await self.reinstate(case.target_user_id)
+        closed = await self._repos.reports.close(case_id, action, moderator_id)
+        await self._log(case, action, moderator_id, note)
+        assert closed is not None  # cases are never deleted
+        return closed
+
+    async def hide_reported(self, case_id: PydanticObjectId, report_count: int) -> None:
+        """Hide a video enough climbers reported, pending review (logged once, with no
+        moderator, by the report that hid it)."""
+        case = await self._repos.reports.case(case_id)
+        if case is None or case.target_type != VIDEO:
+            return
+        if await self._repos.videos.withhold(case.target_id, MODERATION):
+            note = f"hidden pending review after {report_count} reports"
+            await self._log(case, HIDE, None, note)
+
+    async def suspend(self, user_id: PydanticObjectId) -> None:
+        users = self._repos.users
+        await users.withhold(user_id, SUSPENDED)
+        # After the mark: a token checked from now on is refused, and `login` sees it.
+        await users.bump_token_version(user_id)
+        self._token_versions.forget(user_id)
+        await self._repos.videos.withhold_all_of(user_id, SUSPENDED)
+
+    async def reinstate(self, user_id: PydanticObjectId) -> None:
+        await self._repos.users.release(user_id, SUSPENDED)
+        await self._repos.videos.release_all_of(user_id, SUSPENDED)
+
+    async def _log(
+        self,
+        case: ReportCaseDocument,
+        action: str,
+        moderator_id: PydanticObjectId | None,
+        note: str | None,
+    ) -> None:
+        assert case.id is not None
+        entry = ModerationLogEntry(
+            moderator_id=moderator_id,
+            action=action,
+            case_id=case.id,
+            target_type=case.target_type,
+            target_id=case.target_id,
+            target_user_id=case.target_user_id,
+            note=note,
+        )
+        await self._repos.moderation_log.append(entry)

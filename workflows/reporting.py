@@ -1,0 +1,88 @@
+"""Reporting a video or a climber: one report per reporter and target, counted on the
+target's case; enough distinct reporters of a video hide it pending review.
+
+The reporter must be able to see the target, blocks aside (one blocks, then reports):
+what they may not see otherwise is NOT_FOUND, as everywhere.
+"""
+
+from __future__ import annotations
+
+from beanie import PydanticObjectId
+
+from models.audience import Audience
+from models.registry import Repositories
+from models.report import USER, VIDEO
+from workflows.errors import InvalidInput, Missing
+from workflows.moderation import Moderation
+
+REASONS = ("SPAM", "NUDITY", "HARASSMENT", "HATE", "VIOLENCE", "SELF_HARM", "OTHER")
+DEFAULT_REPORTS_TO_HIDE = 3
+
+
+class Reporting:
+    def __init__(
+        self,
+        repos: Repositories,
+        moderation: Moderation,
+        reports_to_hide: int = DEFAULT_REPORTS_TO_HIDE,
+    ) -> None:
+        self._repos = repos
+        self._moderation = moderation
+        self._reports_to_hide = reports_to_hide
+
+    async def report_video(
+        self, audience: Audience, video_id: PydanticObjectId, reason: str, details: str | None
+    ) -> None:
+        reporter = _reporter(audience)
+        owner = await self._repos.videos.owner_of(video_id, audience.ignoring_blocks())
+        if owner is None:
+            # Hidden since (by these very reports, maybe): a repeat still answers true.
+            if await self._repos.reports.exists(reporter, VIDEO, video_id):
+                return
+            raise Missing("no video has this id")
+        if owner == reporter:
+            raise InvalidInput("video_id", "you cannot report your own video")
+        count = await self._report(reporter, VIDEO, video_id, owner, reason, details)
+        if count is not None and count[1] >= self._reports_to_hide:
+            await self._moderation.hide_reported(count[0], count[1])
+
+    async def report_user(
+        self, audience: Audience, user_id: PydanticObjectId, reason: str, details: str | None
+    ) -> None:
+        reporter = _reporter(audience)
+        if user_id == reporter:
+            raise InvalidInput("user_id", "you cannot report yourself")
+        if await self._repos.users.visible_card(user_id, audience.ignoring_blocks()) is None:
+            raise Missing("no user has this id")
+        await self._report(reporter, USER, user_id, user_id, reason, details)
+
+    async def _report(
+        self,
+        reporter: PydanticObjectId,
+        target_type: str,
+        target_id: PydanticObjectId,
+        target_user_id: PydanticObjectId,
+        reason: str,
+        details: str | None,
+    ) -> tuple[PydanticObjectId, int] | None:
+        """Store and count the report: (its case, the case's open reports), or None for
+        a repeat, which adds nothing."""
+        if reason not in REASONS:
+            raise InvalidInput("reason", "must be one of " + ", ".join(REASONS))
+        report = await self._repos.reports.add(
+            reporter_id=reporter,
+            target_type=target_type,
+            target_id=target_id,
+            reason=reason,
+            details=details,
+        )
+        if report is None:
+            return None
+        counted = await self._repos.reports.count_on_case(report, target_user_id)
+        return counted.case_id, counted.report_count
+
+
+def _reporter(audience: Audience) -> PydanticObjectId:
+    if audience.viewer_id is None:  # the GraphQL layer requires a viewer first
+        raise InvalidInput("viewer", "sign in to report")
+    return audience.viewer_id
