@@ -41,10 +41,11 @@ def _visible(text: str) -> str:
 
 
 def fold_words(text: str) -> list[str]:
-    """The words of `text` as the list is compared with them (numbers left out)."""
+    """The words of `text` as the list is compared with them. Numbers are words too:
+    "701" reads "toi" once folded, and a listed phrase may hide behind one."""
     words = []
     for raw in _SEPARATOR.split(_visible(text)):
-        if not raw or raw.isdigit():
+        if not raw:
             continue
         words.append(raw.casefold().translate(_LOOK_ALIKES))
     return words

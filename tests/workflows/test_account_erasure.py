@@ -314,17 +314,17 @@ async def test_other_areas_add_their_erasers_at_the_extension_point(
     account = Account(sessions=1, croix=1, videos=1, likes_each=1, liked=1, followers=1,
                       files=1)  # fmt: skip
     await account.write(db, tmp_path)
-    await db.blocks.insert_many([{"blocker_id": account.alice, "n": n} for n in range(7)])
+    await db.extra_things.insert_many([{"blocker_id": account.alice, "n": n} for n in range(7)])
 
-    async def blocks(target: Target, limit: int, after: Any) -> Batch:
-        cursor = db.blocks.find({"blocker_id": target.user_id}, {"_id": 1}).limit(limit)
+    async def extra_things(target: Target, limit: int, after: Any) -> Batch:
+        cursor = db.extra_things.find({"blocker_id": target.user_id}, {"_id": 1}).limit(limit)
         ids = [raw["_id"] async for raw in cursor]
-        await db.blocks.delete_many({"_id": {"$in": ids}})
+        await db.extra_things.delete_many({"_id": {"$in": ids}})
         return Batch(len(ids))
 
-    work = deletion(tmp_path, batch_size=3, extra_steps=[Step("blocks", blocks)])
+    work = deletion(tmp_path, batch_size=3, extra_steps=[Step("extra_things", extra_things)])
     await work.begin(PydanticObjectId(account.alice), EMAIL)
     assert await work.run(PydanticObjectId(account.alice))
     record = await _record(db, account.alice)
-    assert (record["erased"]["blocks"], record["batches"]["blocks"]) == (7, 3)
-    assert await db.blocks.count_documents({}) == 0
+    assert (record["erased"]["extra_things"], record["batches"]["extra_things"]) == (7, 3)
+    assert await db.extra_things.count_documents({}) == 0
