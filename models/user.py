@@ -140,8 +140,8 @@ class UserRepository:
     async def cards(self, user_ids: Sequence[PydanticObjectId]) -> list[UserCard]:
         """One query for a batch of ids (what the per-request DataLoader calls).
 
-        Projected to the public fields and read without the ODM: a feed page asks for
-        twenty authors, and full validated documents cost it twice as much CPU (bench/).
+        Projected to the public fields and read without the ODM: full validated documents
+        showed in a feed page's profile (bench/RESULTS.md).
         """
         if not user_ids:
             return []

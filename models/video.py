@@ -77,7 +77,7 @@ class VideoView:
     withheld: tuple[str, ...] = ()
 
     @classmethod
-    def of_new(cls, doc: VideoDocument) -> VideoView:
+    def from_document(cls, doc: VideoDocument) -> VideoView:
         assert doc.id is not None
         return cls(
             id=doc.id,
@@ -168,7 +168,7 @@ class VideoRepository:
             visibility=visibility,
         )
         await doc.insert()
-        return VideoView.of_new(doc)
+        return VideoView.from_document(doc)
 
     async def _views(
         self, pipeline: list[dict[str, Any]], viewer: PydanticObjectId | None

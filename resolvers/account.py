@@ -48,7 +48,7 @@ class Account:
     terms_accepted_at: str | None = strawberry.field(description="When (ISO-8601, UTC).")
 
     @classmethod
-    def of(cls, user: UserDocument) -> Account:
+    def from_document(cls, user: UserDocument) -> Account:
         accepted = user.terms_accepted_at
         return cls(
             email=user.email,
@@ -86,7 +86,7 @@ async def _own_account(info: Info) -> UserDocument:
 class AccountQuery:
     @strawberry.field(name="myAccount", description="The caller's e-mail, age and terms.")
     async def my_account(self, info: Info) -> Account:
-        return Account.of(await _own_account(info))
+        return Account.from_document(await _own_account(info))
 
     @strawberry.field(description="The current terms of use; null when none are set.")
     def terms(self, info: Info) -> Terms | None:
@@ -110,7 +110,7 @@ class AccountMutation:
         user = await info.context.repos.users.accept_terms(viewer, current)
         if user is None:
             raise Unauthenticated("this account no longer exists")
-        return Account.of(user)
+        return Account.from_document(user)
 
     @strawberry.mutation(
         name="requestPasswordReset",

@@ -29,7 +29,7 @@ class BlockQuery:
         found, has_next = await info.context.repos.blocks.page(
             blocker=viewer, first=size, after=key
         )
-        edges = [UserEdge.of_block(edge) for edge in found]
+        edges = [UserEdge.from_block(edge) for edge in found]
         cursors = [edge.cursor for edge in edges]
         return UserConnection(edges=edges, page_info=page_info_of(cursors, has_next))
 

@@ -31,7 +31,7 @@ from resolvers.videos import VideoConnection, video_connection
 
 async def _node(root: UserEdge, info: Info) -> User:
     card = await load_user(info, root.user_id)  # batched: one users query per page
-    return User.shown(root.user_id, card)
+    return User.from_card(root.user_id, card)
 
 
 @strawberry.type(name="UserEdge")
@@ -44,7 +44,7 @@ class UserEdge:
     user_id: strawberry.Private[PydanticObjectId]
 
     @classmethod
-    def of(cls, edge: FollowEdge, user_id: PydanticObjectId) -> UserEdge:
+    def from_follow(cls, edge: FollowEdge, user_id: PydanticObjectId) -> UserEdge:
         assert edge.id is not None
         return cls(
             cursor=encode_cursor(edge.created_at, edge.id),
@@ -53,7 +53,7 @@ class UserEdge:
         )
 
     @classmethod
-    def of_block(cls, edge: BlockEdge) -> UserEdge:
+    def from_block(cls, edge: BlockEdge) -> UserEdge:
         assert edge.id is not None
         return cls(
             cursor=encode_cursor(edge.created_at, edge.id),
@@ -90,7 +90,8 @@ async def follow_page(
         audience=await info.context.audience(),
     )
     edges = [
-        UserEdge.of(edge, edge.follower_id if followers else edge.followee_id) for edge in found
+        UserEdge.from_follow(edge, edge.follower_id if followers else edge.followee_id)
+        for edge in found
     ]
     return UserConnection(edges=edges, page_info=page_info_of([e.cursor for e in edges], has_next))
 

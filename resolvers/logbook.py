@@ -103,7 +103,7 @@ class LogbookQuery:
         viewer = info.context.require_viewer()
         limit, offset = offset_page(limit, offset, default=PAGE_DEFAULT, maximum=PAGE_MAX)
         found = await info.context.repos.sessions.list_croix(viewer, limit=limit, offset=offset)
-        return [Croix.build(item.session_id, item.entry) for item in found]
+        return [Croix.from_entry(item.session_id, item.entry) for item in found]
 
 
 @strawberry.type
@@ -207,7 +207,7 @@ class LogbookMutation:
         logged = await info.context.croix_log.log(
             viewer, entry, session_id=parse_optional_id(session_id, "session_id"), day=day
         )
-        return Croix.build(logged.session_id, logged.entry)
+        return Croix.from_entry(logged.session_id, logged.entry)
 
     @strawberry.mutation(
         name="updateCroix",
@@ -240,7 +240,7 @@ class LogbookMutation:
         updated = await info.context.repos.sessions.update_croix(croix_id, viewer, changes)
         if updated is None:  # deleted since the ownership check
             raise NotFound("no croix with this id")
-        return Croix.build(updated.session_id, updated.entry)
+        return Croix.from_entry(updated.session_id, updated.entry)
 
     @strawberry.mutation(name="deleteCroix", description="Delete one of the caller's croix.")
     async def delete_croix(self, info: Info, id: strawberry.ID) -> bool:

@@ -40,7 +40,7 @@ class Croix:
     )
 
     @classmethod
-    def build(cls, session_id: PydanticObjectId, entry: CroixEntry) -> Croix:
+    def from_entry(cls, session_id: PydanticObjectId, entry: CroixEntry) -> Croix:
         return cls(
             id=strawberry.ID(str(entry.id)),
             photo_url=entry.photo_url,
@@ -85,6 +85,6 @@ class Session:
             date=doc.date.astimezone(dt.UTC).date().isoformat(),
             feeling=doc.feeling,
             notes=doc.notes,
-            croix=[Croix.build(doc.id, entry) for entry in doc.croix],
+            croix=[Croix.from_entry(doc.id, entry) for entry in doc.croix],
             gym_id=doc.gym_id,
         )

@@ -103,11 +103,11 @@ class ReportCaseConnection:
 async def _moderator_of(root: ModerationLogItem, info: Info) -> User | None:
     if root.moderator_id is None:
         return None
-    return User.shown(root.moderator_id, await load_user(info, root.moderator_id))
+    return User.from_card(root.moderator_id, await load_user(info, root.moderator_id))
 
 
 async def _target_user_of(root: ModerationLogItem, info: Info) -> User:
-    return User.shown(root.target_user_id, await load_user(info, root.target_user_id))
+    return User.from_card(root.target_user_id, await load_user(info, root.target_user_id))
 
 
 @strawberry.type(name="ModerationLogEntry", description="One action, as it was taken.")
@@ -127,7 +127,7 @@ class ModerationLogItem:
     target_user_id: strawberry.Private[PydanticObjectId]
 
     @classmethod
-    def of(cls, entry: ModerationLogEntry) -> ModerationLogItem:
+    def from_entry(cls, entry: ModerationLogEntry) -> ModerationLogItem:
         return cls(
             id=strawberry.ID(str(entry.id)),
             at=iso_utc(entry.at),
@@ -178,7 +178,7 @@ async def report_cases(info: Info, cases: list[ReportCaseDocument]) -> list[Repo
             id=strawberry.ID(str(case.id)),
             target_type=ReportTarget(case.target_type),
             video=videos.get(strawberry.ID(str(case.target_id))),
-            user=User.shown(case.target_user_id, found.get(case.target_user_id)),
+            user=User.from_card(case.target_user_id, found.get(case.target_user_id)),
             state=ReportCaseState(case.state),
             report_count=case.report_count,
             reasons=[ReasonCount(reason=ReportReason(r), count=n) for r, n in case.reasons.items()],
@@ -232,7 +232,7 @@ class ModerationQuery:
         found, has_next = await info.context.repos.moderation_log.page(first=size, after=key)
         edges = [
             ModerationLogEdge(
-                cursor=encode_cursor(entry.at, _id(entry)), node=ModerationLogItem.of(entry)
+                cursor=encode_cursor(entry.at, _id(entry)), node=ModerationLogItem.from_entry(entry)
             )
             for entry in found
         ]

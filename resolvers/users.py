@@ -97,7 +97,7 @@ class User:
         )
 
     @classmethod
-    def shown(cls, user_id: PydanticObjectId, card: UserCard | None) -> User:
+    def from_card(cls, user_id: PydanticObjectId, card: UserCard | None) -> User:
         """The user `card` shows, or, when their account is gone, a stand-in: one orphan
         video or follow edge cannot null out a whole page (its user is non-null)."""
         if card is None:

@@ -4,7 +4,7 @@ Listings come from the repository as `VideoView`s (a like count and the viewer's
 like, never the likes array). Their authors are read together, in one query, before the
 `Video`s are built: a page of videos costs one users query however many authors it
 shows, and `Video.user` is a plain field. (An async `user` resolver per video cost
-graphql-core more than all the video's other fields: bench/.)
+graphql-core more than all the video's other fields: bench/RESULTS.md.)
 """
 
 from __future__ import annotations
@@ -108,12 +108,12 @@ async def with_authors(info: Info, views: Sequence[VideoView]) -> list[Video]:
 
     A page already knows all its authors, so it asks for them at once, through the
     repository rather than the users DataLoader: the loader's future per author and its
-    gather cost a page more CPU than the query itself (bench/), and batch nothing more
-    here. Each distinct author becomes one `User`, shared by their videos.
+    gather cost a page more CPU than the query itself (bench/RESULTS.md), and batch nothing
+    more here. Each distinct author becomes one `User`, shared by their videos.
     """
     wanted = list({view.user_id: None for view in views})  # distinct, in order
     found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
-    authors = {user_id: User.shown(user_id, found.get(user_id)) for user_id in wanted}
+    authors = {user_id: User.from_card(user_id, found.get(user_id)) for user_id in wanted}
     return [Video.from_view(view, authors[view.user_id]) for view in views]
 
 
