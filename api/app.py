@@ -111,13 +111,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
+    schema = build_schema(
+        production=settings.is_production,
+        fast_executor=settings.graphql_executor == "fast",
+    )
     graphql = GraphQLApp(
-        build_schema(
-            production=settings.is_production,
-            fast_executor=settings.graphql_executor == "fast",
-        ),
+        schema,
         graphql_ide="graphiql" if not settings.is_production else None,
-        allow_queries_via_get=False,
+        allow_queries_via_get=True,
+        persisted=wiring.persisted_queries(settings, schema),
     )
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),

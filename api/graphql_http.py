@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
+from pymongo.errors import PyMongoError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -29,10 +30,13 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from resolvers.context import Context, get_context
+from resolvers.errors import ServiceUnavailable
 
 BAD_REQUEST = "BAD_REQUEST"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 def error_body(message: str, code: str, request_id: str | None) -> bytes:
@@ -66,6 +70,10 @@ def _operation_error(error: CannotGetOperationTypeError, context: Any) -> Execut
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, *args: Any, persisted: PersistedQueries, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.persisted = persisted
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -74,7 +82,21 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await self.run(Request(scope, receive))
         except HTTPException as error:
             response = request_error(error.status_code, error.reason, BAD_REQUEST, scope)
+        except PersistedQueryRefused as error:
+            response = request_error(
+                error.status_for(graphql_response=False), error.message, error.code, scope
+            )
+        except PyMongoError:
+            # Only the persisted-query registry is read before the GraphQL layer, which
+            # answers outages itself.
+            response = request_error(503, ServiceUnavailable().message, SERVICE_UNAVAILABLE, scope)
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A hash-only persisted query over GET has no `query` either: not the IDE.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return await get_context(request, response)
@@ -104,6 +126,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return data
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        kwargs["request_data"] = await self.persisted.resolve(kwargs["request_data"])
         try:
             return await super().execute_single(*args, **kwargs)
         except HTTPException as error:
