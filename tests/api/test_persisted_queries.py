@@ -16,7 +16,7 @@ from api.settings import Settings
 from tests.support.app import running_api
 from tests.support.client import Api, code_of
 
-GYMS = 'query Gyms($q: String!) { gyms(query: $q) { id name } }'
+GYMS = "query Gyms($q: String!) { gyms(query: $q) { id name } }"
 ME = "query Me { me { pseudo } }"
 
 
@@ -108,9 +108,7 @@ async def test_a_hash_that_is_not_the_querys_is_refused(api: Api, db: Any) -> No
     not_found(await post(api, persisted(GYMS, wrong)))
 
 
-async def test_the_document_limits_apply_before_anything_is_registered(
-    api: Api, db: Any
-) -> None:
+async def test_the_document_limits_apply_before_anything_is_registered(api: Api, db: Any) -> None:
     deep = "query Deep { me { " + "videos { user { " * 6 + "id" + " } }" * 6 + " } }"
     response = await post(api, persisted(deep), deep)
     assert code_of(response.json()["errors"][0]) == "GRAPHQL_VALIDATION_FAILED"
@@ -142,9 +140,7 @@ async def test_the_registry_is_bounded(settings: Settings, db: Any) -> None:
     async with running_api(settings) as api:
         for document in documents:
             # Beyond the bound a document still runs; it is only not stored.
-            assert (await post(api, persisted(document), document)).json() == {
-                "data": {"gyms": []}
-            }
+            assert (await post(api, persisted(document), document)).json() == {"data": {"gyms": []}}
     assert await db.persisted_queries.count_documents({}) == 2
 
 
