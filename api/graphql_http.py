@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
-from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
@@ -54,6 +54,26 @@ def request_error(status: int, message: str, code: str, scope: Scope) -> Respons
         status_code=status,
         media_type="application/json",
     )
+
+
+# How long a shared cache (a CDN) may keep an anonymous query's answer: short, since
+# moderation may hide a video the anonymous feed shows.
+PUBLIC_MAX_AGE_SECONDS = 30
+NOT_STORED = "private, no-store"
+
+
+def cache_control(scope: Scope, status: int) -> str:
+    """Only what no viewer changes may be kept by a shared cache: a query sent over GET
+    without credentials, answered 200 without errors. Anything else (POST, so every
+    mutation; anything with Authorization; errors, which may be a throttle's or a
+    request id's) is stored by no cache at all."""
+    if scope.get("method") != "GET" or status != 200:
+        return NOT_STORED
+    if any(key == b"authorization" for key, _ in scope.get("headers", ())):
+        return NOT_STORED
+    if scope.get("state", {}).get("graphql_errors", True):  # the IDE page, or errors
+        return NOT_STORED
+    return f"public, max-age={PUBLIC_MAX_AGE_SECONDS}"
 
 
 def _operation_error(error: CannotGetOperationTypeError, context: Any) -> ExecutionResult:
@@ -90,7 +110,16 @@ class GraphQLApp(GraphQL[Context, None]):
             # Only the persisted-query registry is read before the GraphQL layer, which
             # answers outages itself.
             response = request_error(503, ServiceUnavailable().message, SERVICE_UNAVAILABLE, scope)
+        if response.status_code == 405:
+            response.headers["allow"] = "POST"
+        response.headers["cache-control"] = cache_control(scope, response.status_code)
+        response.headers["vary"] = "Accept, Authorization"
         await response(scope, receive, send)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        # What `cache_control` needs to know of the answer, read once the response is made.
+        request.state.graphql_errors = bool(result.errors)
+        return await super().process_result(request, result)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A hash-only persisted query over GET has no `query` either: not the IDE.
@@ -134,4 +163,8 @@ class GraphQLApp(GraphQL[Context, None]):
             # graphql-core (and the spec) make it a request error like any validation one.
             if isinstance(error.__cause__, CannotGetOperationTypeError):
                 return _operation_error(error.__cause__, kwargs.get("context"))
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                # A mutation over GET: a link or an image tag could make a browser send
+                # one (CSRF), and GETs may be retried or prefetched. The spec's answer.
+                raise HTTPException(405, "mutations are accepted over POST only") from error
             raise
