@@ -56,6 +56,31 @@ def request_error(status: int, message: str, code: str, scope: Scope) -> Respons
     )
 
 
+GRAPHQL_RESPONSE = "application/graphql-response+json; charset=utf-8"
+
+
+def accepts_graphql_response(accept: str) -> bool:
+    """Whether the client accepts the GraphQL-over-HTTP media type (with any q but 0).
+    Clients that send only `application/json` (or nothing) keep the classic answers."""
+    for part in accept.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        if media.lower() == "application/graphql-response+json":
+            return not any(
+                p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params
+            )
+    return False
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Nothing ran: errors with no path (parse, validation, variable coercion, a limit),
+    and no data. An execution error has a path, even when it nulls the whole answer."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(not error.path for error in result.errors or ())
+    )
+
+
 # How long a shared cache (a CDN) may keep an anonymous query's answer: short, since
 # moderation may hide a video the anonymous feed shows.
 PUBLIC_MAX_AGE_SECONDS = 30
@@ -98,18 +123,23 @@ class GraphQLApp(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)
+        graphql_response = accepts_graphql_response(request.headers.get("accept", ""))
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self.run(request)
         except HTTPException as error:
             response = request_error(error.status_code, error.reason, BAD_REQUEST, scope)
         except PersistedQueryRefused as error:
-            response = request_error(
-                error.status_for(graphql_response=False), error.message, error.code, scope
-            )
+            status = error.status_for(graphql_response=graphql_response)
+            response = request_error(status, error.message, error.code, scope)
         except PyMongoError:
             # Only the persisted-query registry is read before the GraphQL layer, which
             # answers outages itself.
             response = request_error(503, ServiceUnavailable().message, SERVICE_UNAVAILABLE, scope)
+        if graphql_response and response.media_type == "application/json":
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+            if response.status_code == 200 and scope["state"].get("graphql_request_error"):
+                response.status_code = 400
         if response.status_code == 405:
             response.headers["allow"] = "POST"
         response.headers["cache-control"] = cache_control(scope, response.status_code)
@@ -119,7 +149,13 @@ class GraphQLApp(GraphQL[Context, None]):
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         # What `cache_control` needs to know of the answer, read once the response is made.
         request.state.graphql_errors = bool(result.errors)
-        return await super().process_result(request, result)
+        processed = await super().process_result(request, result)
+        if is_request_error(result) and accepts_graphql_response(request.headers.get("accept", "")):
+            # GraphQL over HTTP: a document that did not parse or validate, or variables
+            # that did not coerce, ran nothing: no `data` entry, and a 4xx (set above).
+            processed.pop("data", None)
+            request.state.graphql_request_error = True
+        return processed
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A hash-only persisted query over GET has no `query` either: not the IDE.
