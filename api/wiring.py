@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from api.persisted_queries import PersistedQueries, RegistryPolicy
 from api.settings import ConfigurationError, Settings
+from api.trusted_documents import load_manifest
 from models.persisted_query import PersistedQueryRepository
 from resolvers.blocked_words import SHIPPED_LIST, BlockedWords
 from resolvers.schema import AppSchema
@@ -116,4 +117,10 @@ def persisted_queries(settings: Settings, schema: AppSchema) -> PersistedQueries
             keep_for=timedelta(seconds=settings.persisted_queries_ttl_seconds),
             max_entries=settings.persisted_queries_max_entries,
         ),
+        trusted=(
+            load_manifest(settings.persisted_queries_manifest, schema)
+            if settings.persisted_queries_manifest
+            else None
+        ),
+        trusted_only=settings.trusted_documents_only,
     )
