@@ -22,6 +22,7 @@ from resolvers.extensions.fast_executor import FastFieldsExecutionContext
 from resolvers.follows import FollowMutation, FollowQuery
 from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
+from resolvers.logbook_pages import LogbookPageQuery
 from resolvers.moderation import ModerationMutation, ModerationQuery
 from resolvers.projects import ProjectMutation, ProjectQuery
 from resolvers.reports import ReportMutation
@@ -37,6 +38,7 @@ Query = merge_types(
         UserQuery,
         VideoQuery,
         LogbookQuery,
+        LogbookPageQuery,
         GymQuery,
         FollowQuery,
         StatsQuery,
