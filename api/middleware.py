@@ -15,6 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.graphql_http import BAD_REQUEST, request_error
+from api.logging_setup import REQUEST_ID
 from resolvers.extensions.document_gate import MAX_BODY_BYTES
 
 log = logging.getLogger("api.access")
@@ -61,6 +62,7 @@ class RequestMiddleware:
         state["request_log"] = record
         started = time.perf_counter()
         status = 500
+        context_token = REQUEST_ID.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -98,6 +100,7 @@ class RequestMiddleware:
                         **record,
                     },
                 )
+            REQUEST_ID.reset(context_token)
 
     def _capped(self, scope: Scope) -> bool:
         return scope.get("method") != "GET" and not scope.get("path", "").startswith(

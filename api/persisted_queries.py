@@ -165,6 +165,10 @@ class PersistedQueries:
             log.warning("persisted query not registered: %s", error)
             return
         if not stored:
-            log.warning("persisted query registry full (%d)", self.policy.max_entries)
+            log.warning(
+                "persisted query %s not registered: the registry is full (%d)",
+                wanted[:16],
+                self.policy.max_entries,
+            )
         # Known here either way: hash-only requests to this machine need no round trip.
         self._known.put(wanted, text)
