@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from api import wiring
 from api.database import connect, ping
 from api.graphql_http import GraphQLApp
+from api.metrics import Metrics, MetricsServer
 from api.middleware import RequestMiddleware
 from api.settings import Settings
 from models.registry import Repositories
@@ -51,11 +52,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     storage = wiring.storage_from(settings, secret)
     mailer = wiring.mailer(settings)
     policy = wiring.policy(settings)  # reads the word list: refused before anything starts
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with AsyncExitStack() as stack:
             stack.push_async_callback(storage.close)
+            if settings.metrics_port is not None:
+                server = MetricsServer(
+                    metrics, settings.metrics_host or settings.host, settings.metrics_port
+                )
+                server.start()
+                stack.callback(server.stop)
             mongo = await connect(settings, stack)
             repos = Repositories()
             background = Background()
@@ -127,7 +135,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if isinstance(storage.backend, LocalStorage):
         routes.extend(local_storage_routes(storage.backend))
-    middleware = [Middleware(RequestMiddleware)]
+    middleware = [Middleware(RequestMiddleware, metrics=metrics)]
     if settings.cors_allow_origins:
         middleware.append(
             Middleware(

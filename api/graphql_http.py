@@ -48,7 +48,10 @@ def error_body(message: str, code: str, request_id: str | None) -> bytes:
 
 def request_error(status: int, message: str, code: str, scope: Scope) -> Response:
     """A GraphQL-shaped JSON error for a request refused before any GraphQL ran."""
-    request_id = scope.get("state", {}).get("request_id")
+    state = scope.get("state", {})
+    request_id = state.get("request_id")
+    if "request_log" in state:  # the outcome the metrics count (api.metrics)
+        state["request_log"]["outcome"] = code
     return Response(
         error_body(message, code, request_id),
         status_code=status,
@@ -69,6 +72,13 @@ def accepts_graphql_response(accept: str) -> bool:
                 p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params
             )
     return False
+
+
+def _outcome(result: ExecutionResult) -> str:
+    if not result.errors:
+        return "ok"
+    code = (result.errors[0].extensions or {}).get("code")
+    return code if isinstance(code, str) else "ERROR"
 
 
 def is_request_error(result: ExecutionResult) -> bool:
@@ -149,6 +159,9 @@ class GraphQLApp(GraphQL[Context, None]):
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         # What `cache_control` needs to know of the answer, read once the response is made.
         request.state.graphql_errors = bool(result.errors)
+        record = getattr(request.state, "request_log", None)
+        if record is not None:  # the outcome the metrics count (api.metrics)
+            record["outcome"] = _outcome(result)
         processed = await super().process_result(request, result)
         if is_request_error(result) and accepts_graphql_response(request.headers.get("accept", "")):
             # GraphQL over HTTP: a document that did not parse or validate, or variables

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     client_ip_header: str | None = None
 
     log_level: str = "INFO"
+    # Prometheus metrics on their own port, never the public one; unset: off. They listen
+    # on METRICS_HOST (HOST when unset): `::` takes IPv6 and IPv4, as Fly's private
+    # network, where its scraper comes from, is IPv6.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str | None = None
 
     # `fast` completes plain fields inline (resolvers/extensions/fast_executor.py);
     # `stock` serves with Strawberry's own executor, should an upgrade break the fast one.
@@ -145,6 +150,8 @@ class Settings(BaseSettings):
     def _check_accounts(self) -> Settings:
         if "{token}" not in self.password_reset_url:
             raise ValueError("PASSWORD_RESET_URL must contain {token}")
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("METRICS_PORT must differ from PORT: metrics are never public")
         if self.trusted_documents_only and self.persisted_queries_manifest is None:
             raise ValueError("TRUSTED_DOCUMENTS_ONLY=true needs PERSISTED_QUERIES_MANIFEST")
         if bool(self.terms_version) != bool(self.terms_url):

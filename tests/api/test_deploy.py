@@ -149,3 +149,11 @@ def test_compose_runs_the_image_against_a_real_mongodb() -> None:
     assert env["APP_ENV"] == "development"
     assert "8080:8080" in api["ports"]
     assert any(volume.endswith(":/app/data") for volume in api["volumes"])
+
+
+def test_fly_scrapes_the_metrics_port_which_is_not_public() -> None:
+    fly = fly_config()
+    port = int(fly["env"]["METRICS_PORT"])
+    assert fly["metrics"] == {"port": port, "path": "/metrics"}
+    assert port != fly["http_service"]["internal_port"]
+    assert Settings(_env_file=None, port=8080, metrics_port=port).metrics_port == port
