@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 )
                 server.start()
                 stack.callback(server.stop)
-            mongo = await connect(settings, stack)
+            mongo = await connect(settings, stack, listeners=[metrics.database_listener()])
             repos = Repositories()
             background = Background()
             # Closed before the database client (the stack unwinds last in, first out).

@@ -12,6 +12,14 @@ so the app's error handling sees one shape whatever went wrong:
 - `GRAPHQL_VALIDATION_FAILED` (HTTP 200, with `data: null`, as graphql-core answers it):
   the document names no operation to run: several operations and no `operationName`,
   an `operationName` the document does not define, or no operation at all.
+
+On top of Strawberry's view, as mobile clients expect it:
+- persisted queries (api/persisted_queries.py) fill in or check the document first;
+- queries may come over GET; a mutation over GET is refused with 405 and not run;
+- clients accepting `application/graphql-response+json` get that media type, and a 400
+  without `data` when nothing ran (GraphQL over HTTP); `application/json` clients keep
+  the classic 200 with `data: null`;
+- every answer says what caches may keep of it (`cache_control`).
 """
 
 from __future__ import annotations
@@ -148,7 +156,7 @@ class GraphQLApp(GraphQL[Context, None]):
             response = request_error(503, ServiceUnavailable().message, SERVICE_UNAVAILABLE, scope)
         if graphql_response and response.media_type == "application/json":
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if response.status_code == 200 and scope["state"].get("graphql_request_error"):
+            if response.status_code == 200 and scope.get("state", {}).get("graphql_request_error"):
                 response.status_code = 400
         if response.status_code == 405:
             response.headers["allow"] = "POST"

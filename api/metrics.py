@@ -1,8 +1,9 @@
 """Prometheus metrics, served on their own port (METRICS_PORT), never the public one.
 
 Requests to /graphql by operation name and outcome (`ok`, or the first error's
-`extensions.code`), their latency per operation, requests in flight, and the process
-(CPU, memory, open files). Operation names come from clients: at most
+`extensions.code`; throttle refusals are `RATE_LIMITED`), their latency per operation,
+requests in flight, MongoDB round trips by command, and the process (CPU, memory, open
+files). Operation names come from clients: at most
 MAX_OPERATIONS distinct ones get a series of their own, the rest count as `other`, so a
 client inventing names cannot grow the scrape without bound.
 """
@@ -21,6 +22,7 @@ from prometheus_client import (
     ProcessCollector,
     start_http_server,
 )
+from pymongo import monitoring
 
 MAX_OPERATIONS = 100
 ANONYMOUS_OPERATION = "-"  # a document without an operation name, or no document at all
@@ -54,8 +56,17 @@ class Metrics:
             "HTTP requests being served.",
             registry=self.registry,
         )
+        self.database_commands = Counter(
+            "mongodb_commands",
+            "Round trips to MongoDB by command (find, aggregate, update...) and result.",
+            ["command", "result"],
+            registry=self.registry,
+        )
         self._operations: set[str] = set()
         self._lock = threading.Lock()
+
+    def database_listener(self) -> monitoring.CommandListener:
+        return _CommandCounter(self.database_commands)
 
     def _operation(self, name: str | None) -> str:
         if not name:
@@ -72,6 +83,22 @@ class Metrics:
         label = self._operation(operation)
         self.requests.labels(label, outcome).inc()
         self.latency.labels(label).observe(seconds)
+
+
+class _CommandCounter(monitoring.CommandListener):
+    """Counts each command PyMongo sends once it is answered (or fails)."""
+
+    def __init__(self, counter: Counter) -> None:
+        self.counter = counter
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        pass
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        self.counter.labels(event.command_name, "ok").inc()
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        self.counter.labels(event.command_name, "failed").inc()
 
 
 class MetricsServer:

@@ -55,6 +55,8 @@ async def test_counters_move_as_requests_arrive(settings: Settings) -> None:
         key = ("graphql_request_duration_seconds_count", (("operation", "Gyms"),))
         assert scraped[key] == 3
         assert ("http_requests_in_flight", ()) in scraped
+        finds = ("mongodb_commands_total", (("command", "find"), ("result", "ok")))
+        assert scraped[finds] >= 3  # the gyms, three times
         assert any(name == "process_resident_memory_bytes" for name, _ in scraped)
 
         await api.post(GYMS)
