@@ -93,3 +93,10 @@ async def test_a_persisted_mutation_over_get_is_refused_and_not_run(api: Api) ->
     )
     await refused_over_get(response)
     await api.signup("hashgetter")
+
+
+async def test_a_browser_still_gets_graphiql_in_development(api: Api) -> None:
+    page = await api.http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    assert page.headers["cache-control"] == NOT_STORED
