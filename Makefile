@@ -36,7 +36,7 @@ help:
 	@echo "make test     run the whole test suite"
 	@echo "make lint     ruff + mypy"
 	@echo "make format   ruff format + autofix"
-	@echo "make schema   export the served SDL to schema.graphql"
+	@echo "make schema   export the served SDL to schema.graphql (and schema.graphqls, for Apollo Kotlin)"
 	@echo "make bench    the API against a hand-written endpoint, under load (a few minutes)"
 	@echo "make bench-inprocess  the feed's CPU outside the database, API vs that endpoint (steadier)"
 
@@ -93,8 +93,11 @@ format: bootstrap
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
+# schema.graphqls: the same SDL under the extension Apollo Kotlin reads a schema from (it
+# takes .graphql files for operations).
 schema: bootstrap
 	$(RUN) python -m tools.export_schema > schema.graphql
+	cp schema.graphql schema.graphqls
 
 # Seeds its own database (embedded, temporary; or a fresh one on MONGODB_URL), starts the
 # API and the hand-written endpoint, loads both; writes bench/results/*.json.

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from api import wiring
 from api.database import connect, ping
 from api.graphql_http import GraphQLApp
+from api.metrics import Metrics, MetricsServer
 from api.middleware import RequestMiddleware
 from api.settings import Settings
 from models.registry import Repositories
@@ -51,12 +52,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     storage = wiring.storage_from(settings, secret)
     mailer = wiring.mailer(settings)
     policy = wiring.policy(settings)  # reads the word list: refused before anything starts
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with AsyncExitStack() as stack:
             stack.push_async_callback(storage.close)
-            mongo = await connect(settings, stack)
+            if settings.metrics_port is not None:
+                server = MetricsServer(
+                    metrics, settings.metrics_host or settings.host, settings.metrics_port
+                )
+                server.start()
+                stack.callback(server.stop)
+            mongo = await connect(settings, stack, listeners=[metrics.database_listener()])
             repos = Repositories()
             background = Background()
             # Closed before the database client (the stack unwinds last in, first out).
@@ -111,13 +119,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
+    schema = build_schema(
+        production=settings.is_production,
+        fast_executor=settings.graphql_executor == "fast",
+    )
     graphql = GraphQLApp(
-        build_schema(
-            production=settings.is_production,
-            fast_executor=settings.graphql_executor == "fast",
-        ),
+        schema,
         graphql_ide="graphiql" if not settings.is_production else None,
-        allow_queries_via_get=False,
+        allow_queries_via_get=True,
+        persisted=wiring.persisted_queries(settings, schema),
     )
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -125,7 +135,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if isinstance(storage.backend, LocalStorage):
         routes.extend(local_storage_routes(storage.backend))
-    middleware = [Middleware(RequestMiddleware)]
+    middleware = [Middleware(RequestMiddleware, metrics=metrics)]
     if settings.cors_allow_origins:
         middleware.append(
             Middleware(

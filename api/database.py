@@ -6,10 +6,11 @@ the operator's tools start it and hand its URL in, so the served code never hold
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 
 from beanie import init_beanie
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.errors import PyMongoError
 
 from api.settings import ConfigurationError, Settings
@@ -17,7 +18,11 @@ from models.registry import DOCUMENT_MODELS
 
 
 async def connect(
-    settings: Settings, stack: AsyncExitStack, *, drop_obsolete_indexes: bool = False
+    settings: Settings,
+    stack: AsyncExitStack,
+    *,
+    drop_obsolete_indexes: bool = False,
+    listeners: Sequence[monitoring.CommandListener] = (),
 ) -> AsyncMongoClient[dict[str, object]]:
     """Open the client on `MONGODB_URL` and initialise Beanie (which creates the indexes).
 
@@ -35,6 +40,7 @@ async def connect(
         serverSelectionTimeoutMS=settings.mongodb_server_selection_timeout_ms,
         tz_aware=True,
         appname="perfect-boulder",
+        event_listeners=list(listeners),  # the metrics' count of round trips (api.metrics)
     )
     stack.push_async_callback(client.close)
     await init_beanie(

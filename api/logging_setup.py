@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import orjson
@@ -20,6 +21,12 @@ _STANDARD = set(logging.makeLogRecord({}).__dict__) | {
 }
 
 
+# The id of the request being served, set by api.middleware around each request: every
+# line logged while serving it (by any module, through any logger) carries it, and so
+# does background work that request started (asyncio tasks copy the context).
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -31,6 +38,10 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value
+        if "request_id" not in entry:
+            request_id = REQUEST_ID.get()
+            if request_id is not None:
+                entry["request_id"] = request_id
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         # orjson: a line per request, so its cost is every request's. It refuses

@@ -15,6 +15,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.graphql_http import BAD_REQUEST, request_error
+from api.logging_setup import REQUEST_ID
+from api.metrics import Metrics
 from resolvers.extensions.document_gate import MAX_BODY_BYTES
 
 log = logging.getLogger("api.access")
@@ -24,6 +26,7 @@ log = logging.getLogger("api.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Uploads to the local storage backend carry media, capped by their signed length.
 _UNCAPPED_PREFIXES = ("/uploads/",)
+GRAPHQL_PATH = "/graphql"
 
 
 class BodyTooLarge(Exception):
@@ -39,8 +42,11 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics | None = None, max_body_bytes: int = MAX_BODY_BYTES
+    ) -> None:
         self.app = app
+        self.metrics = metrics
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -61,6 +67,9 @@ class RequestMiddleware:
         state["request_log"] = record
         started = time.perf_counter()
         status = 500
+        context_token = REQUEST_ID.set(request_id)
+        if self.metrics is not None:
+            self.metrics.in_flight.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -98,6 +107,14 @@ class RequestMiddleware:
                         **record,
                     },
                 )
+            REQUEST_ID.reset(context_token)
+            if self.metrics is not None:
+                self.metrics.in_flight.dec()
+                if path == GRAPHQL_PATH:
+                    outcome = record.get("outcome") or ("ok" if status < 400 else f"HTTP_{status}")
+                    self.metrics.observe(
+                        record.get("operation"), outcome, time.perf_counter() - started
+                    )
 
     def _capped(self, scope: Scope) -> bool:
         return scope.get("method") != "GET" and not scope.get("path", "").startswith(

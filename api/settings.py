@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     client_ip_header: str | None = None
 
     log_level: str = "INFO"
+    # Prometheus metrics on their own port, never the public one; unset: off. They listen
+    # on METRICS_HOST (HOST when unset): `::` takes IPv6 and IPv4, as Fly's private
+    # network, where its scraper comes from, is IPv6.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str | None = None
 
     # `fast` completes plain fields inline (resolvers/extensions/fast_executor.py);
     # `stock` serves with Strawberry's own executor, should an upgrade break the fast one.
@@ -119,6 +124,18 @@ class Settings(BaseSettings):
     # Unfinished account erasures are looked for this often (and at every start).
     deletion_sweep_seconds: int = Field(default=300, ge=1, le=86_400)
 
+    # Automatic persisted queries (Apollo's protocol): documents registered by their
+    # SHA-256 in MongoDB, shared by every machine, forgotten this long after last use,
+    # and at most this many (beyond it new documents run but are not registered).
+    persisted_queries_ttl_seconds: int = Field(default=30 * 86_400, ge=60, le=365 * 86_400)
+    persisted_queries_max_entries: int = Field(default=10_000, ge=1, le=1_000_000)
+    # Trusted documents: an Apollo persisted-query manifest (JSON, `format:
+    # apollo-persisted-query-manifest`, `version: 1`), checked against the document limits
+    # at start. With TRUSTED_DOCUMENTS_ONLY=true only its operations run (recommended in
+    # production for a first-party app); the manifest is then required.
+    persisted_queries_manifest: Path | None = None
+    trusted_documents_only: bool = False
+
     @property
     def is_production(self) -> bool:
         return self.app_env is AppEnv.PRODUCTION
@@ -133,6 +150,10 @@ class Settings(BaseSettings):
     def _check_accounts(self) -> Settings:
         if "{token}" not in self.password_reset_url:
             raise ValueError("PASSWORD_RESET_URL must contain {token}")
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("METRICS_PORT must differ from PORT: metrics are never public")
+        if self.trusted_documents_only and self.persisted_queries_manifest is None:
+            raise ValueError("TRUSTED_DOCUMENTS_ONLY=true needs PERSISTED_QUERIES_MANIFEST")
         if bool(self.terms_version) != bool(self.terms_url):
             raise ValueError("TERMS_VERSION and TERMS_URL go together: set both or neither")
         if self.smtp_url and not self.smtp_url.startswith(("smtp://", "smtps://")):

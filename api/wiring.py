@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from api.persisted_queries import PersistedQueries, RegistryPolicy
 from api.settings import ConfigurationError, Settings
+from api.trusted_documents import load_manifest
+from models.persisted_query import PersistedQueryRepository
 from resolvers.blocked_words import SHIPPED_LIST, BlockedWords
+from resolvers.schema import AppSchema
 from resolvers.services import Policy
 from storage.config import R2Config, StorageConfig
 from storage.errors import StorageConfigError
@@ -99,3 +105,22 @@ def mailer(settings: Settings) -> Mailer:
         return OutboxMailer(settings.data_dir / "outbox", settings.email_from or DEV_EMAIL_FROM)
     except ValueError as error:
         raise ConfigurationError(str(error)) from None
+
+
+def persisted_queries(settings: Settings, schema: AppSchema) -> PersistedQueries:
+    """The persisted-query protocol; the manifest, if any, is read and checked here, so
+    a document the limits refuse stops the service before it serves."""
+    return PersistedQueries(
+        schema,
+        PersistedQueryRepository(),
+        RegistryPolicy(
+            keep_for=timedelta(seconds=settings.persisted_queries_ttl_seconds),
+            max_entries=settings.persisted_queries_max_entries,
+        ),
+        trusted=(
+            load_manifest(settings.persisted_queries_manifest, schema)
+            if settings.persisted_queries_manifest
+            else None
+        ),
+        trusted_only=settings.trusted_documents_only,
+    )

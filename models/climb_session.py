@@ -17,6 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from models.clock import midnight_utc, utcnow_ms
+from models.keyset import DayKey, PageKey, strictly_after_day
 
 # 100 croix is more than any climber ticks in a day (a whole competition is ~40
 # problems); the cap keeps a session document, and a page of `mySessions`, bounded.
@@ -193,6 +194,24 @@ class ClimbSessionRepository:
             .to_list()
         )
 
+    async def page_for_user(
+        self, user_id: PydanticObjectId, *, first: int, after: DayKey | None
+    ) -> tuple[list[ClimbSession], bool]:
+        """Up to `first` of the user's sessions strictly after `after` (in mySessions'
+        order), and whether more follow. Keyed on (date, created_at, _id), a total order
+        served by `user_sessions_order`: a session logged while the climber pages lands
+        before the cursor or after it, never shifting what comes next."""
+        query: dict[str, Any] = {"user_id": user_id}
+        if after is not None:
+            query.update(strictly_after_day(after))
+        found = (
+            await ClimbSession.find(query)
+            .sort("-date", "-created_at", "-_id")
+            .limit(first + 1)
+            .to_list()
+        )
+        return found[:first], len(found) > first
+
     async def update(
         self, session_id: PydanticObjectId, user_id: PydanticObjectId, changes: SessionChanges
     ) -> ClimbSession | None:
@@ -307,6 +326,45 @@ class ClimbSessionRepository:
             LoggedCroix(PydanticObjectId(raw["_id"]), CroixEntry.model_validate(raw["croix"]))
             async for raw in cursor
         ]
+
+    async def croix_page(
+        self, user_id: PydanticObjectId, *, first: int, after: PageKey | None
+    ) -> tuple[list[LoggedCroix], bool]:
+        """Up to `first` of the user's croix strictly after `after` (newest first, as
+        myCroix), and whether more follow. Keyed on the croix' (created_at, id), which
+        never change: croix logged while the climber pages sort before the cursor.
+        Like myCroix, one aggregation over the climber's own sessions (the index's
+        `user_id` prefix), whose croix are sorted in memory."""
+        match: dict[str, Any] = {"user_id": user_id}
+        after_stage: list[dict[str, Any]] = []
+        if after is not None:
+            created_at, croix_id = after
+            # Sessions holding no croix that old need not be unwound.
+            match["croix.created_at"] = {"$lte": created_at}
+            after_stage = [
+                {
+                    "$match": {
+                        "$or": [
+                            {"croix.created_at": {"$lt": created_at}},
+                            {"croix.created_at": created_at, "croix.id": {"$lt": croix_id}},
+                        ]
+                    }
+                }
+            ]
+        pipeline: list[dict[str, Any]] = [
+            {"$match": match},
+            {"$project": {"_id": 1, "croix": 1}},
+            {"$unwind": "$croix"},
+            *after_stage,
+            {"$sort": {"croix.created_at": -1, "croix.id": -1}},
+            {"$limit": first + 1},
+        ]
+        cursor = await _collection().aggregate(pipeline)
+        found = [
+            LoggedCroix(PydanticObjectId(raw["_id"]), CroixEntry.model_validate(raw["croix"]))
+            async for raw in cursor
+        ]
+        return found[:first], len(found) > first
 
     async def update_croix(
         self, croix_id: PydanticObjectId, user_id: PydanticObjectId, changes: CroixChanges

@@ -27,3 +27,23 @@ def strictly_after(key: PageKey) -> dict[str, Any]:
             {"created_at": created_at, "_id": {"$lt": item_id}},
         ]
     }
+
+
+# A position in a logbook's order, (date, created_at, _id) of the last session seen: the
+# most recent day first, the latest created first within a day.
+DayKey = tuple[datetime, datetime, PydanticObjectId]
+
+DAY_ORDER = {"date": -1, "created_at": -1, "_id": -1}
+
+
+def strictly_after_day(key: DayKey) -> dict[str, Any]:
+    """Strictly after `key` in DAY_ORDER: an earlier day, or the same day created earlier,
+    or as early with a smaller id."""
+    day, created_at, item_id = key
+    return {
+        "$or": [
+            {"date": {"$lt": day}},
+            {"date": day, "created_at": {"$lt": created_at}},
+            {"date": day, "created_at": created_at, "_id": {"$lt": item_id}},
+        ]
+    }

@@ -20,6 +20,7 @@ from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
 from models.password_reset import PasswordResetDocument, PasswordResetRepository
+from models.persisted_query import PersistedQueryDocument, PersistedQueryRepository
 from models.projects import ProjectRepository
 from models.report import ReportCaseDocument, ReportDocument, ReportRepository
 from models.stats import StatsRepository
@@ -40,6 +41,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ReportDocument,
     ReportCaseDocument,
     ModerationLogEntry,
+    PersistedQueryDocument,
 ]
 
 
@@ -60,3 +62,4 @@ class Repositories:
     blocks: BlockRepository = field(default_factory=BlockRepository)
     reports: ReportRepository = field(default_factory=ReportRepository)
     moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)
+    persisted_queries: PersistedQueryRepository = field(default_factory=PersistedQueryRepository)

@@ -96,3 +96,33 @@ def decode_cursor(
         return _EPOCH + timedelta(milliseconds=int(millis)), PydanticObjectId(item_id)
     except (ValueError, binascii.Error, OverflowError, InvalidId) as error:
         raise BadUserInput(field, "is not a cursor this API issued") from error
+
+
+# The logbook's sessions are ordered by day first: their cursors carry the day too.
+_DAY_VERSION = "d1"
+
+
+def encode_day_cursor(day: datetime, created_at: datetime, item_id: PydanticObjectId) -> str:
+    raw = f"{_DAY_VERSION}:{_millis(day)}:{_millis(created_at)}:{item_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_day_cursor(
+    cursor: str | None, field: str = "after"
+) -> tuple[datetime, datetime, PydanticObjectId] | None:
+    """The (date, created_at, id) key a session cursor stands for; None for no cursor."""
+    if cursor is None:
+        return None
+    try:
+        if len(cursor) > _CURSOR_MAX_LENGTH:
+            raise ValueError("too long")
+        version, day, created, item_id = base64.urlsafe_b64decode(cursor).decode().split(":")
+        if version != _DAY_VERSION:
+            raise ValueError("unknown cursor version")
+        return (
+            _EPOCH + timedelta(milliseconds=int(day)),
+            _EPOCH + timedelta(milliseconds=int(created)),
+            PydanticObjectId(item_id),
+        )
+    except (ValueError, binascii.Error, OverflowError, InvalidId) as error:
+        raise BadUserInput(field, "is not a cursor this API issued") from error

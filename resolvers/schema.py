@@ -15,13 +15,14 @@ from strawberry.types import ExecutionContext
 from resolvers.account import AccountMutation, AccountQuery
 from resolvers.auth import AuthMutation
 from resolvers.blocks import BlockMutation, BlockQuery
-from resolvers.extensions.document_gate import security_extensions
+from resolvers.extensions.document_gate import DocumentLimits
 from resolvers.extensions.error_policy import ErrorPolicy
 from resolvers.extensions.executor_fence import check_fast_executor
 from resolvers.extensions.fast_executor import FastFieldsExecutionContext
 from resolvers.follows import FollowMutation, FollowQuery
 from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
+from resolvers.logbook_pages import LogbookPageQuery
 from resolvers.moderation import ModerationMutation, ModerationQuery
 from resolvers.projects import ProjectMutation, ProjectQuery
 from resolvers.reports import ReportMutation
@@ -37,6 +38,7 @@ Query = merge_types(
         UserQuery,
         VideoQuery,
         LogbookQuery,
+        LogbookPageQuery,
         GymQuery,
         FollowQuery,
         StatsQuery,
@@ -66,6 +68,9 @@ Mutation = merge_types(
 
 
 class AppSchema(strawberry.Schema):
+    # The document limits its gate applies, for what admits documents outside a request.
+    document_limits: DocumentLimits
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -77,10 +82,8 @@ class AppSchema(strawberry.Schema):
 def build_schema(*, production: bool = False, fast_executor: bool = True) -> AppSchema:
     """`fast_executor`: complete plain fields inline (resolvers.extensions.fast_executor);
     False serves with Strawberry's stock executor (GRAPHQL_EXECUTOR=stock)."""
-    extensions: list[Any] = [
-        partial(ErrorPolicy, production=production),
-        *security_extensions(production=production),
-    ]
+    limits = DocumentLimits(production=production)
+    extensions: list[Any] = [partial(ErrorPolicy, production=production), limits.extension()]
     schema = AppSchema(
         query=Query,
         mutation=Mutation,
@@ -91,6 +94,7 @@ def build_schema(*, production: bool = False, fast_executor: bool = True) -> App
             FastFieldsExecutionContext if fast_executor else StrawberryGraphQLCoreExecutionContext
         ),
     )
+    schema.document_limits = limits
     if fast_executor:
         check_fast_executor(schema._schema, sample=("Video", "grade"))
     return schema

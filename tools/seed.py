@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from beanie import PydanticObjectId
 
+from api.console import Opened
 from api.settings import Settings
 from api.wiring import storage_config, storage_from
 from models.audience import Audience
@@ -28,7 +29,7 @@ from storage.service import MediaStorage
 from tools import demo_media
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.published_api import with_running_base_url
-from tools.standalone import Opened, fail, load_settings, open_database
+from tools.standalone import fail, load_settings, open_database
 from workflows.passwords import PasswordHasher
 
 T = TypeVar("T")

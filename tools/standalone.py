@@ -11,26 +11,15 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
-
+from api.console import Opened
 from api.database import connect
 from api.logging_setup import configure_logging
 from api.settings import ConfigurationError, Settings
 from api.settings import load_settings as load_settings_or_raise
 from models.registry import Repositories
 from tools.embedded_server import database_url
-
-
-@dataclass(frozen=True, slots=True)
-class Opened:
-    settings: Settings
-    client: AsyncMongoClient[dict[str, Any]]
-    db: AsyncDatabase[dict[str, Any]]
-    repos: Repositories
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

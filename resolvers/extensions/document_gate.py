@@ -36,6 +36,7 @@ from graphql import (
     ValidationContext,
     ValidationRule,
     parse,
+    specified_rules,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
@@ -200,20 +201,69 @@ async def _validated(
 ExtensionFactory = Callable[[], SchemaExtension]
 
 
-def security_extensions(*, production: bool) -> list[ExtensionFactory]:
-    """A factory, not an instance: Strawberry then builds a fresh extension per request,
-    so concurrent requests never share an extension's execution context.
+class DocumentLimits:
+    """The limits and the document cache, shared by the per-request extension and by
+    what admits documents outside a request: the persisted-query registry and the
+    trusted-documents manifest (api/persisted_queries.py).
 
     The validation rules are built once, here. Depth and aliases are measured by
     `document_shape`, in time linear in the document (Strawberry's QueryDepthLimiter and
     MaxAliasesLimiter walk every expansion of every fragment: exponential).
     """
-    rules: list[type[ASTValidationRule]] = [
-        shape_rule(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),
-        _MaxDirectives,
-    ]
-    if production:
-        # The SDL is published in the repository; production does not describe itself.
-        # (This is strawberry's DisableIntrospection rule.)
-        rules.append(NoSchemaIntrospectionCustomRule)
-    return [partial(DocumentGate, tuple(rules), _Documents(DOCUMENT_CACHE_SIZE))]
+
+    def __init__(self, *, production: bool) -> None:
+        rules: list[type[ASTValidationRule]] = [
+            shape_rule(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),
+            _MaxDirectives,
+        ]
+        if production:
+            # The SDL is published in the repository; production does not describe itself.
+            # (This is strawberry's DisableIntrospection rule.)
+            rules.append(NoSchemaIntrospectionCustomRule)
+        self.rules = tuple(rules)
+        self.documents = _Documents(DOCUMENT_CACHE_SIZE)
+
+    def extension(self) -> ExtensionFactory:
+        """A factory, not an instance: Strawberry then builds a fresh extension per
+        request, so concurrent requests never share an extension's execution context."""
+        return partial(DocumentGate, self.rules, self.documents)
+
+    def _parsed(self, text: str) -> _Document | GraphQLError:
+        document = self.documents.get(text)
+        if document is None:
+            try:
+                document = _Document(parse(text, max_tokens=MAX_TOKENS))
+            except GraphQLError as error:
+                return error
+            self.documents.put(text, document)
+        return document
+
+    async def refusals(self, schema: GraphQLSchema, text: str) -> list[GraphQLError]:
+        """Why `text` fails the limits (the token cap, every validation rule), [] when it
+        passes; through the cache, so a document just served costs nothing here. The
+        cost budget is not among them: it depends on each request's variables."""
+        document = self._parsed(text)
+        if isinstance(document, GraphQLError):
+            return [document]
+        if document.errors is None:
+            document.errors = await _validated(schema, document.node, self._all_rules)
+        return document.errors
+
+    def check(self, schema: GraphQLSchema, text: str) -> list[GraphQLError]:
+        """`refusals`, in the calling thread: for start-up, before any loop serves."""
+        document = self._parsed(text)
+        if isinstance(document, GraphQLError):
+            return [document]
+        if document.errors is None:
+            document.errors = validate_document(schema, document.node, self._all_rules)
+        return document.errors
+
+    @property
+    def _all_rules(self) -> tuple[type[ASTValidationRule], ...]:
+        # What a request validates with: Strawberry's default rules (the spec's), then ours.
+        return (*specified_rules, *self.rules)
+
+
+def security_extensions(*, production: bool) -> list[ExtensionFactory]:
+    """The gate's extension factory, with a limits object of its own."""
+    return [DocumentLimits(production=production).extension()]

@@ -149,3 +149,26 @@ def test_compose_runs_the_image_against_a_real_mongodb() -> None:
     assert env["APP_ENV"] == "development"
     assert "8080:8080" in api["ports"]
     assert any(volume.endswith(":/app/data") for volume in api["volumes"])
+
+
+def test_fly_scrapes_the_metrics_port_which_is_not_public() -> None:
+    fly = fly_config()
+    port = int(fly["env"]["METRICS_PORT"])
+    assert fly["metrics"] == {"port": port, "path": "/metrics"}
+    assert port != fly["http_service"]["internal_port"]
+    assert Settings(_env_file=None, port=8080, metrics_port=port).metrics_port == port
+
+
+def test_deploys_are_blue_green_behind_the_health_check() -> None:
+    fly = fly_config()
+    assert fly["deploy"]["strategy"] == "bluegreen"
+    # Fly refuses a blue-green deploy without a health check to switch on.
+    assert fly["http_service"]["checks"]
+    assert fly["http_service"]["auto_stop_machines"] == "suspend"
+
+
+def test_the_console_command_is_a_module_of_the_image() -> None:
+    command = shlex.split(fly_config()["console_command"])
+    assert command == ["python", "-m", "api.console"]
+    assert "api/" in runtime().copied_sources()
+    assert (ROOT / "api" / "console.py").is_file()

@@ -52,6 +52,9 @@ ACCEPTED_SCANS: dict[str, str] = {
     # given); one pass over the videos per export, at most one export per climber per
     # EXPORT_INTERVAL_SECONDS, never on a listing.
     "videos: eq likes": "data export only, rate-limited per climber",
+    # The persisted-query registry's bound: estimated_document_count, a `count` without a
+    # filter, which MongoDB answers from the collection's metadata without reading it.
+    "persisted_queries: everything": "metadata count, no documents read",
 }
 
 

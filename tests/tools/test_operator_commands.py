@@ -181,3 +181,22 @@ def test_the_mongosh_url_opens_the_app_database_and_keeps_the_login() -> None:
     assert own == "mongodb://u:p@h:1/pb?authSource=accounts"
     explicit = with_database("mongodb://u:p@h:1/?authSource=x", "pb")
     assert explicit == "mongodb://u:p@h:1/pb?authSource=x"
+
+
+async def test_the_production_console_opens_the_services_database(
+    settings: Settings, db: Any, tmp_path: Path
+) -> None:
+    """`fly console` runs `python -m api.console` in the image: MONGODB_URL, no tools."""
+    await db.users.insert_one({"pseudo": "in-production"})
+    env = {
+        "MONGODB_URL": str(settings.mongodb_url),
+        "MONGODB_DB": settings.mongodb_db,
+        "DATA_DIR": str(tmp_path),
+    }
+    script = "print(await db.users.count_documents({}))\n"
+    done = run_command("api.console", env, tmp_path, stdin=script)
+    assert done.returncode == 0, done.stderr
+    assert ">>> 1\n" in done.stdout
+    missing = run_command("api.console", {"DATA_DIR": str(tmp_path)}, tmp_path)
+    assert missing.returncode == 2
+    assert "MONGODB_URL" in missing.stderr

@@ -1,0 +1,174 @@
+"""Persisted queries, Apollo's protocol: automatic (APQ) and trusted documents.
+
+A request may carry `extensions.persistedQuery = {"version": 1, "sha256Hash": "<hex>"}`:
+
+- without `query`: the document registered under that hash runs; unknown, the answer is
+  `PERSISTED_QUERY_NOT_FOUND` (message `PersistedQueryNotFound`), and Apollo's link
+  sends the request again with the query;
+- with `query`: the query's SHA-256 must be the hash (else refused); a document that
+  passes the document limits is then registered, for every machine of the app
+  (models/persisted_query.py), and runs.
+
+Trusted documents (PERSISTED_QUERIES_MANIFEST) are known from the start, whatever the
+registry holds; with TRUSTED_DOCUMENTS_ONLY only they run, by hash or by exact text, and
+anything else is refused with `PERSISTED_QUERY_NOT_IN_LIST`.
+
+This is HTTP-level protocol, so it lives in the view's layer: the document it hands on
+is then parsed, validated and executed like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from pymongo.errors import PyMongoError
+from strawberry.http import GraphQLRequestData
+
+from models.clock import utcnow
+from models.persisted_query import PersistedQueryRepository
+from resolvers.schema import AppSchema
+from workflows.cache import Lru
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
+_HASH = re.compile(r"[0-9a-fA-F]{64}")
+# Hash -> text recently run on this machine: a hash-only request then needs no database
+# round trip. Content-addressed, so never stale; a few dozen documents in practice.
+_KNOWN_ON_THIS_MACHINE = 256
+
+
+class PersistedQueryRefused(Exception):
+    """The request cannot run as sent; `status_for` gives its HTTP status."""
+
+    def __init__(self, message: str, code: str, status: int, graphql_response_status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self._status = status
+        self._graphql_response_status = graphql_response_status
+
+    def status_for(self, *, graphql_response: bool) -> int:
+        return self._graphql_response_status if graphql_response else self._status
+
+
+def _not_found() -> PersistedQueryRefused:
+    # 200 for application/json clients, as Apollo Server has always answered it (Apollo
+    # iOS throws on any other status before reading the body); 404 for clients of the
+    # GraphQL-over-HTTP media type, whose answer has no `data` (as Apollo's router does).
+    return PersistedQueryRefused("PersistedQueryNotFound", NOT_FOUND, 200, 404)
+
+
+def _not_in_list() -> PersistedQueryRefused:
+    return PersistedQueryRefused(
+        "This document is not among the trusted documents", NOT_IN_LIST, 403, 403
+    )
+
+
+def _bad_request(message: str) -> PersistedQueryRefused:
+    return PersistedQueryRefused(message, "BAD_REQUEST", 400, 400)
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
+    """The hash a request names in `extensions.persistedQuery`, None when it names none."""
+    if not extensions or extensions.get("persistedQuery") is None:
+        return None
+    persisted = extensions["persistedQuery"]
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise _bad_request("Unsupported persisted query version")
+    value = persisted.get("sha256Hash")
+    if not isinstance(value, str) or not _HASH.fullmatch(value):
+        raise _bad_request("persistedQuery.sha256Hash must be a SHA-256 in hexadecimal")
+    return value.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryPolicy:
+    keep_for: timedelta
+    max_entries: int
+
+
+class PersistedQueries:
+    def __init__(
+        self,
+        schema: AppSchema,
+        registry: PersistedQueryRepository,
+        policy: RegistryPolicy,
+        trusted: Mapping[str, str] | None = None,
+        *,
+        trusted_only: bool = False,
+    ) -> None:
+        self.schema = schema
+        self.registry = registry
+        self.policy = policy
+        self.trusted = dict(trusted or {})
+        self.trusted_only = trusted_only
+        self._known = Lru[str, str](_KNOWN_ON_THIS_MACHINE)
+
+    async def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData:
+        """The request to run, its document filled in from its hash; raises
+        PersistedQueryRefused when it cannot run."""
+        wanted = requested_hash(request.extensions)
+        if wanted is not None and request.query is not None and sha256_of(request.query) != wanted:
+            raise _bad_request("provided sha does not match query")
+        if self.trusted_only:
+            return self._trusted(request, wanted)
+        if wanted is None:
+            return request
+        if request.query is None:
+            return replace(request, query=await self._find(wanted))
+        await self._register(wanted, request.query)
+        return request
+
+    def _trusted(self, request: GraphQLRequestData, wanted: str | None) -> GraphQLRequestData:
+        if wanted is None and request.query is not None:
+            wanted = sha256_of(request.query)
+        text = self.trusted.get(wanted) if wanted else None
+        if text is None:
+            raise _not_in_list()
+        return replace(request, query=text)
+
+    async def _find(self, wanted: str) -> str:
+        text = self.trusted.get(wanted) or self._known.get(wanted)
+        if text is None:
+            text = await self.registry.find(wanted, utcnow(), self.policy.keep_for)
+            if text is None:
+                raise _not_found()
+            self._known.put(wanted, text)
+        return text
+
+    async def _register(self, wanted: str, text: str) -> None:
+        if wanted in self.trusted or self._known.get(wanted) is not None:
+            return
+        # The limits first: a document they refuse is never stored, and the request
+        # then runs (and fails) like any other.
+        if await self.schema.document_limits.refusals(self.schema._schema, text):
+            return
+        try:
+            stored = await self.registry.register(
+                wanted, text, utcnow(), self.policy.keep_for, self.policy.max_entries
+            )
+        except PyMongoError as error:
+            # Registering is an optimisation: the query itself still runs (and meets the
+            # outage, if it is one, with the usual SERVICE_UNAVAILABLE).
+            log.warning("persisted query not registered: %s", error)
+            return
+        if not stored:
+            log.warning(
+                "persisted query %s not registered: the registry is full (%d)",
+                wanted[:16],
+                self.policy.max_entries,
+            )
+        # Known here either way: hash-only requests to this machine need no round trip.
+        self._known.put(wanted, text)
