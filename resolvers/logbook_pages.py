@@ -94,7 +94,7 @@ class LogbookPageQuery:
         edges = [
             CroixEdge(
                 cursor=encode_cursor(item.entry.created_at, item.entry.id),
-                node=Croix.build(item.session_id, item.entry),
+                node=Croix.from_entry(item.session_id, item.entry),
             )
             for item in found
         ]

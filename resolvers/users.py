@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # these modules import this one: resolve their types lazily
     from resolvers.videos import VideoConnection
 
 SEARCH_LIMIT = 20
-# Shown in place of a user whose account no longer exists (see `User.shown`).
+# Shown in place of a user whose account no longer exists (see `User.from_card`).
 GONE_PSEUDO = "[deleted account]"
 
 
