@@ -27,7 +27,7 @@ from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 from models.audience import Audience, edge_stages
 from models.clock import utcnow_ms
@@ -99,6 +99,23 @@ async def _touching(
     return found
 
 
+# The embedded database (SecantusDB) reports some write conflicts between concurrent
+# transactions without MongoDB's TransientTransactionError label, so `with_transaction`
+# does not retry them: as a duplicate key on a *user's* unique index (the counters' `$inc`
+# never changes an e-mail or pseudo, so no real duplicate can arise there), or as an
+# InternalError when committing. The unit is retried on those too; each unit is guarded
+# (the edge's unique pair, `deleted_count`), so a retry never counts twice.
+_CONFLICT_ATTEMPTS = 5
+_INTERNAL_ERROR = 1
+
+
+def _unlabelled_conflict(error: PyMongoError) -> bool:
+    if isinstance(error, DuplicateKeyError):
+        key_pattern = (error.details or {}).get("keyPattern") or {}
+        return "follower_id" not in key_pattern  # the edge's own index: a real duplicate
+    return isinstance(error, OperationFailure) and error.code == _INTERNAL_ERROR
+
+
 class FollowRepository:
     def __init__(self) -> None:
         self._transactions: bool | None = None  # asked of the server once, on first write
@@ -111,8 +128,15 @@ class FollowRepository:
         if not self._transactions:
             return await work(None)
         async with client.start_session() as session:
-            # Retries the whole unit on transient write conflicts (concurrent follows).
-            return await session.with_transaction(work)
+            for attempt in range(_CONFLICT_ATTEMPTS):
+                try:
+                    # Retries the whole unit on transient write conflicts (MongoDB labels
+                    # them, and concurrent follows of one climber meet them often).
+                    return await session.with_transaction(work)
+                except (DuplicateKeyError, OperationFailure) as error:
+                    if attempt + 1 == _CONFLICT_ATTEMPTS or not _unlabelled_conflict(error):
+                        raise
+            raise AssertionError("unreachable")  # the loop returns or raises
 
     async def follow(self, follower: PydanticObjectId, followee: PydanticObjectId) -> bool:
         """Store the edge and count it; False (and nothing changed) if it already existed.
