@@ -88,6 +88,8 @@ lint: bootstrap
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
 	$(RUN) lint-imports
+	$(RUN) deptry api resolvers workflows models storage
+	$(RUN) deptry tools tests bench --ignore DEP002,DEP004
 
 format: bootstrap
 	$(RUN) ruff format .

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from api import wiring
+from api import error_tracking, wiring
 from api.database import connect, ping
 from api.graphql_http import GraphQLApp
 from api.metrics import Metrics, MetricsServer
@@ -57,6 +57,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with AsyncExitStack() as stack:
+            if settings.sentry_dsn:
+                stack.enter_context(
+                    error_tracking.start(settings.sentry_dsn, settings.app_env.value)
+                )
             stack.push_async_callback(storage.close)
             if settings.metrics_port is not None:
                 server = MetricsServer(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 
 from beanie import init_beanie
 from pymongo import AsyncMongoClient, monitoring
@@ -15,6 +16,7 @@ from pymongo.errors import PyMongoError
 
 from api.settings import ConfigurationError, Settings
 from models.registry import DOCUMENT_MODELS
+from models.schema_state import SchemaStateRepository, index_fingerprint
 
 
 async def connect(
@@ -28,7 +30,10 @@ async def connect(
 
     The client is registered on `stack`, so leaving it closes the client. With
     `drop_obsolete_indexes` (the release command), indexes the models no longer declare
-    are dropped: a replaced index must not go on costing every write.
+    are dropped: a replaced index must not go on costing every write, and the
+    fingerprint of the specs built is recorded. Without it (the service), index creation
+    is skipped when that record matches the models' specs: the release command built
+    them, and a cold start saves a round trip per index.
     """
     if not settings.mongodb_url:
         raise ConfigurationError(
@@ -43,11 +48,20 @@ async def connect(
         event_listeners=list(listeners),  # the metrics' count of round trips (api.metrics)
     )
     stack.push_async_callback(client.close)
+    database = client[settings.mongodb_db]
+    schema_state = SchemaStateRepository(database)
+    fingerprint = index_fingerprint(DOCUMENT_MODELS)
+    already_built = (
+        not drop_obsolete_indexes and await schema_state.recorded_index_fingerprint() == fingerprint
+    )
     await init_beanie(
-        database=client[settings.mongodb_db],
+        database=database,
         document_models=DOCUMENT_MODELS,
         allow_index_dropping=drop_obsolete_indexes,
+        skip_indexes=already_built,
     )
+    if drop_obsolete_indexes:
+        await schema_state.record_index_fingerprint(fingerprint, datetime.now(UTC))
     return client
 
 

@@ -1,11 +1,12 @@
 """`python -m api.migrate`: check the settings, create the indexes, exit.
 
 Fly runs it as the `[deploy] release_command`, in a temporary machine with the new
-image and the app's secrets, before the new release replaces the running one. The
-service also creates its indexes at start-up (Beanie's `init_beanie` in the lifespan);
-running it here first means a bad secret, an unreachable database or an index that
-cannot be built (duplicates under a new unique index) stops the deploy, while the
-previous release keeps serving, instead of leaving a machine that fails its checks.
+image and the app's secrets, before the new release replaces the running one. It
+records a fingerprint of the specs it built, so the new release's service skips index
+creation at start (api.database.connect). Running it here first means a bad secret, an
+unreachable database or an index that cannot be built (duplicates under a new unique
+index) stops the deploy, while the previous release keeps serving, instead of leaving a
+machine that fails its checks.
 """
 
 from __future__ import annotations

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # network, where its scraper comes from, is IPv6.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str | None = None
+    # Error tracking: unexpected errors go to Sentry (api/error_tracking.py) tagged with
+    # the request id and the user id; unset: the SDK is not even imported.
+    sentry_dsn: str | None = None
 
     # `fast` completes plain fields inline (resolvers/extensions/fast_executor.py);
     # `stock` serves with Strawberry's own executor, should an upgrade break the fast one.

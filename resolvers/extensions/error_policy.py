@@ -31,12 +31,17 @@ def _request_id(context: Any) -> str | None:
 
 
 def classify(
-    error: GraphQLError, request_id: str | None, *, hide_suggestions: bool = False
+    error: GraphQLError,
+    request_id: str | None,
+    *,
+    hide_suggestions: bool = False,
+    user_id: str | None = None,
 ) -> GraphQLError:
     """Return the error the client should see for `error`.
 
     `hide_suggestions` (production) drops graphql-core's "Did you mean …?" hints, which
-    only validation and coercion messages carry.
+    only validation and coercion messages carry. `user_id` (the signed-in viewer) goes
+    on the log record of an unexpected error, where error tracking reads it.
     """
     original = error.original_error
     extra = {"request_id": request_id} if request_id else {}
@@ -59,6 +64,7 @@ def classify(
         request_id,
         ".".join(str(p) for p in error.path or ()),
         exc_info=original,
+        extra={"user_id": user_id} if user_id else None,
     )
     return _with(error, MASKED_MESSAGE, {"code": "INTERNAL_SERVER_ERROR", **extra})
 
@@ -89,6 +95,9 @@ class ErrorPolicy(SchemaExtension):
         if result is None or not result.errors:
             return
         request_id = _request_id(context)
+        claims = getattr(context, "claims", None)
+        user_id = None if claims is None else str(claims.user_id)
         result.errors = [
-            classify(error, request_id, hide_suggestions=self.production) for error in result.errors
+            classify(error, request_id, hide_suggestions=self.production, user_id=user_id)
+            for error in result.errors
         ]

@@ -1,0 +1,48 @@
+"""Optional error tracking with Sentry (`SENTRY_DSN`).
+
+Unexpected errors reach Sentry through its logging integration: the error policy
+(resolvers/extensions/error_policy.py) logs them at ERROR with the exception and the
+viewer's `user_id`, and `_tag` adds the request id the middleware put in its context
+variable. Integrations that enable themselves when their library is installed are kept
+off: Sentry's Strawberry integration wraps every field's resolver, which would take
+the fast executor's plain fields off their inline path (resolvers/extensions/
+fast_executor.py), and its Starlette one would report what the error policy already
+classifies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from api.logging_setup import REQUEST_ID
+
+
+def _tag(event: Any, hint: Any) -> Any:
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        event.setdefault("tags", {})["request_id"] = request_id
+    user_id = (event.get("extra") or {}).get("user_id")
+    if user_id:
+        event["user"] = {"id": str(user_id)}
+    return event
+
+
+@contextmanager
+def start(dsn: str, environment: str) -> Iterator[None]:
+    """Initialise the SDK for the app's lifetime; leaving flushes what is queued and
+    puts the process back to no error tracking."""
+    import sentry_sdk  # imported only when a DSN is set
+
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        auto_enabling_integrations=False,
+        before_send=_tag,
+    )
+    try:
+        yield
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.get_global_scope().set_client(None)
