@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
 
 from beanie import init_beanie
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.errors import PyMongoError
 
 from api.settings import ConfigurationError, Settings
+from models.clock import utcnow
 from models.registry import DOCUMENT_MODELS
 from models.schema_state import SchemaStateRepository, index_fingerprint
 
@@ -61,7 +61,7 @@ async def connect(
         skip_indexes=already_built,
     )
     if drop_obsolete_indexes:
-        await schema_state.record_index_fingerprint(fingerprint, datetime.now(UTC))
+        await schema_state.record_index_fingerprint(fingerprint, utcnow())
     return client
 
 

@@ -4,12 +4,13 @@ content, the actions on it (workflows.moderation), the log of every action, the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from enum import Enum
 
 import strawberry
 from beanie import PydanticObjectId
 
+from models.clock import utcnow
 from models.moderation_log import ModerationLogEntry
 from models.report import CLOSED, OPEN, VIDEO, ReportCaseDocument
 from resolvers.climbing import iso_utc
@@ -249,7 +250,7 @@ class ModerationQuery:
         age = None
         if oldest is not None:
             aware = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
-            age = max(0, int((datetime.now(UTC) - aware).total_seconds()))
+            age = max(0, int((utcnow() - aware).total_seconds()))
         return ModerationStats(
             open_cases=count,
             oldest_open_report_at=None if oldest is None else iso_utc(oldest),

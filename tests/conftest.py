@@ -24,6 +24,7 @@ from models.registry import DOCUMENT_MODELS, Repositories
 from tests.support import index_audit
 from tests.support.app import TEST_JWT_SECRET, running_api
 from tests.support.client import BASE_URL, Api
+from tests.support.videos import CommandLog, command_log
 from tools.embedded_db import EmbeddedMongo
 
 # Registered before any client exists: PyMongo gives global listeners to later clients.
@@ -105,3 +106,12 @@ async def repos(settings: Settings) -> AsyncIterator[Repositories]:
         yield Repositories()
         async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as mongo:
             await mongo.drop_database(settings.mongodb_db)
+
+
+@pytest.fixture
+def commands() -> Iterator[CommandLog]:
+    """The database commands the app sends (round trips counted in tests). List it before
+    `api` in a test's arguments, so the app's client reports to it."""
+    log = command_log()
+    yield log
+    log.stop()

@@ -30,12 +30,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from beanie import PydanticObjectId
 
 from models.account_deletion import DONE, ERASING, FINAL_CHECK, AccountDeletionRecord
+from models.clock import utcnow
 from models.registry import Repositories
 from storage.service import MediaStorage
 from workflows.throttle import Throttle
@@ -75,10 +76,6 @@ AT_ONCE = ("user", "follows", "videos")
 # idempotent, erase at most `limit` items per call and return Batch(0) once nothing is
 # left. (Blocks, reports and report cases are built in.)
 EXTRA_STEPS: list[Callable[[Repositories], Step]] = []
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 class AccountDeletion:
@@ -175,7 +172,7 @@ class AccountDeletion:
 
     async def begin(self, user_id: PydanticObjectId, email_normalized: str) -> None:
         """Record the deletion, then erase at once what others could see."""
-        record = await self.repos.account_deletions.open(user_id, email_normalized, now_utc())
+        record = await self.repos.account_deletions.open(user_id, email_normalized, utcnow())
         if record.phase == ERASING:
             await self._run_steps(record, AT_ONCE)
 
@@ -202,13 +199,13 @@ class AccountDeletion:
         try:
             if record.phase == ERASING:
                 await self._run_steps(record, None)
-                settled = max(now_utc(), record.requested_at + self.settle_after)
+                settled = max(utcnow(), record.requested_at + self.settle_after)
                 await deletions.to_final_check(record_id, settled)
                 record = await deletions.get(user_id)
-            if record is None or record.phase != FINAL_CHECK or record.run_after > now_utc():
+            if record is None or record.phase != FINAL_CHECK or record.run_after > utcnow():
                 return False  # the sweep comes back for the final check
             await self._run_steps(record, None)
-            now = now_utc()
+            now = utcnow()
             await deletions.finish(record_id, now, now + self.keep_record_for)
         except Exception as error:
             await deletions.note_error(record_id, repr(error)[:500])
@@ -241,7 +238,7 @@ class AccountDeletion:
     async def sweep(self, limit: int = 100) -> int:
         """Run every deletion whose turn has come; how many finished."""
         finished = 0
-        for user_id in await self.repos.account_deletions.due(now_utc(), limit):
+        for user_id in await self.repos.account_deletions.due(utcnow(), limit):
             try:
                 finished += await self.run(user_id)
             except Exception:

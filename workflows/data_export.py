@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import orjson
 from beanie import PydanticObjectId
 
-from models.clock import midnight_utc, utcnow_ms
+from models.clock import midnight_utc, utcnow, utcnow_ms
 from models.registry import Repositories
 from storage.service import Download, MediaStorage
 from workflows.errors import Missing, Throttled
@@ -73,7 +73,7 @@ class DataExports:
 
     async def sweep(self, limit: int = 500) -> int:
         """Delete export objects whose download URL has expired; how many."""
-        expired = await self.repos.data_exports.expired_objects(datetime.now(UTC), limit)
+        expired = await self.repos.data_exports.expired_objects(utcnow(), limit)
         for user_id, key in expired:
             await self.storage.delete_export(key)
             await self.repos.data_exports.forget_object(user_id, key)

@@ -15,6 +15,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
+from models.clock import utcnow
 from models.projects import ProjectData
 from models.registry import Repositories
 from models.user import UserDocument
@@ -148,7 +149,7 @@ async def export_document(
     return {
         "format": FORMAT,
         "version": VERSION,
-        "generated_at": iso(datetime.now(UTC)),
+        "generated_at": iso(utcnow()),
         "account": {
             "id": str(user_id),
             "email": user.email,

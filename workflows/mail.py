@@ -19,7 +19,6 @@ import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -28,6 +27,8 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 import anyio.to_thread
+
+from models.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def message_of(mail: Mail, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Date"] = format_datetime(utcnow())
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
@@ -139,7 +140,7 @@ class OutboxMailer:
 
     async def send(self, mail: Mail) -> None:
         message = message_of(mail, self.sender)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
         path = self.directory / f"{stamp}-{secrets.token_hex(4)}.eml"
 
         def write() -> None:

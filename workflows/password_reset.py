@@ -16,10 +16,11 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from beanie import PydanticObjectId
 
+from models.clock import utcnow
 from models.password_reset import PasswordResetRepository
 from models.user import UserRepository
 from workflows.background import Background
@@ -111,7 +112,7 @@ class PasswordResets:
             log.info("password reset asked for an address without an account")
             return False
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        now = datetime.now(UTC)
+        now = utcnow()
         await self._resets.replace(user.id, token_hash(token), now=now, expires_at=now + LIFETIME)
         await self._mailer.send(reset_mail(user.email, language, self._link_template, token))
         return True
@@ -122,4 +123,4 @@ class PasswordResets:
         token = token.strip()
         if not token or len(token) > TOKEN_MAX:
             return None
-        return await self._resets.consume(token_hash(token), datetime.now(UTC))
+        return await self._resets.consume(token_hash(token), utcnow())

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import jwt
 from bson import ObjectId
 from bson.errors import InvalidId
 
+from models.clock import utcnow
 from workflows.cache import Lru
 
 ALGORITHM = "HS256"
@@ -49,7 +50,7 @@ class TokenService:
         self._verified: Lru[str, tuple[TokenClaims, float]] = Lru(VERIFIED_MEMO_SIZE)
 
     def issue(self, user_id: ObjectId, token_version: int = 0) -> str:
-        now = datetime.now(UTC)
+        now = utcnow()
         claims = {
             "sub": str(user_id),
             "iat": now,

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from bson import ObjectId
 
 from tests.support.client import Account, Api, code_of
@@ -20,17 +18,8 @@ from tests.support.videos import (
     VIDEO,
     CommandLog,
     accounts,
-    command_log,
     post_video,
 )
-
-
-@pytest.fixture
-def commands() -> Iterator[CommandLog]:
-    """List it before `api` in a test's arguments, so the app's client reports to it."""
-    log = command_log()
-    yield log
-    log.stop()
 
 
 async def _post_many(api: Api, authors: list[Account], count: int) -> list[str]:

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-
-import pytest
 
 from tests.support.client import Account, Api, code_of
 from tests.support.social import FOLLOWING_FEED, UNFOLLOW, follow
-from tests.support.videos import LIKE, CommandLog, accounts, command_log, post_video
-
-
-@pytest.fixture
-def commands() -> Iterator[CommandLog]:
-    """List it before `api` in a test's arguments, so the app's client reports to it."""
-    log = command_log()
-    yield log
-    log.stop()
+from tests.support.videos import LIKE, CommandLog, accounts, post_video
 
 
 async def _ids(api: Api, reader: Account, first: int = 20) -> list[str]:

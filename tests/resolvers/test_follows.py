@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,15 +15,7 @@ import models.follow
 from models.follow import FollowRepository
 from tests.support.client import Api, code_of
 from tests.support.social import FOLLOW, FOLLOWERS, FOLLOWING, UNFOLLOW, USER, follow, page_all
-from tests.support.videos import CommandLog, accounts, command_log
-
-
-@pytest.fixture
-def commands() -> Iterator[CommandLog]:
-    """List it before `api` in a test's arguments, so the app's client reports to it."""
-    log = command_log()
-    yield log
-    log.stop()
+from tests.support.videos import CommandLog, accounts
 
 
 async def test_follow_and_unfollow_are_idempotent_and_counted(api: Api, db: Any) -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from tests.support.client import Account, Api, code_of, upload_media
 from tests.support.logbook import create_croix, create_gym, create_session
 from tests.support.social import MY_STATS, USER_STATS
-from tests.support.videos import CommandLog, command_log
+from tests.support.videos import CommandLog
 
 # (day, feeling, [(colour, grade as typed, status)]) — the logbook the hand count is of.
 LOGBOOK: list[tuple[str, int | None, list[tuple[str, str, str]]]] = [
@@ -39,13 +36,6 @@ LOGBOOK: list[tuple[str, int | None, list[tuple[str, str, str]]]] = [
     ("2025-04-02", 4, []),
     ("2025-04-10", 3, [("pink", "6A", "PROJECT")]),
 ]
-
-
-@pytest.fixture
-def commands() -> Iterator[CommandLog]:
-    log = command_log()
-    yield log
-    log.stop()
 
 
 async def _seed(api: Api, climber: Account) -> list[str]:

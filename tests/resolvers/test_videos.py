@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,18 +20,9 @@ from tests.support.videos import (
     CommandLog,
     accounts,
     all_ok,
-    command_log,
     post_video,
     video_vars,
 )
-
-
-@pytest.fixture
-def commands() -> Iterator[CommandLog]:
-    """List it before `api` in a test's arguments, so the app's client reports to it."""
-    log = command_log()
-    yield log
-    log.stop()
 
 
 async def test_a_posted_video_is_stored_normalized_and_readable(api: Api, db: Any) -> None:

@@ -4,10 +4,8 @@ pages around what a viewer may not see; what a feed page costs."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from bson import ObjectId
 
 from tests.support.client import Account, Api, code_of
@@ -20,17 +18,8 @@ from tests.support.videos import (
     USER_VIDEOS,
     CommandLog,
     accounts,
-    command_log,
     post_video,
 )
-
-
-@pytest.fixture
-def commands() -> Iterator[CommandLog]:
-    """List it before `api` in a test's arguments, so the app's client reports to it."""
-    log = command_log()
-    yield log
-    log.stop()
 
 
 def _listed(seen: dict[str, list[str]], video_id: str) -> set[str]:
