@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from models.clock import utcnow_ms
+from models.edges import touching
 
 # (created_at, _id) of the last edge seen: the same total order as the other cursors.
 EdgeKey = tuple[dt.datetime, PydanticObjectId]
@@ -103,12 +104,7 @@ class BlockRepository:
     async def delete_touching_batch(self, user_id: PydanticObjectId, limit: int) -> int:
         """Delete up to `limit` blocks by or of `user_id` (an account's erasure); how many
         were found. Each side is read through its own index."""
-        found: list[Any] = []
-        for side in ("blocker_id", "blocked_id"):
-            cursor = _edges().find({side: user_id}, {"_id": 1}).limit(limit - len(found))
-            found += [raw["_id"] async for raw in cursor]
-            if len(found) >= limit:
-                break
+        found = await touching(_edges(), ("blocker_id", "blocked_id"), user_id, limit)
         if found:
-            await _edges().delete_many({"_id": {"$in": found}})
+            await _edges().delete_many({"_id": {"$in": [raw["_id"] for raw in found]}})
         return len(found)

@@ -31,6 +31,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 from models.audience import Audience, edge_stages
 from models.clock import utcnow_ms
+from models.edges import touching
 from models.keyset import PageKey, strictly_after
 from models.user import UserDocument
 
@@ -85,18 +86,8 @@ async def server_has_transactions(client: AsyncMongoClient[dict[str, Any]]) -> b
 async def _touching(
     user_id: PydanticObjectId, limit: int, session: AsyncClientSession | None
 ) -> list[dict[str, Any]]:
-    """Up to `limit` edges from or to `user_id` (each direction through its index)."""
-    found: list[dict[str, Any]] = []
-    for side in ("follower_id", "followee_id"):
-        cursor = (
-            _edges()
-            .find({side: user_id}, {"follower_id": 1, "followee_id": 1}, session=session)
-            .limit(limit - len(found))
-        )
-        found += [raw async for raw in cursor]
-        if len(found) >= limit:
-            break
-    return found
+    """Up to `limit` edges from or to `user_id`."""
+    return await touching(_edges(), ("follower_id", "followee_id"), user_id, limit, session)
 
 
 # The embedded database (SecantusDB) reports some write conflicts between concurrent
