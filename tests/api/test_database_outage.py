@@ -27,7 +27,9 @@ async def test_an_outage_gives_clean_errors_then_service_resumes(tmp_path: Path)
             data_dir=tmp_path,
             jwt_secret=TEST_JWT_SECRET,
             public_base_url=BASE_URL,
-            mongodb_server_selection_timeout_ms=500,
+            # The production default (2 s): with 0.5 s, a loaded CI machine sometimes had
+            # not rediscovered the restarted server by the first health check.
+            mongodb_server_selection_timeout_ms=2000,
         )
         app = create_app(settings)
         async with (
