@@ -18,6 +18,7 @@ import pytest
 from beanie import init_beanie
 from pymongo import AsyncMongoClient, monitoring
 
+import workflows.throttle
 from api.database import connect
 from api.settings import Settings
 from models.registry import DOCUMENT_MODELS, Repositories
@@ -55,6 +56,16 @@ async def _every_query_on_an_index(mongo_url: str) -> AsyncIterator[None]:
     assert not problems, "queries no index serves (add one, or accept the scan):\n" + "\n".join(
         problems
     )
+
+
+@pytest.fixture(autouse=True)
+def _stopped_throttle_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The throttles' clock stands still in every test: their first back-off step is one
+    second, less than a loaded CI machine can take between two log-ins, which let a
+    refused attempt through now and then. Tests that need time to pass move it
+    (tests/resolvers/test_throttling.py)."""
+    stopped = workflows.throttle.utcnow()
+    monkeypatch.setattr(workflows.throttle, "utcnow", lambda: stopped)
 
 
 @pytest.fixture(scope="session")

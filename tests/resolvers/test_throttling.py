@@ -30,6 +30,7 @@ LOGIN_PER_ACCOUNT = throttle_rules(Settings(_env_file=None)).login_account
 
 
 def _travel(monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> None:
+    """Stop the throttle's clock at now + `delta` (tests/conftest.py stops it at now)."""
     moved = datetime.now(UTC) + delta
     monkeypatch.setattr(workflows.throttle, "utcnow", lambda: moved)
 
