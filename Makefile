@@ -101,10 +101,19 @@ schema: bootstrap
 	$(RUN) python -m tools.export_schema > schema.graphql
 	cp schema.graphql schema.graphqls
 
+# The servers `make bench` starts run on what the production image holds: the locked
+# runtime dependencies only (no dev group, so no cryptography for PyJWT to import, no
+# plugins to scan), compiled to bytecode, as the Dockerfile builds them.
+BENCH_VENV := $(TOOLS)/bench-venv
+$(BENCH_VENV)/.synced: $(UV) uv.lock pyproject.toml
+	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --frozen --no-dev --no-default-groups \
+		--no-install-project --compile-bytecode --quiet
+	@touch $@
+
 # Seeds its own database (embedded, temporary; or a fresh one on MONGODB_URL), starts the
 # API and the hand-written endpoint, loads both; writes bench/results/*.json.
-bench: bootstrap
-	$(RUN) python -m bench $(BENCH_ARGS)
+bench: bootstrap $(BENCH_VENV)/.synced
+	BENCH_SERVER_PYTHON=$(BENCH_VENV)/bin/python $(RUN) python -m bench $(BENCH_ARGS)
 
 bench-inprocess: bootstrap
 	$(RUN) python -m bench.inprocess

@@ -28,6 +28,7 @@ from resolvers.services import Services
 from storage.local import LocalStorage
 from storage.local_routes import local_storage_routes
 from workflows.account_deletion import AccountDeletion
+from workflows.audiences import Audiences
 from workflows.background import Background
 from workflows.blocking import Blocking
 from workflows.data_export import DataExports
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Closed before the database client (the stack unwinds last in, first out).
             stack.push_async_callback(background.close, SHUTDOWN_GRACE_SECONDS)
             token_versions = TokenVersions(repos.users)
+            audiences = Audiences(repos.audience)
             throttle = Throttle(repos.auth_attempts, wiring.throttle_rules(settings))
             deletion = AccountDeletion(
                 repos,
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 passwords=PasswordHasher(settings.password_hash_concurrency),
                 tokens=wiring.token_service(settings, secret),
                 token_versions=token_versions,
+                audiences=audiences,
                 throttle=throttle,
                 upload_quota=UploadQuota(repos.auth_attempts, wiring.upload_budget(settings)),
                 storage=storage,
@@ -107,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 ),
                 account_deletion=deletion,
                 data_exports=exports,
-                blocking=Blocking(repos),
+                blocking=Blocking(repos, audiences),
                 moderation=moderation,
                 reporting=Reporting(repos, moderation, policy.reports_to_hide),
             )

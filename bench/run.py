@@ -223,6 +223,8 @@ def run(
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        # Production's dependencies only (`make bench`), or the dev venv's (`python -m bench`).
+        "servers_venv": "production" if os.environ.get("BENCH_SERVER_PYTHON") else "dev",
         "connections": CONNECTIONS,
         "database": "external (MONGODB_URL)" if os.environ.get("MONGODB_URL") else "embedded",
         "quick": quick,

@@ -8,6 +8,7 @@ its first 200 on /healthz.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import os
 import secrets
@@ -129,12 +130,29 @@ def _healthy(port: int) -> bool:
     return False
 
 
+# The packages the production image copies, compiled there (Dockerfile): compiled here
+# too, or each server start would compile them again (PYTHONDONTWRITEBYTECODE).
+APP_PACKAGES = ("api", "models", "resolvers", "storage", "workflows")
+
+
+@functools.cache
+def server_python() -> str:
+    """The interpreter the servers run on: `make bench` passes one whose venv holds what
+    the production image does (BENCH_SERVER_PYTHON); else this one, dev tools and all."""
+    python = os.environ.get("BENCH_SERVER_PYTHON") or sys.executable
+    subprocess.run(  # noqa: S603 - our own interpreter
+        [python, "-m", "compileall", "-q", *APP_PACKAGES, "bench"], cwd=REPO, check=True
+    )
+    return python
+
+
 def _run_module(module: str, profile: Path | None, name: str) -> list[str]:
     """`python -m module`, under cProfile writing `profile/<name>.prof` at exit if asked
     (`--profile`: the numbers then include the profiler's own overhead)."""
+    python = server_python()
     if profile is None:
-        return [sys.executable, "-m", module]
-    return [sys.executable, "-m", "bench.profiled", str(profile / f"{name}.prof"), module]
+        return [python, "-m", module]
+    return [python, "-m", "bench.profiled", str(profile / f"{name}.prof"), module]
 
 
 def api_server(

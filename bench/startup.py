@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-import sys
 from typing import Any
 
-from bench.servers import REPO
+from bench.servers import REPO, server_python
 
 # What `python -m api` imports before it serves: the app, uvicorn, and (production
 # storage) the R2 backend with aioboto3.
@@ -17,7 +16,7 @@ _TIMED = "import time; t = time.perf_counter(); {imports}; print(time.perf_count
 
 def _python(code: str, *flags: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, *flags, "-c", code],
+        [server_python(), *flags, "-c", code],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -82,8 +82,9 @@ class Context:
 
     async def audience(self) -> Audience:
         """Who the viewer is to the audience rule (models.audience): their role, blocks
-        and followees, read in one query the first time a resolver asks, shared by every
-        field of the request (concurrent ones too)."""
+        and followees, from the short-lived cache (workflows.audiences) or one query the
+        first time a resolver asks, shared by every field of the request (concurrent
+        ones too)."""
         viewer = self.viewer_id
         if viewer is None:
             return ANONYMOUS
@@ -91,12 +92,15 @@ class Context:
             # A lock, not a shared task: uncontended it costs a microsecond, a task 30 (bench/).
             async with self._audience_lock:
                 if self._audience is None:
-                    self._audience = await self.repos.audience.of(viewer)
+                    self._audience = await self.services.audiences.of(viewer)
         return self._audience
 
     async def require_moderator(self) -> Audience:
-        self.require_viewer()
+        viewer = self.require_viewer()
         audience = await self.audience()
+        if not audience.moderator:
+            # A kept audience may predate a role granted since (workflows.audiences).
+            audience = self._audience = await self.services.audiences.fresh(viewer)
         if not audience.moderator:
             raise Forbidden("for moderators only")
         return audience

@@ -159,7 +159,9 @@ class FollowMutation:
             # A block landed between the check and the edge (the block removed follows
             # before this one existed): written first, checked after, so it cannot stay.
             await repos.follows.unfollow(viewer, target)
+            info.context.services.audiences.forget(viewer)
             raise NotFound("no user has this id")
+        info.context.services.audiences.forget(viewer)  # their followees changed
         return await _fresh_user(info, target, followed=True)
 
     @strawberry.mutation(
@@ -169,4 +171,5 @@ class FollowMutation:
     async def unfollow(self, info: Info, user_id: strawberry.ID) -> User:
         viewer, target = await _target(info, user_id)
         await info.context.repos.follows.unfollow(viewer, target)
+        info.context.services.audiences.forget(viewer)
         return await _fresh_user(info, target, followed=False)

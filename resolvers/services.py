@@ -11,6 +11,7 @@ from models.registry import Repositories
 from resolvers.blocked_words import BlockedWords
 from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion
+from workflows.audiences import Audiences
 from workflows.background import Background
 from workflows.blocking import Blocking
 from workflows.data_export import DataExports
@@ -47,6 +48,7 @@ class Services:
     passwords: PasswordHasher
     tokens: TokenService
     token_versions: TokenVersions
+    audiences: Audiences
     throttle: Throttle
     upload_quota: UploadQuota
     storage: MediaStorage

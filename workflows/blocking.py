@@ -12,14 +12,16 @@ from __future__ import annotations
 from beanie import PydanticObjectId
 
 from models.registry import Repositories
+from workflows.audiences import Audiences
 from workflows.errors import InvalidInput, Missing
 
 BLOCKS_MAX = 10_000
 
 
 class Blocking:
-    def __init__(self, repos: Repositories) -> None:
+    def __init__(self, repos: Repositories, audiences: Audiences) -> None:
         self._repos = repos
+        self._audiences = audiences
 
     async def _exists(self, user_id: PydanticObjectId) -> bool:
         return bool(await self._repos.users.cards([user_id]))
@@ -34,17 +36,20 @@ class Blocking:
         # Written first, counted after: of concurrent blocks past the cap, none stays.
         if await blocks.add(blocker, blocked) and await blocks.count_by(blocker) > BLOCKS_MAX:
             await blocks.remove(blocker, blocked)
+            self._audiences.forget(blocker, blocked)
             raise InvalidInput(
                 "user_id", f"you have blocked {BLOCKS_MAX} climbers already: unblock some first"
             )
         # Always, even for a repeat: a follow that raced an earlier block may remain.
         await self._repos.follows.remove_between(blocker, blocked)
+        # Both see the block at once here (each one's audience lists the other).
+        self._audiences.forget(blocker, blocked)
 
     async def unblock(self, blocker: PydanticObjectId, blocked: PydanticObjectId) -> None:
         """Unblock (idempotent). The follows the block ended stay ended."""
         if blocker == blocked:
             raise InvalidInput("user_id", "you cannot block yourself")
-        if not await self._repos.blocks.remove(blocker, blocked) and not await self._exists(
-            blocked
-        ):
+        removed = await self._repos.blocks.remove(blocker, blocked)
+        self._audiences.forget(blocker, blocked)
+        if not removed and not await self._exists(blocked):
             raise Missing("no user has this id")

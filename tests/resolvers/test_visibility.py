@@ -9,8 +9,16 @@ from typing import Any
 from bson import ObjectId
 
 from tests.support.client import Account, Api, code_of
-from tests.support.safety import BLOCK, UPDATE_VIDEO, everywhere, make_moderator, video_shown
-from tests.support.social import FOLLOWING_FEED, follow
+from tests.support.safety import (
+    BLOCK,
+    UNBLOCK,
+    UPDATE_VIDEO,
+    everywhere,
+    feed_page_ids,
+    make_moderator,
+    video_shown,
+)
+from tests.support.social import FOLLOWING_FEED, UNFOLLOW, follow
 from tests.support.videos import (
     FEED,
     FEED_PAGE,
@@ -153,23 +161,42 @@ async def _account_with_blocks_and_follows(api: Api, db: Any) -> Account:
     return reader
 
 
-async def test_a_feed_page_costs_at_most_three_round_trips(
+async def test_a_feed_page_costs_two_round_trips_once_the_audience_is_cached(
     commands: CommandLog, api: Api, db: Any
 ) -> None:
     reader = await _account_with_blocks_and_follows(api, db)
     await api.data("{ me { id } }", {}, reader.token)  # the token version, cached since
-    for query, field, expected in (
-        (FEED_PAGE, "feedPage", 6),
-        (FOLLOWING_FEED, "followingFeed", 6),
-        (FEED, "feed", 6),
+    page = [("aggregate", "videos"), ("find", "users")]  # the page, its authors
+    audience = [("aggregate", "users")]  # the viewer's role, blocks both ways, followees
+    for query, field, expected, trips in (
+        (FEED_PAGE, "feedPage", 6, audience + page),  # the first request reads it...
+        (FOLLOWING_FEED, "followingFeed", 6, page),  # ...the next ones find it cached
+        (FEED, "feed", 6, page),
     ):
         commands.start()
         data = (await api.data(query, {}, reader.token))[field]
         commands.stop()
         assert len(data if isinstance(data, list) else data["edges"]) == expected
-        sent = [(e.command_name, e.command.get(e.command_name)) for e in commands.sent]
-        # The viewer's audience (role, blocks both ways, followees), the page, its authors.
-        assert sent == [("aggregate", "users"), ("aggregate", "videos"), ("find", "users")]
+        assert [(e.command_name, e.command.get(e.command_name)) for e in commands.sent] == trips
+
+
+async def test_a_cached_audience_never_outlives_a_block_or_a_follow(api: Api) -> None:
+    """Blocks and follows written on this machine reach the audiences it caches at once
+    (workflows.audiences), whoever wrote them and in whichever direction."""
+    reader, author, blocker = await accounts(api, 3)
+    friends_only = (await post_video(api, author, visibility="FOLLOWERS"))["id"]
+    by_blocker = (await post_video(api, blocker))["id"]
+    assert await feed_page_ids(api, reader.token) == [by_blocker]  # cached from here on
+    await follow(api, reader, author)
+    assert await feed_page_ids(api, reader.token) == [by_blocker, friends_only]
+    await api.data(BLOCK, {"id": reader.id}, blocker.token)  # the other one blocks
+    assert await feed_page_ids(api, reader.token) == [friends_only]
+    await api.data(UNBLOCK, {"id": reader.id}, blocker.token)
+    assert await feed_page_ids(api, reader.token) == [by_blocker, friends_only]
+    await api.data(UNFOLLOW, {"id": author.id}, reader.token)
+    assert await feed_page_ids(api, reader.token) == [by_blocker]
+    await api.data(BLOCK, {"id": blocker.id}, reader.token)  # the reader blocks
+    assert await feed_page_ids(api, reader.token) == []
 
 
 async def test_the_audience_is_read_once_per_request_whatever_asks_for_it(
