@@ -8,7 +8,7 @@ URL in `DATA_DIR/db.url`, since the server listens on a random port; `make code`
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,15 +38,23 @@ def running_embedded_url(settings: Settings) -> str | None:
 
 
 @contextmanager
-def embedded_server(settings: Settings) -> Iterator[str]:
+def embedded_server(
+    settings: Settings, *, meanwhile: Callable[[], object] | None = None
+) -> Iterator[str]:
     """Start the DATA_DIR's server, publish its URL, yield it; on exit, stop the server
     and wait until it has closed its files, so that a start right after this one finds
-    the directory free."""
+    the directory free.
+
+    `meanwhile` runs here while the server boots in its own process (about a second):
+    `make start` imports the app then, instead of after (tools.serve)."""
     storage = settings.data_dir.resolve() / "db"
     server = EmbeddedMongo(storage)
     url_file = embedded_url_file(settings)
     try:
-        server.start()
+        server.spawn()
+        if meanwhile is not None:
+            meanwhile()
+        server.wait_until_ready()
         url_file.write_text(server.url + "\n")
         log.info(
             "using the embedded database (SecantusDB) stored in %s; "

@@ -17,8 +17,9 @@ from api.settings import Settings
 from models.audience import MODERATOR
 from resolvers.account_rules import normalize_email
 from resolvers.errors import BadUserInput
+from tools.cli import fail, load_settings
 from tools.embedded_db import EmbeddedDatabaseError
-from tools.standalone import fail, load_settings, open_database
+from tools.standalone import open_database
 
 
 async def set_moderator(settings: Settings, email: str, *, revoke: bool = False) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from tools.cli import fail, load_settings
 from tools.embedded_server import running_embedded_url
-from tools.standalone import fail, load_settings
 
 
 def with_database(url: str, database: str) -> str:

@@ -13,9 +13,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from tools.cli import fail, load_settings
 from tools.embedded_db import storage_in_use
 from tools.embedded_server import running_embedded_url
-from tools.standalone import fail, load_settings
 
 
 def _size(path: Path) -> str:

@@ -27,9 +27,10 @@ from resolvers.logbook_rules import clean_gym_name
 from storage.kinds import MediaKind
 from storage.service import MediaStorage
 from tools import demo_media
+from tools.cli import fail, load_settings
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.published_api import with_running_base_url
-from tools.standalone import fail, load_settings, open_database
+from tools.standalone import open_database
 from workflows.passwords import PasswordHasher
 
 T = TypeVar("T")

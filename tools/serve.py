@@ -8,18 +8,35 @@ While it serves, its base URL is published in DATA_DIR/api.url (see tools.publis
 
 from __future__ import annotations
 
+import importlib
 import signal
 from types import FrameType
 
-from api.__main__ import serve
+from api.settings import Settings
+from tools.cli import fail, load_settings
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.embedded_server import embedded_server
 from tools.published_api import published_base_url
-from tools.standalone import fail, load_settings
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
+
+
+# The service (uvicorn, the app and all it imports) is imported once the settings are
+# read, not at the top: with the embedded database, while that database boots in its
+# own process. Both take about a second, side by side on two cores (bench/RESULTS.md).
+SERVICE_MODULES = ("api.__main__", "api.app")
+
+
+def _import_the_service() -> None:
+    for module in SERVICE_MODULES:
+        importlib.import_module(module)
+
+
+def _serve(settings: Settings) -> None:
+    _import_the_service()  # at once when the embedded database did not already wait
+    importlib.import_module("api.__main__").serve(settings)
 
 
 def main() -> None:
@@ -32,11 +49,14 @@ def main() -> None:
     settings = load_settings()
     if settings.mongodb_url:
         with published_base_url(settings):
-            serve(settings)
+            _serve(settings)
         return
     try:
-        with embedded_server(settings) as url, published_base_url(settings):
-            serve(settings.model_copy(update={"mongodb_url": url}))
+        with (
+            embedded_server(settings, meanwhile=_import_the_service) as url,
+            published_base_url(settings),
+        ):
+            _serve(settings.model_copy(update={"mongodb_url": url}))
     except EmbeddedDatabaseError as error:
         fail(str(error))
 

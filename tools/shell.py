@@ -9,8 +9,9 @@ top-level `await`: on MONGODB_URL, or on the embedded database (the one a runnin
 from __future__ import annotations
 
 from api.console import LoopThread, interact
+from tools.cli import fail, load_settings
 from tools.embedded_db import EmbeddedDatabaseError
-from tools.standalone import fail, load_settings, open_database
+from tools.standalone import open_database
 
 
 def main() -> None:

@@ -8,33 +8,14 @@ DATA_DIR, found through `DATA_DIR/db.url`, and start their own only when none ru
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any, NoReturn
 
 from api.console import Opened
 from api.database import connect
-from api.logging_setup import configure_logging
-from api.settings import ConfigurationError, Settings
-from api.settings import load_settings as load_settings_or_raise
+from api.settings import Settings
 from models.registry import Repositories
 from tools.embedded_server import database_url
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
-    raise SystemExit(code)
-
-
-def load_settings(**overrides: Any) -> Settings:
-    """The settings from the environment and `.env`, or a one-line error and exit 2."""
-    try:
-        settings = load_settings_or_raise(**overrides)
-    except ConfigurationError as error:
-        fail(str(error), 2)
-    configure_logging(settings.log_level, json_lines=settings.is_production)
-    return settings
 
 
 @asynccontextmanager
