@@ -67,12 +67,22 @@ def command_name(message: bytes) -> str | None:
 TOKEN_CHECK = "find users (token version)"  # noqa: S105 - a label, not a secret
 
 
-def label(name: str, body: memoryview | None) -> str:
+# What the index audit reads (tests/support/index_audit.py): the commands with a filter.
+AUDITED = frozenset({"find", "aggregate", "update", "delete", "findAndModify", "count", "distinct"})
+# Of each kind of command (its label), the first ones and then every power-of-two-th:
+# every shape a scenario sends is kept, memory stays bounded however long the run.
+_SAMPLE_FIRST = 64
+
+
+def _sampled(count: int) -> bool:
+    return count <= _SAMPLE_FIRST or count & (count - 1) == 0
+
+
+def label(name: str, command: dict[str, Any] | None) -> str:
     """`command collection`, e.g. "aggregate videos"; the API's token-version lookup
     (api/token_versions.py, cached per user) is told apart from other reads of users."""
-    if body is None:
+    if command is None:
         return name
-    command = bson.decode(body)
     collection = command.get(name)
     if not isinstance(collection, str):
         return name
@@ -105,6 +115,8 @@ class CountingProxy:
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)
         self.counts: Counter[str] = Counter()
+        # (label, command) of a sample of what was sent, for the index audit.
+        self.sent: list[tuple[str, dict[str, Any]]] = []
         self.replaying = False
         self.replayed = 0
         self._answers: dict[bytes, bytes] = {}
@@ -129,6 +141,14 @@ class CountingProxy:
 
         async def copy() -> Counter[str]:
             return Counter(self.counts)
+
+        return asyncio.run_coroutine_threadsafe(copy(), self._loop).result(timeout=5)
+
+    def sample(self) -> list[tuple[str, dict[str, Any]]]:
+        """The commands kept for the index audit, copied on the proxy's own thread."""
+
+        async def copy() -> list[tuple[str, dict[str, Any]]]:
+            return list(self.sent)
 
         return asyncio.run_coroutine_threadsafe(copy(), self._loop).result(timeout=5)
 
@@ -179,7 +199,11 @@ class CountingProxy:
             name = command_name(message)
             flags, body = _body(message)
             if name is not None and name not in NOT_REQUESTS:
-                self.counts[label(name, body)] += 1
+                command = None if body is None else bson.decode(body)
+                kind = label(name, command)
+                self.counts[kind] += 1
+                if command is not None and name in AUDITED and _sampled(self.counts[kind]):
+                    self.sent.append((kind, command))
             if flags & EXHAUST_ALLOWED:
                 # A streaming `hello` (server monitoring): answers come unasked from
                 # now on, so this connection becomes a plain pipe.

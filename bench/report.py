@@ -110,9 +110,22 @@ def _memory_back(results: dict[str, Any], fast: str) -> tuple[str, str, bool | N
     )
 
 
+def _indexes(results: dict[str, Any], fast: str) -> tuple[str, str, bool | None]:
+    """Issue 18: what the API sent during the run, checked against the indexes."""
+    found = results["indexes"]  # absent when the database could not be proxied
+    accepted = len(found["accepted_scans"])
+    return (
+        "every query on an index (or an accepted scan)",
+        f"{found['shapes']} query shapes, {len(found['unserved'])} on no index"
+        + (f", {accepted} accepted scan{'s' * (accepted != 1)}" if accepted else "")
+        + "".join(f"\n      {problem}" for problem in found["unserved"]),
+        not found["unserved"],
+    )
+
+
 _CHECKS = (
     _cpu_ratio, _round_trips, _likes_spread, _cold_start, _idle_rss, _peak_rss, _logins,
-    _memory_back,
+    _memory_back, _indexes,
 )  # fmt: skip
 
 

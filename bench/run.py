@@ -29,7 +29,7 @@ from pymongo import AsyncMongoClient
 from pymongo.uri_parser import parse_uri
 
 from api.settings import Settings
-from bench import procstat, report
+from bench import index_check, procstat, report
 from bench.measure import CONNECTIONS, Driver, Sample, measure
 from bench.proxy import CountingProxy
 from bench.seed import Fixture, seed
@@ -273,6 +273,8 @@ def run(
             bench = Bench(driver, api, raw, api_proxy, raw_proxy, db_pid, quick, plan, logins)
             results["scenarios"] = bench.load()
             rss["api_after_load"] = procstat.rss_mb(api.pid)
+            if api_proxy is not None:
+                results["indexes"] = index_check.audit(api_proxy.sample(), url, db_name)
             if bench.rss_after_logins_mb is not None:
                 rss["api_after_logins"] = bench.rss_after_logins_mb
             results["rss_mb"] = rss

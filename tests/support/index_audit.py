@@ -138,7 +138,7 @@ class Recorder(monitoring.CommandListener):
         origin = _repository_frame()
         if origin is None:
             return
-        found = set(_command_shapes(event.command_name, event.command))
+        found = set(command_shapes(event.command_name, event.command))
         with self._lock:
             for shape in found:
                 self.shapes.setdefault(shape, origin)
@@ -159,7 +159,7 @@ def _repository_frame() -> str | None:
     return None
 
 
-def _command_shapes(name: str, command: Mapping[str, Any]) -> Iterable[Shape]:
+def command_shapes(name: str, command: Mapping[str, Any]) -> Iterable[Shape]:
     collection = str(command.get(name, ""))
     if name == "find":
         yield from shapes_of(collection, command.get("filter") or {}, command.get("sort") or {})
