@@ -44,8 +44,10 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# Compiled to bytecode once here: where PYTHONDONTWRITEBYTECODE is set, nothing would
+# ever write it, and every `make start`, tool and test run would compile what it imports.
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 bootstrap: $(VENV)/.synced
@@ -106,7 +108,7 @@ schema: bootstrap
 # plugins to scan), compiled to bytecode, as the Dockerfile builds them.
 BENCH_VENV := $(TOOLS)/bench-venv
 $(BENCH_VENV)/.synced: $(UV) uv.lock pyproject.toml
-	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --frozen --no-dev --no-default-groups \
+	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --frozen --no-default-groups \
 		--no-install-project --compile-bytecode --quiet
 	@touch $@
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import procstat
-from bench.proxy import TOKEN_CHECK, CountingProxy
+from bench.proxy import AUDIENCE_READ, TOKEN_CHECK, CountingProxy
 from bench.servers import REPO, Server
 
 CONNECTIONS = 16
@@ -102,11 +102,14 @@ class Sample:
         }
         if self.commands is not None:
             commands = Counter(self.commands)
-            # The token-version check is cached 30 s per user (api/token_versions.py): it
-            # is counted apart, as what it is, not as part of each request's queries.
+            # The token-version check (30 s) and the viewer's audience (10 s) are cached
+            # per user (workflows/token_versions.py, workflows/audiences.py): counted
+            # apart, as what they are, not as part of each request's queries.
             checks = commands.pop(TOKEN_CHECK, 0)
+            audiences = commands.pop(AUDIENCE_READ, 0)
             row["db_round_trips_per_request"] = sum(commands.values()) / count
             row["token_checks_per_request"] = checks / count
+            row["audience_reads_per_request"] = audiences / count
             row["db_commands_per_request"] = {k: v / count for k, v in sorted(commands.items())}
         return row
 

@@ -65,6 +65,7 @@ def command_name(message: bytes) -> str | None:
 
 
 TOKEN_CHECK = "find users (token version)"  # noqa: S105 - a label, not a secret
+AUDIENCE_READ = "aggregate users (audience)"
 
 
 # What the index audit reads (tests/support/index_audit.py): the commands with a filter.
@@ -80,7 +81,8 @@ def _sampled(count: int) -> bool:
 
 def label(name: str, command: dict[str, Any] | None) -> str:
     """`command collection`, e.g. "aggregate videos"; the API's token-version lookup
-    (api/token_versions.py, cached per user) is told apart from other reads of users."""
+    (workflows/token_versions.py) and the viewer's audience (workflows/audiences.py),
+    both cached per user, are told apart from other reads of users."""
     if command is None:
         return name
     collection = command.get(name)
@@ -89,7 +91,15 @@ def label(name: str, command: dict[str, Any] | None) -> str:
     projection = command.get("projection") or {}
     if name == "find" and collection == "users" and set(projection) == {"token_version"}:
         return TOKEN_CHECK
+    if name == "aggregate" and collection == "users" and _reads_blocks(command):
+        return AUDIENCE_READ
     return f"{name} {collection}"
+
+
+def _reads_blocks(command: dict[str, Any]) -> bool:
+    """An aggregation with a `$lookup` into `blocks`: on `users`, the audience read."""
+    stages = command.get("pipeline") or []
+    return any((stage.get("$lookup") or {}).get("from") == "blocks" for stage in stages)
 
 
 def _replay_key(body: memoryview) -> bytes:
@@ -170,6 +180,15 @@ class CountingProxy:
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
         self._loop.run_forever()
+        # Stopped: end the connections (each closes its sockets as it unwinds), then the
+        # listening socket and the loop, so that nothing is left for the GC to close.
+        server.close()
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.run_until_complete(server.wait_closed())
+        self._loop.close()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -11,8 +11,9 @@ MEMORY_BACK_MB = 15
 # Issue 18 tightened these two (issue 8: 1.5 s and 2x).
 COLD_START_S = 1.0
 CPU_RATIO = 1.5
-# The page and its authors, plus (issue 16) the viewer's audience once per request.
-FEED_ROUND_TRIPS = 3
+# The page and its authors. The viewer's audience (issue 16) and token version are read
+# once per user per 10 and 30 s (cached): reported apart, like the token checks.
+FEED_ROUND_TRIPS = 2
 LIKES_SPREAD = 0.10
 
 
@@ -44,12 +45,17 @@ def _cpu_ratio(results: dict[str, Any], fast: str) -> tuple[str, str, bool | Non
 
 def _round_trips(results: dict[str, Any], fast: str) -> tuple[str, str, bool | None]:
     feeds = [r for r in results["scenarios"] if r["scenario"].startswith("feed")]
-    trips = [r.get("db_round_trips_per_request") for r in feeds if r["target"] == "api"]
-    counted = [t for t in trips if t is not None]
+    api = [r for r in feeds if r["target"] == "api" and r.get("db_round_trips_per_request")]
+    if not api:
+        return f"feed DB round trips/request ≤ {FEED_ROUND_TRIPS}", "not counted", None
+    worst = max(r["db_round_trips_per_request"] for r in api)
+    cached = max(
+        r.get("audience_reads_per_request", 0) + r.get("token_checks_per_request", 0) for r in api
+    )
     return (
         f"feed DB round trips/request ≤ {FEED_ROUND_TRIPS}",
-        "max " + f"{max(counted):.2f}" if counted else "not counted",
-        max(counted) <= FEED_ROUND_TRIPS if counted else None,
+        f"max {worst:.2f}, plus {cached:.3f} cached reads (audience, token version)",
+        worst <= FEED_ROUND_TRIPS,
     )
 
 

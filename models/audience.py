@@ -13,8 +13,9 @@ full and cursors stable):
 - owners always see their own (withheld or not); moderators see everything.
 
 What this needs to know of V (its blocks both ways, whom it follows, its role) is read
-in one query per request (`AudienceRepository.of`), so a feed page costs one round trip
-more than it did, whatever V has blocked or follows.
+in one query (`AudienceRepository.of`), whatever V has blocked or follows, and kept a few
+seconds by workflows.audiences: a feed page costs that round trip once in a while, not on
+every request.
 """
 
 from __future__ import annotations

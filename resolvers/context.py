@@ -84,7 +84,7 @@ class Context:
         """Who the viewer is to the audience rule (models.audience): their role, blocks
         and followees, from the short-lived cache (workflows.audiences) or one query the
         first time a resolver asks, shared by every field of the request (concurrent
-        ones too)."""
+        ones too; only `require_moderator` may replace it with a fresher read)."""
         viewer = self.viewer_id
         if viewer is None:
             return ANONYMOUS

@@ -153,15 +153,16 @@ class FollowMutation:
     async def follow(self, info: Info, user_id: strawberry.ID) -> User:
         viewer, target = await _target(info, user_id)
         repos = info.context.repos
-        if await repos.follows.follow(viewer, target) and await repos.blocks.between(
-            viewer, target
-        ):
-            # A block landed between the check and the edge (the block removed follows
-            # before this one existed): written first, checked after, so it cannot stay.
-            await repos.follows.unfollow(viewer, target)
-            info.context.services.audiences.forget(viewer)
-            raise NotFound("no user has this id")
-        info.context.services.audiences.forget(viewer)  # their followees changed
+        try:
+            if await repos.follows.follow(viewer, target) and await repos.blocks.between(
+                viewer, target
+            ):
+                # A block landed between the check and the edge (the block removed follows
+                # before this one existed): written first, checked after, so it cannot stay.
+                await repos.follows.unfollow(viewer, target)
+                raise NotFound("no user has this id")
+        finally:
+            info.context.services.audiences.forget(viewer)  # their followees changed
         return await _fresh_user(info, target, followed=True)
 
     @strawberry.mutation(
@@ -170,6 +171,8 @@ class FollowMutation:
     )
     async def unfollow(self, info: Info, user_id: strawberry.ID) -> User:
         viewer, target = await _target(info, user_id)
-        await info.context.repos.follows.unfollow(viewer, target)
-        info.context.services.audiences.forget(viewer)
+        try:
+            await info.context.repos.follows.unfollow(viewer, target)
+        finally:
+            info.context.services.audiences.forget(viewer)
         return await _fresh_user(info, target, followed=False)

@@ -7,16 +7,18 @@ change rarely and only through a few writes, so they are cached like token versi
 - this machine forgets a viewer's entry at once when it writes what the entry holds
   (`forget`: a block or unblock forgets both users, a follow or unfollow the follower);
 - another machine's blocks and follows (a blue-green deploy's old one) are seen within
-  `ttl_seconds`;
+  `ttl_seconds` (counted from the end of the read that kept the entry);
 - the role, which only the operator's command changes, from another process: a
-  moderator's audience is never kept, so a revoked role ends on the next request; and
-  a climber refused as no moderator is read again before the refusal
-  (`fresh`, resolvers.context), so a granted role works on the next request too.
+  moderator's audience is never kept, so a revoked role ends on the next request; a
+  climber refused as no moderator is read again before the refusal (`fresh`,
+  resolvers.context), so the moderation queries work for a new moderator at once; what
+  listings show them (hidden videos too) follows within `ttl_seconds`.
 
 A read racing a write cannot keep the older audience: an entry read while a `forget`
 ran is used for that request and not kept. Audiences with many ids are not kept at all
 (`max_ids`), so the cache stays small on a 256 MB machine: at most `size` entries of at
-most `max_ids` ids, about 20 MB at the defaults, a few hundred KB in practice.
+most `max_ids` ids, some 30 MB at the defaults if every entry were full (an ObjectId
+and its share of a set is about 150 bytes), a few hundred KB in practice.
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ class Audiences:
         return audience
 
     async def fresh(self, viewer_id: PydanticObjectId) -> Audience:
-        """The viewer's audience read now, whatever was kept."""
-        self.forget(viewer_id)
+        """The viewer's audience read now, whatever was kept. Not a `forget`: nothing
+        was written, so reads in flight for other viewers may still be kept."""
+        self._cache.pop(viewer_id)
         return await self.of(viewer_id)
 
     def forget(self, *user_ids: PydanticObjectId) -> None:

@@ -33,23 +33,27 @@ class Blocking:
         if not await self._exists(blocked):
             raise Missing("no user has this id")
         blocks = self._repos.blocks
-        # Written first, counted after: of concurrent blocks past the cap, none stays.
-        if await blocks.add(blocker, blocked) and await blocks.count_by(blocker) > BLOCKS_MAX:
-            await blocks.remove(blocker, blocked)
+        # Both see the block at once here (each one's audience lists the other), even
+        # when a write below fails after the edge was stored.
+        try:
+            # Written first, counted after: of concurrent blocks past the cap, none stays.
+            if await blocks.add(blocker, blocked) and await blocks.count_by(blocker) > BLOCKS_MAX:
+                await blocks.remove(blocker, blocked)
+                raise InvalidInput(
+                    "user_id", f"you have blocked {BLOCKS_MAX} climbers already: unblock some first"
+                )
+            # Always, even for a repeat: a follow that raced an earlier block may remain.
+            await self._repos.follows.remove_between(blocker, blocked)
+        finally:
             self._audiences.forget(blocker, blocked)
-            raise InvalidInput(
-                "user_id", f"you have blocked {BLOCKS_MAX} climbers already: unblock some first"
-            )
-        # Always, even for a repeat: a follow that raced an earlier block may remain.
-        await self._repos.follows.remove_between(blocker, blocked)
-        # Both see the block at once here (each one's audience lists the other).
-        self._audiences.forget(blocker, blocked)
 
     async def unblock(self, blocker: PydanticObjectId, blocked: PydanticObjectId) -> None:
         """Unblock (idempotent). The follows the block ended stay ended."""
         if blocker == blocked:
             raise InvalidInput("user_id", "you cannot block yourself")
-        removed = await self._repos.blocks.remove(blocker, blocked)
-        self._audiences.forget(blocker, blocked)
+        try:
+            removed = await self._repos.blocks.remove(blocker, blocked)
+        finally:
+            self._audiences.forget(blocker, blocked)
         if not removed and not await self._exists(blocked):
             raise Missing("no user has this id")

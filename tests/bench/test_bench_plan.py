@@ -45,7 +45,7 @@ def _row(scenario: str, target: str, cpu: float) -> dict[str, Any]:
 
 def test_a_partial_run_reports_what_it_measured_and_not_the_rest() -> None:
     results: dict[str, Any] = {
-        "scenarios": [_row("feed", "raw", 1.0), _row("feed", "api", 1.9)],
+        "scenarios": [_row("feed", "raw", 1.0), _row("feed", "api", 1.4)],
         "cold_start_s": {"api_runs": [1.0], "api_median": 1.0, "raw": 0.4},
         "rss_mb": {"api_after_start": 75.0, "api_after_load": 80.0, "raw": 50.0},
     }
@@ -53,8 +53,8 @@ def test_a_partial_run_reports_what_it_measured_and_not_the_rest() -> None:
     cpu = checks[0]
     assert cpu["target"].startswith("feed API CPU/request")
     assert cpu["met"] is True
-    assert "1.90x" in cpu["measured"]
+    assert "1.40x" in cpu["measured"]
     not_run = [c for c in checks if c["met"] is None]
-    assert {c["target"] for c in not_run} == {"likes_spread", "logins", "memory_back"}
-    results["scenarios"][1]["cpu_ms_per_request"] = 2.1
-    assert report.targets(results)[0]["met"] is False  # 2.1x: missed, and said so
+    assert {c["target"] for c in not_run} == {"likes_spread", "logins", "memory_back", "indexes"}
+    results["scenarios"][1]["cpu_ms_per_request"] = 1.6
+    assert report.targets(results)[0]["met"] is False  # 1.6x: over issue 18's 1.5x, and said so

@@ -164,6 +164,8 @@ async def _account_with_blocks_and_follows(api: Api, db: Any) -> Account:
 async def test_a_feed_page_costs_two_round_trips_once_the_audience_is_cached(
     commands: CommandLog, api: Api, db: Any
 ) -> None:
+    # The last write of the set-up, a block of the reader, made this machine forget the
+    # reader's audience: the first page below reads it again.
     reader = await _account_with_blocks_and_follows(api, db)
     await api.data("{ me { id } }", {}, reader.token)  # the token version, cached since
     page = [("aggregate", "videos"), ("find", "users")]  # the page, its authors
