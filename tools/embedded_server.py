@@ -50,12 +50,14 @@ def embedded_server(
     storage = settings.data_dir.resolve() / "db"
     server = EmbeddedMongo(storage)
     url_file = embedded_url_file(settings)
+    published = False
     try:
         server.spawn()
         if meanwhile is not None:
             meanwhile()
         server.wait_until_ready()
         url_file.write_text(server.url + "\n")
+        published = True
         log.info(
             "using the embedded database (SecantusDB) stored in %s; "
             "set MONGODB_URL to use a real MongoDB instead",
@@ -63,7 +65,10 @@ def embedded_server(
         )
         yield server.url
     finally:
-        url_file.unlink(missing_ok=True)  # first: the file never names a dead server
+        # First: the file never names a dead server. Only this server's: a start refused
+        # because another process holds DATA_DIR leaves that one's file alone.
+        if published:
+            url_file.unlink(missing_ok=True)
         server.stop()
 
 

@@ -4,8 +4,10 @@
     python -m tools.moderator ada@example.com --revoke
 
 Runs on the app's database like the other operator commands (`MONGODB_URL`, else the
-embedded database on DATA_DIR). The role is read once per request with the viewer's
-audience (models.audience), so it takes effect on the moderator's next request.
+embedded database on DATA_DIR). The role is read with the viewer's audience, which the
+service keeps a few seconds for ordinary climbers only (workflows.audiences): a revoked
+role ends on the next request, a granted one opens the moderation queries on the next
+request and shows hidden content in listings within 10 seconds.
 """
 
 from __future__ import annotations

@@ -36,7 +36,9 @@ def _import_the_service() -> None:
 
 def _serve(settings: Settings) -> None:
     _import_the_service()  # at once when the embedded database did not already wait
-    importlib.import_module("api.__main__").serve(settings)
+    from api.__main__ import serve  # imported just above, late on purpose
+
+    serve(settings)
 
 
 def main() -> None:
