@@ -49,12 +49,19 @@ def _round_trips(results: dict[str, Any], fast: str) -> tuple[str, str, bool | N
     if not api:
         return f"feed DB round trips/request ≤ {FEED_ROUND_TRIPS}", "not counted", None
     worst = max(r["db_round_trips_per_request"] for r in api)
+    # Their cost in the steady state, the CPU rows': a live page takes SecantusDB seconds,
+    # so there nearly every request comes after the viewer's entries expired.
     cached = max(
-        r.get("audience_reads_per_request", 0) + r.get("token_checks_per_request", 0) for r in api
+        [
+            r.get("audience_reads_per_request", 0) + r.get("token_checks_per_request", 0)
+            for r in api
+            if r["db"] == fast
+        ]
+        or [0.0]
     )
     return (
         f"feed DB round trips/request ≤ {FEED_ROUND_TRIPS}",
-        f"max {worst:.2f}, plus {cached:.3f} cached reads (audience, token version)",
+        f"max {worst:.2f}, plus {cached:.3f} cached reads (audience, token version; {fast})",
         worst <= FEED_ROUND_TRIPS,
     )
 
