@@ -11,7 +11,13 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from tests.support.index_audit import ACCEPTED_SCANS, Shape, command_shapes, unserved
+from tests.support.index_audit import (
+    ACCEPTED_SCANS,
+    Shape,
+    command_shapes,
+    listed_indexes,
+    unserved,
+)
 
 
 def shapes(sent: list[tuple[str, dict[str, Any]]]) -> dict[Shape, str]:
@@ -27,14 +33,7 @@ def shapes(sent: list[tuple[str, dict[str, Any]]]) -> dict[Shape, str]:
 async def _indexes(url: str, db_name: str) -> dict[str, list[list[tuple[str, int]]]]:
     async with AsyncMongoClient[dict[str, Any]](url) as client:
         database = client[db_name]
-        found = {}
-        for collection in await database.list_collection_names():
-            listed = await (await database[collection].list_indexes()).to_list()
-            found[collection] = [
-                [(field, int(direction)) for field, direction in index["key"].items()]
-                for index in listed
-            ]
-        return found
+        return await listed_indexes(database, await database.list_collection_names())
 
 
 def audit(sent: list[tuple[str, dict[str, Any]]], url: str, db_name: str) -> dict[str, Any]:

@@ -20,9 +20,12 @@ import contextlib
 import struct
 import threading
 from collections import Counter
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import bson
+
+T = TypeVar("T")
 
 OP_MSG = 2013
 OP_COMPRESSED = 2012
@@ -146,21 +149,20 @@ class CountingProxy:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
 
+    def _on_proxy_thread(self, read: Callable[[], T]) -> T:
+        """`read()` run on the proxy's own thread, so it never races a count."""
+
+        async def run() -> T:
+            return read()
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=5)
+
     def snapshot(self) -> Counter[str]:
-        """A copy taken on the proxy's own thread, so it never races a count."""
-
-        async def copy() -> Counter[str]:
-            return Counter(self.counts)
-
-        return asyncio.run_coroutine_threadsafe(copy(), self._loop).result(timeout=5)
+        return self._on_proxy_thread(lambda: Counter(self.counts))
 
     def sample(self) -> list[tuple[str, dict[str, Any]]]:
-        """The commands kept for the index audit, copied on the proxy's own thread."""
-
-        async def copy() -> list[tuple[str, dict[str, Any]]]:
-            return list(self.sent)
-
-        return asyncio.run_coroutine_threadsafe(copy(), self._loop).result(timeout=5)
+        """The commands kept for the index audit."""
+        return self._on_proxy_thread(lambda: list(self.sent))
 
     def replay(self, on: bool) -> None:
         """Turn replay on or off; turning it off forgets every answer."""

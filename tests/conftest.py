@@ -44,14 +44,9 @@ async def _every_query_on_an_index(mongo_url: str) -> AsyncIterator[None]:
     name = f"index_audit_{secrets.token_hex(4)}"
     async with AsyncMongoClient[dict[str, Any]](mongo_url) as client:
         await init_beanie(database=client[name], document_models=DOCUMENT_MODELS)
-        indexes: dict[str, list[list[tuple[str, int]]]] = {}
-        for model in DOCUMENT_MODELS:
-            collection = model.get_collection_name()
-            listed = await (await client[name][collection].list_indexes()).to_list()
-            indexes[collection] = [
-                [(field, int(direction)) for field, direction in index["key"].items()]
-                for index in listed
-            ]
+        indexes = await index_audit.listed_indexes(
+            client[name], [model.get_collection_name() for model in DOCUMENT_MODELS]
+        )
         await client.drop_database(name)
     problems = index_audit.unserved(QUERIES.shapes, indexes)
     assert not problems, "queries no index serves (add one, or accept the scan):\n" + "\n".join(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pymongo import monitoring
+from pymongo.asynchronous.database import AsyncDatabase
 
 MODELS = str(Path(__file__).resolve().parents[2] / "models") + "/"
 _RANGE = frozenset({"$gt", "$gte", "$lt", "$lte"})
@@ -179,6 +180,21 @@ def command_shapes(name: str, command: Mapping[str, Any]) -> Iterable[Shape]:
         yield from shapes_of(collection, command.get("query") or {}, command.get("sort") or {})
     elif name in ("count", "distinct"):
         yield from shapes_of(collection, command.get("query") or {}, {})
+
+
+async def listed_indexes(
+    database: AsyncDatabase[dict[str, Any]], collections: Iterable[str]
+) -> dict[str, list[list[tuple[str, int]]]]:
+    """Each collection's indexes as `listIndexes` reports them: their (field, direction)
+    keys, in order (what `unserved` checks shapes against)."""
+    found = {}
+    for collection in collections:
+        listed = await (await database[collection].list_indexes()).to_list()
+        found[collection] = [
+            [(field, int(direction)) for field, direction in index["key"].items()]
+            for index in listed
+        ]
+    return found
 
 
 def unserved(
