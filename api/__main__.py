@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import sys
 
-import uvicorn
-
 from api.allocator import return_large_buffers
 from api.logging_setup import configure_logging
 from api.settings import ConfigurationError, Settings, load_settings
+from api.startup_gc import collector_paused
 
 # On SIGTERM (or Ctrl-C) uvicorn stops accepting, lets in-flight requests finish for up to
 # this long, then runs the lifespan's shutdown. fly.toml's kill_timeout must exceed it.
@@ -28,13 +27,18 @@ def serve(settings: Settings) -> None:
     """Serve until SIGTERM or Ctrl-C. Once in-flight requests have finished, uvicorn
     raises the signal again: by default that ends the process (with a SIGTERM's status);
     a caller with cleaning up to do afterwards handles it (see tools.serve)."""
-    from api.app import create_app
-
     return_large_buffers()
-    try:
-        app = create_app(settings)
-    except ConfigurationError as error:
-        _exit_with(error)
+    # uvicorn and the app are imported here, not at the top, so that the collector is
+    # paused while they load (api.startup_gc). tools.serve may have imported them already.
+    with collector_paused():
+        import uvicorn
+
+        from api.app import create_app
+
+        try:
+            app = create_app(settings)
+        except ConfigurationError as error:
+            _exit_with(error)
     uvicorn.run(
         app,
         host=settings.host,

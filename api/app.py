@@ -89,11 +89,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 repos, storage, timedelta(seconds=settings.export_interval_seconds)
             )
             moderation = Moderation(repos, token_versions)
+            passwords = PasswordHasher(settings.password_hash_concurrency)
+            passwords.warm_up()
             services = Services(
                 policy=policy,
                 mongo=mongo,
                 repos=repos,
-                passwords=PasswordHasher(settings.password_hash_concurrency),
+                passwords=passwords,
                 tokens=wiring.token_service(settings, secret),
                 token_versions=token_versions,
                 audiences=audiences,

@@ -13,6 +13,7 @@ import signal
 from types import FrameType
 
 from api.settings import Settings
+from api.startup_gc import collector_paused
 from tools.cli import fail, load_settings
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.embedded_server import embedded_server
@@ -26,12 +27,13 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 # The service (uvicorn, the app and all it imports) is imported once the settings are
 # read, not at the top: with the embedded database, while that database boots in its
 # own process. Both take about a second, side by side on two cores (bench/RESULTS.md).
-SERVICE_MODULES = ("api.__main__", "api.app")
+SERVICE_MODULES = ("uvicorn", "api.__main__", "api.app")
 
 
 def _import_the_service() -> None:
-    for module in SERVICE_MODULES:
-        importlib.import_module(module)
+    with collector_paused():  # as api.__main__.serve does around the same imports
+        for module in SERVICE_MODULES:
+            importlib.import_module(module)
 
 
 def _serve(settings: Settings) -> None:

@@ -34,7 +34,21 @@ class PasswordHasher:
         self._slots = asyncio.Semaphore(max_concurrent)
         # Verified against when the email is unknown, so that a login for a missing
         # account costs the same time as a wrong password (no enumeration by timing).
-        self._dummy_hash = self._hash.hash(secrets.token_urlsafe(16))
+        # Made in a worker thread (a hash is ~50 ms of CPU), not on the event loop while
+        # the service starts: see `warm_up`.
+        self._dummy_hash: asyncio.Future[str] | None = None
+
+    def warm_up(self) -> None:
+        """Start making the dummy hash now, in a worker thread, so that the first login
+        for an unknown email need not make it (it would take twice as long as a wrong
+        password: a timing tell, once). The service calls this as it starts."""
+        self._dummy()
+
+    def _dummy(self) -> asyncio.Future[str]:
+        if self._dummy_hash is None:
+            making = anyio.to_thread.run_sync(self._hash.hash, secrets.token_urlsafe(16))
+            self._dummy_hash = asyncio.ensure_future(making)
+        return self._dummy_hash
 
     async def hash(self, password: str) -> str:
         async with self._slots:
@@ -42,7 +56,9 @@ class PasswordHasher:
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
         """Check a password; `password_hash=None` burns the same time and fails."""
-        target = password_hash if password_hash is not None else self._dummy_hash
+        # Shielded: a login cancelled while the dummy is being made must not cancel it
+        # for the others waiting on it.
+        target = password_hash if password_hash is not None else await asyncio.shield(self._dummy())
         async with self._slots:
             valid = await anyio.to_thread.run_sync(self._safe_verify, password, target)
         return valid and password_hash is not None

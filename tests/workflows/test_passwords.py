@@ -38,3 +38,29 @@ async def test_no_more_hashes_run_at_once_than_allowed() -> None:
     hasher._hash.hash = tracked  # type: ignore[method-assign,assignment]
     await asyncio.gather(*(hasher.hash(f"password {i}") for i in range(10)))
     assert peak == 2
+
+
+async def test_the_dummy_hash_is_made_once_off_the_event_loop() -> None:
+    hasher = PasswordHasher(max_concurrent=4)
+    loop_thread = threading.get_ident()
+    made_on: list[int] = []
+    real_hash = hasher._hash.hash
+
+    def tracked(password: str) -> str:
+        made_on.append(threading.get_ident())
+        return real_hash(password)
+
+    hasher._hash.hash = tracked  # type: ignore[method-assign,assignment]
+    hasher.warm_up()
+    results = await asyncio.gather(*(hasher.verify("anything", None) for _ in range(3)))
+    assert results == [False, False, False]
+    assert len(made_on) == 1
+    assert made_on[0] != loop_thread
+
+
+async def test_a_cancelled_login_does_not_cancel_the_dummy_hash_for_others() -> None:
+    hasher = PasswordHasher(max_concurrent=2)
+    first = asyncio.ensure_future(hasher.verify("anything", None))
+    await asyncio.sleep(0)  # the first login now waits on the dummy being made
+    first.cancel()
+    assert not await hasher.verify("anything", None)
