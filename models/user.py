@@ -265,6 +265,12 @@ class UserRepository:
         )
         return result.matched_count == 1
 
+    async def is_withheld(self, user_id: PydanticObjectId, reason: str) -> bool:
+        """Whether the user is hidden for `reason` now (a tiny read by `_id`)."""
+        collection = UserDocument.get_pymongo_collection()
+        found = await collection.find_one({"_id": user_id, "withheld": reason}, {"_id": 1})
+        return found is not None
+
     async def release(self, user_id: PydanticObjectId, reason: str) -> bool:
         """Take `reason` off the user; False when there is no such user."""
         result = await UserDocument.get_pymongo_collection().update_one(

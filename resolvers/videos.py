@@ -262,6 +262,8 @@ class VideoMutation:
             croix_id=owned_croix,
             visibility=visibility.value,
         )
+        # A suspension that landed while this post was in flight hides it too.
+        await info.context.services.moderation.settle_new_video(view.id, viewer)
         return (await with_authors(info, [view]))[0]
 
     @strawberry.mutation(

@@ -6,7 +6,8 @@ a test, an operator's shell):
 - HIDE / RESTORE a video: the `moderation` reason on it (models.audience hides it from
   everyone but its owner and moderators);
 - DISMISS: the reports are closed, the content stays;
-- SUSPEND_USER: `suspended` on the user and, in one update, on all their videos; their
+- SUSPEND_USER: `suspended` on the user and, in one update, on all their videos (a
+  video whose post was in flight gets it as it lands: `settle_new_video`); their
   token version bumped, so every token of theirs is refused from the next request
   (this machine forgets its cached version at once); log-in answers ACCOUNT_SUSPENDED.
   The account stays, so its pseudo stays taken;
@@ -88,6 +89,24 @@ class Moderation:
         await users.bump_token_version(user_id)
         self._token_versions.forget(user_id)
         await self._repos.videos.withhold_all_of(user_id, SUSPENDED)
+
+    async def settle_new_video(
+        self, video_id: PydanticObjectId, author_id: PydanticObjectId
+    ) -> None:
+        """Give a video just inserted the suspension its author may have received while
+        it was being posted. `suspend` marks the author, then hides all their videos in
+        one update; a post whose checks passed before the mark can insert after that
+        update, and would stay shown. Read after the insert, the author's mark decides:
+        absent, the suspension's update is still to come and will hide this video too;
+        present, the video is hidden here. Read once more after that, for a
+        reinstatement that released the author's videos in between (`reinstate` releases
+        the author first, then the videos, so the second read sees the first step)."""
+        users, videos = self._repos.users, self._repos.videos
+        if not await users.is_withheld(author_id, SUSPENDED):
+            return
+        await videos.withhold(video_id, SUSPENDED)
+        if not await users.is_withheld(author_id, SUSPENDED):
+            await videos.release(video_id, SUSPENDED)
 
     async def reinstate(self, user_id: PydanticObjectId) -> None:
         await self._repos.users.release(user_id, SUSPENDED)

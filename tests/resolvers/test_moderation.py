@@ -11,7 +11,8 @@ from bson import ObjectId
 
 from models.audience import Audience
 from models.registry import Repositories
-from tests.support.client import Account, Api, code_of
+from models.video import VideoRepository
+from tests.support.client import Account, Api, code_of, upload_media
 from tests.support.safety import (
     LOG,
     LOGIN,
@@ -27,7 +28,7 @@ from tests.support.safety import (
     report_video,
     video_shown,
 )
-from tests.support.videos import VIDEO, accounts, post_video
+from tests.support.videos import POST_VIDEO, VIDEO, accounts, post_video, video_vars
 from workflows.errors import InvalidInput
 from workflows.moderation import Moderation
 from workflows.reporting import Reporting
@@ -168,6 +169,75 @@ async def test_reinstating_keeps_a_video_moderation_hid(api: Api) -> None:
     await api.data(MODERATE, {"case": case["id"], "action": "REINSTATE_USER"}, mod.token)
     assert await _sees(api, viewer, owner, fine)
     assert not await _sees(api, viewer, owner, bad)
+
+
+async def _suspend_during_a_post(
+    api: Api, monkeypatch: pytest.MonkeyPatch, then_reinstate: bool
+) -> tuple[Account, Account, Account, str]:
+    """A post whose checks pass, then the author's suspension (and, with
+    `then_reinstate`, their reinstatement) lands before the video is inserted."""
+    troll, mod, reporter, fan = await accounts(api, 4)
+    await make_moderator(mod)
+    await api.data(REPORT_USER, {"id": troll.id, "reason": "HARASSMENT"}, reporter.token)
+    (case,) = await queue(api, mod)
+    url = await upload_media(api, troll, "VIDEO")
+    checked, moderated = asyncio.Event(), asyncio.Event()
+    create = VideoRepository.create
+
+    async def insert_once_moderated(self: VideoRepository, **fields: Any) -> Any:
+        checked.set()
+        await moderated.wait()
+        return await create(self, **fields)
+
+    monkeypatch.setattr(VideoRepository, "create", insert_once_moderated)
+    posting = asyncio.ensure_future(api.data(POST_VIDEO, video_vars(url), troll.token))
+    await checked.wait()
+    await api.data(MODERATE, {"case": case["id"], "action": "SUSPEND_USER"}, mod.token)
+    if then_reinstate:
+        await api.data(MODERATE, {"case": case["id"], "action": "REINSTATE_USER"}, mod.token)
+    moderated.set()
+    video: str = (await posting)["postVideo"]["id"]
+    return troll, mod, fan, video
+
+
+async def test_a_video_posted_while_its_author_is_suspended_is_hidden_too(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    troll, mod, fan, video = await _suspend_during_a_post(api, monkeypatch, then_reinstate=False)
+    assert not await _sees(api, fan, troll, video)
+    assert not await _sees(api, None, troll, video)
+    assert await _sees(api, mod, troll, video)
+
+
+async def test_a_video_posted_across_a_suspension_and_reinstatement_stays_shown(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    troll, _, fan, video = await _suspend_during_a_post(api, monkeypatch, then_reinstate=True)
+    assert await _sees(api, fan, troll, video)
+
+
+async def test_the_new_video_is_released_if_a_reinstatement_overtakes_its_hiding(
+    api: Api, db: Any
+) -> None:
+    """The narrowest turn: the author's mark is read, then the author is reinstated (and
+    their videos released) before this video is hidden for the suspension."""
+    troll, fan = await accounts(api, 2)
+    video = PydanticObjectId((await post_video(api, troll))["id"])
+    author = PydanticObjectId(troll.id)
+    repos = Repositories()
+    moderation = Moderation(repos, TokenVersions(repos.users))
+    await repos.users.withhold(author, "suspended")
+    withhold = repos.videos.withhold
+
+    async def reinstated_first(video_id: PydanticObjectId, reason: str) -> bool:
+        await moderation.reinstate(author)
+        return await withhold(video_id, reason)
+
+    repos.videos.withhold = reinstated_first  # type: ignore[method-assign]
+    await moderation.settle_new_video(video, author)
+    stored = await db.videos.find_one({"_id": video})
+    assert stored.get("withheld", []) == []
+    assert await _sees(api, fan, troll, str(video))
 
 
 async def test_moderation_is_for_moderators_only(api: Api) -> None:
