@@ -24,7 +24,7 @@ from models.video import VideoChanges, VideoView
 from resolvers import climb_rules as rules
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
-from resolvers.errors import BadUserInput, Forbidden, NotFound
+from resolvers.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
 from resolvers.ids import parse_id, parse_optional_id
 from resolvers.paging import (
     PageInfo,
@@ -262,8 +262,12 @@ class VideoMutation:
             croix_id=owned_croix,
             visibility=visibility.value,
         )
-        # A suspension that landed while this post was in flight hides it too.
-        await info.context.services.moderation.settle_new_video(view.id, viewer)
+        # A deletion or a suspension of the account that landed while this post was in
+        # flight applies to it too.
+        services = info.context.services
+        if not await services.account_deletion.settle_new_video(view.id, viewer):
+            raise Unauthenticated("this account no longer exists")
+        await services.moderation.settle_new_video(view.id, viewer)
         return (await with_authors(info, [view]))[0]
 
     @strawberry.mutation(

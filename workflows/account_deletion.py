@@ -16,6 +16,9 @@ entries; then the `EXTRA_STEPS` other areas register. The record holds the steps
 and where a step walking a collection stopped, so a run cut short resumes there: at the
 next start (the lifespan sweeps at once) or at the periodic sweep.
 
+A video whose post was in flight when the user document went is deleted as it lands
+(`settle_new_video`), so that no feed shows it meanwhile.
+
 Once every step went, the record waits `settle_after` (the lifetime of an upload URL
 signed before the deletion) and runs every step again: an upload landing late, or a
 like or follow in flight during the deletion, is erased too. Then it is done. Every
@@ -167,6 +170,20 @@ class AccountDeletion:
             Step("report_cases", report_cases),
             Step("throttle", throttle),
         ]
+
+    async def settle_new_video(
+        self, video_id: PydanticObjectId, author_id: PydanticObjectId
+    ) -> bool:
+        """Whether a video just posted stands. A post whose token was checked before its
+        author's deletion began can insert after the `videos` step erased theirs, and it
+        would show in every feed until the final check. The user document goes first
+        (`AT_ONCE`), so reading it after the insert decides: still there, the `videos`
+        step is still to come and erases this video too; gone, it is deleted here (its
+        file is the final check's, with the rest of the owner's storage)."""
+        if await self.repos.users.token_version(author_id) is not None:
+            return True
+        await self.repos.videos.delete_owned(video_id, author_id)
+        return False
 
     # --- running them -------------------------------------------------------------------
 

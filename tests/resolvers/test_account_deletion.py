@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from bson import ObjectId
 
+from models.video import VideoRepository
 from tests.support.accounts import (
     DELETE_ACCOUNT,
     EXPORT,
@@ -16,9 +19,9 @@ from tests.support.accounts import (
     eventually,
     seed_climbers,
 )
-from tests.support.client import SIGNUP, Api, code_of
+from tests.support.client import SIGNUP, Api, code_of, upload_media
 from tests.support.social import FOLLOWERS, FOLLOWING, USER
-from tests.support.videos import FEED, VIDEO
+from tests.support.videos import FEED, POST_VIDEO, VIDEO, video_vars
 
 OWNED_COLLECTIONS = ("videos", "sessions", "password_resets")
 
@@ -124,3 +127,30 @@ async def test_deleting_needs_a_sign_in_and_never_fails_on_odd_passwords(api: Ap
     for password in ("", "x" * 10_000, "\x00"):
         error = await api.error(DELETE_ACCOUNT, {"password": password}, climber.token)
         assert (code_of(error), error["extensions"]["field"]) == ("BAD_USER_INPUT", "password")
+
+
+async def test_a_video_posted_while_its_account_is_deleted_is_deleted_as_it_lands(
+    api: Api, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The post's checks pass, then the whole deletion request runs (the account's videos
+    are erased at once), and only then does the post insert its video."""
+    alice, bob = await api.signup(), await api.signup()
+    url = await upload_media(api, alice, "VIDEO")
+    checked, deleted = asyncio.Event(), asyncio.Event()
+    create = VideoRepository.create
+
+    async def insert_once_deleted(self: VideoRepository, **fields: Any) -> Any:
+        checked.set()
+        await deleted.wait()
+        return await create(self, **fields)
+
+    monkeypatch.setattr(VideoRepository, "create", insert_once_deleted)
+    posting = asyncio.ensure_future(api.error(POST_VIDEO, video_vars(url), alice.token))
+    await checked.wait()
+    await api.data(DELETE_ACCOUNT, {"password": alice.password}, alice.token)
+    deleted.set()
+
+    assert code_of(await posting) == "UNAUTHENTICATED"
+    assert await db.videos.count_documents({"user_id": ObjectId(alice.id)}) == 0
+    feed = await api.data(FEED, {"limit": 20}, bob.token)
+    assert feed["feed"] == []
