@@ -98,15 +98,18 @@ class Moderation:
         one update; a post whose checks passed before the mark can insert after that
         update, and would stay shown. Read after the insert, the author's mark decides:
         absent, the suspension's update is still to come and will hide this video too;
-        present, the video is hidden here. Read once more after that, for a
-        reinstatement that released the author's videos in between (`reinstate` releases
-        the author first, then the videos, so the second read sees the first step)."""
+        present, the video is hidden here. Then read again, until a read made after this
+        video's last change agrees with it: a reinstatement (which releases the author
+        first, then their videos) may have released everything in between, and a new
+        suspension may follow that."""
         users, videos = self._repos.users, self._repos.videos
-        if not await users.is_withheld(author_id, SUSPENDED):
-            return
-        await videos.withhold(video_id, SUSPENDED)
-        if not await users.is_withheld(author_id, SUSPENDED):
-            await videos.release(video_id, SUSPENDED)
+        hidden = False
+        while (suspended := await users.is_withheld(author_id, SUSPENDED)) != hidden:
+            if suspended:
+                await videos.withhold(video_id, SUSPENDED)
+            else:
+                await videos.release(video_id, SUSPENDED)
+            hidden = suspended
 
     async def reinstate(self, user_id: PydanticObjectId) -> None:
         await self._repos.users.release(user_id, SUSPENDED)

@@ -39,16 +39,22 @@ class PasswordHasher:
         self._dummy_hash: asyncio.Future[str] | None = None
 
     def warm_up(self) -> None:
-        """Start making the dummy hash now, in a worker thread, so that the first login
-        for an unknown email need not make it (it would take twice as long as a wrong
-        password: a timing tell, once). The service calls this as it starts."""
+        """Start making the dummy hash now, in a worker thread, so that no login for an
+        unknown email has to make it (it would take twice as long as a wrong password: a
+        timing tell). The service calls this as it starts, without waiting: such a login
+        in the first ~50 ms waits for the hash to be ready. This one hash runs outside
+        the concurrency cap, once."""
         self._dummy()
 
     def _dummy(self) -> asyncio.Future[str]:
-        if self._dummy_hash is None:
+        made = self._dummy_hash
+        # Made again if it failed (memory, say): a failure kept would fail every login
+        # for an unknown email from then on, while known ones answer "wrong password".
+        if made is None or (made.done() and (made.cancelled() or made.exception() is not None)):
+            loop = asyncio.get_running_loop()  # first: outside a loop, fail with nothing made
             making = anyio.to_thread.run_sync(self._hash.hash, secrets.token_urlsafe(16))
-            self._dummy_hash = asyncio.ensure_future(making)
-        return self._dummy_hash
+            self._dummy_hash = made = loop.create_task(making)
+        return made
 
     async def hash(self, password: str) -> str:
         async with self._slots:

@@ -240,6 +240,37 @@ async def test_the_new_video_is_released_if_a_reinstatement_overtakes_its_hiding
     assert await _sees(api, fan, troll, str(video))
 
 
+async def test_the_new_video_is_hidden_again_if_a_new_suspension_follows_a_reinstatement(
+    api: Api, db: Any
+) -> None:
+    """Suspended, reinstated and suspended again while the post settles: its video
+    ends hidden, whatever turn each step took."""
+    troll, fan = await accounts(api, 2)
+    video = PydanticObjectId((await post_video(api, troll))["id"])
+    author = PydanticObjectId(troll.id)
+    repos = Repositories()
+    moderation = Moderation(repos, TokenVersions(repos.users))
+    await repos.users.withhold(author, "suspended")
+    withhold, release = repos.videos.withhold, repos.videos.release
+
+    async def reinstated_first(video_id: PydanticObjectId, reason: str) -> bool:
+        repos.videos.withhold = withhold  # type: ignore[method-assign]  # once
+        await moderation.reinstate(author)
+        return await withhold(video_id, reason)
+
+    async def suspended_again_first(video_id: PydanticObjectId, reason: str) -> bool:
+        repos.videos.release = release  # type: ignore[method-assign]  # once
+        await moderation.suspend(author)
+        return await release(video_id, reason)
+
+    repos.videos.withhold = reinstated_first  # type: ignore[method-assign]
+    repos.videos.release = suspended_again_first  # type: ignore[method-assign]
+    await moderation.settle_new_video(video, author)
+    stored = await db.videos.find_one({"_id": video})
+    assert stored["withheld"] == ["suspended"]
+    assert not await _sees(api, fan, troll, str(video))
+
+
 async def test_moderation_is_for_moderators_only(api: Api) -> None:
     climber, owner, mod = await accounts(api, 3)
     await make_moderator(mod)

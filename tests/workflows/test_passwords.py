@@ -2,6 +2,8 @@ import asyncio
 import threading
 import time
 
+import pytest
+
 from workflows.passwords import OWASP_MEMORY_KIB, OWASP_PARALLELISM, OWASP_TIME_COST, PasswordHasher
 
 
@@ -64,3 +66,30 @@ async def test_a_cancelled_login_does_not_cancel_the_dummy_hash_for_others() -> 
     await asyncio.sleep(0)  # the first login now waits on the dummy being made
     first.cancel()
     assert not await hasher.verify("anything", None)
+
+
+async def test_a_failed_dummy_hash_is_made_again_by_the_next_login() -> None:
+    hasher = PasswordHasher(max_concurrent=2)
+    real_hash = hasher._hash.hash
+    attempts = 0
+
+    def failing_once(password: str) -> str:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise MemoryError("no room for 19 MiB")
+        return real_hash(password)
+
+    hasher._hash.hash = failing_once  # type: ignore[method-assign,assignment]
+    hasher.warm_up()
+    with pytest.raises(MemoryError):
+        await hasher.verify("anything", None)
+    assert not await hasher.verify("anything", None)
+    assert attempts == 2
+
+
+def test_warming_up_outside_an_event_loop_fails_and_makes_nothing() -> None:
+    hasher = PasswordHasher(max_concurrent=1)
+    with pytest.raises(RuntimeError):
+        hasher.warm_up()
+    assert hasher._dummy_hash is None
