@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from bson import ObjectId
 
-from models.video import VideoRepository
 from tests.support.accounts import (
     DELETE_ACCOUNT,
     EXPORT,
@@ -19,9 +17,9 @@ from tests.support.accounts import (
     eventually,
     seed_climbers,
 )
-from tests.support.client import SIGNUP, Api, code_of, upload_media
+from tests.support.client import SIGNUP, Api, code_of
 from tests.support.social import FOLLOWERS, FOLLOWING, USER
-from tests.support.videos import FEED, POST_VIDEO, VIDEO, video_vars
+from tests.support.videos import FEED, VIDEO, post_held_before_insert
 
 OWNED_COLLECTIONS = ("videos", "sessions", "password_resets")
 
@@ -135,22 +133,10 @@ async def test_a_video_posted_while_its_account_is_deleted_is_deleted_as_it_land
     """The post's checks pass, then the whole deletion request runs (the account's videos
     are erased at once), and only then does the post insert its video."""
     alice, bob = await api.signup(), await api.signup()
-    url = await upload_media(api, alice, "VIDEO")
-    checked, deleted = asyncio.Event(), asyncio.Event()
-    create = VideoRepository.create
+    async with post_held_before_insert(api, alice, monkeypatch) as posting:
+        await api.data(DELETE_ACCOUNT, {"password": alice.password}, alice.token)
 
-    async def insert_once_deleted(self: VideoRepository, **fields: Any) -> Any:
-        checked.set()
-        await deleted.wait()
-        return await create(self, **fields)
-
-    monkeypatch.setattr(VideoRepository, "create", insert_once_deleted)
-    posting = asyncio.ensure_future(api.error(POST_VIDEO, video_vars(url), alice.token))
-    await checked.wait()
-    await api.data(DELETE_ACCOUNT, {"password": alice.password}, alice.token)
-    deleted.set()
-
-    assert code_of(await posting) == "UNAUTHENTICATED"
+    assert [code_of(error) for error in (await posting)["errors"]] == ["UNAUTHENTICATED"]
     assert await db.videos.count_documents({"user_id": ObjectId(alice.id)}) == 0
     feed = await api.data(FEED, {"limit": 20}, bob.token)
     assert feed["feed"] == []

@@ -11,8 +11,7 @@ from bson import ObjectId
 
 from models.audience import Audience
 from models.registry import Repositories
-from models.video import VideoRepository
-from tests.support.client import Account, Api, code_of, upload_media
+from tests.support.client import Account, Api, code_of
 from tests.support.safety import (
     LOG,
     LOGIN,
@@ -28,7 +27,7 @@ from tests.support.safety import (
     report_video,
     video_shown,
 )
-from tests.support.videos import POST_VIDEO, VIDEO, accounts, post_video, video_vars
+from tests.support.videos import VIDEO, accounts, post_held_before_insert, post_video
 from workflows.errors import InvalidInput
 from workflows.moderation import Moderation
 from workflows.reporting import Reporting
@@ -180,23 +179,11 @@ async def _suspend_during_a_post(
     await make_moderator(mod)
     await api.data(REPORT_USER, {"id": troll.id, "reason": "HARASSMENT"}, reporter.token)
     (case,) = await queue(api, mod)
-    url = await upload_media(api, troll, "VIDEO")
-    checked, moderated = asyncio.Event(), asyncio.Event()
-    create = VideoRepository.create
-
-    async def insert_once_moderated(self: VideoRepository, **fields: Any) -> Any:
-        checked.set()
-        await moderated.wait()
-        return await create(self, **fields)
-
-    monkeypatch.setattr(VideoRepository, "create", insert_once_moderated)
-    posting = asyncio.ensure_future(api.data(POST_VIDEO, video_vars(url), troll.token))
-    await checked.wait()
-    await api.data(MODERATE, {"case": case["id"], "action": "SUSPEND_USER"}, mod.token)
-    if then_reinstate:
-        await api.data(MODERATE, {"case": case["id"], "action": "REINSTATE_USER"}, mod.token)
-    moderated.set()
-    video: str = (await posting)["postVideo"]["id"]
+    async with post_held_before_insert(api, troll, monkeypatch) as posting:
+        await api.data(MODERATE, {"case": case["id"], "action": "SUSPEND_USER"}, mod.token)
+        if then_reinstate:
+            await api.data(MODERATE, {"case": case["id"], "action": "REINSTATE_USER"}, mod.token)
+    video: str = (await posting)["data"]["postVideo"]["id"]
     return troll, mod, fan, video
 
 
@@ -216,17 +203,26 @@ async def test_a_video_posted_across_a_suspension_and_reinstatement_stays_shown(
     assert await _sees(api, fan, troll, video)
 
 
+async def _settling_a_suspended_author_s_video(
+    api: Api,
+) -> tuple[Account, Account, PydanticObjectId, Repositories, Moderation]:
+    """A video of an author marked suspended since it was inserted, still shown: what
+    `settle_new_video` finds after a post that raced the suspension."""
+    troll, fan = await accounts(api, 2)
+    video = PydanticObjectId((await post_video(api, troll))["id"])
+    repos = Repositories()
+    moderation = Moderation(repos, TokenVersions(repos.users))
+    await repos.users.withhold(PydanticObjectId(troll.id), "suspended")
+    return troll, fan, video, repos, moderation
+
+
 async def test_the_new_video_is_released_if_a_reinstatement_overtakes_its_hiding(
     api: Api, db: Any
 ) -> None:
     """The narrowest turn: the author's mark is read, then the author is reinstated (and
     their videos released) before this video is hidden for the suspension."""
-    troll, fan = await accounts(api, 2)
-    video = PydanticObjectId((await post_video(api, troll))["id"])
+    troll, fan, video, repos, moderation = await _settling_a_suspended_author_s_video(api)
     author = PydanticObjectId(troll.id)
-    repos = Repositories()
-    moderation = Moderation(repos, TokenVersions(repos.users))
-    await repos.users.withhold(author, "suspended")
     withhold = repos.videos.withhold
 
     async def reinstated_first(video_id: PydanticObjectId, reason: str) -> bool:
@@ -245,12 +241,8 @@ async def test_the_new_video_is_hidden_again_if_a_new_suspension_follows_a_reins
 ) -> None:
     """Suspended, reinstated and suspended again while the post settles: its video
     ends hidden, whatever turn each step took."""
-    troll, fan = await accounts(api, 2)
-    video = PydanticObjectId((await post_video(api, troll))["id"])
+    troll, fan, video, repos, moderation = await _settling_a_suspended_author_s_video(api)
     author = PydanticObjectId(troll.id)
-    repos = Repositories()
-    moderation = Moderation(repos, TokenVersions(repos.users))
-    await repos.users.withhold(author, "suspended")
     withhold, release = repos.videos.withhold, repos.videos.release
 
     async def reinstated_first(video_id: PydanticObjectId, reason: str) -> bool:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from pymongo import monitoring
 
+from models.video import VideoRepository
 from tests.support.client import Account, Api, upload_media
 
 VIDEO_FIELDS = """
@@ -69,6 +73,31 @@ async def post_video(api: Api, account: Account, **overrides: Any) -> dict[str, 
     data = await api.data(POST_VIDEO, video_vars(url, **overrides), account.token)
     video: dict[str, Any] = data["postVideo"]
     return video
+
+
+@asynccontextmanager
+async def post_held_before_insert(
+    api: Api, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[asyncio.Future[dict[str, Any]]]:
+    """A postVideo by `account` whose checks have all passed, held just before its insert
+    while the block runs (a suspension, a deletion...); on leaving, the insert goes on.
+    Yields the request: its whole response body, once awaited after the block."""
+    url = await upload_media(api, account, "VIDEO")
+    checked, go_on = asyncio.Event(), asyncio.Event()
+    create = VideoRepository.create
+
+    async def held(self: VideoRepository, **fields: Any) -> Any:
+        checked.set()
+        await go_on.wait()
+        return await create(self, **fields)
+
+    monkeypatch.setattr(VideoRepository, "create", held)
+    posting = asyncio.ensure_future(api.execute(POST_VIDEO, video_vars(url), account.token))
+    await checked.wait()
+    try:
+        yield posting
+    finally:
+        go_on.set()
 
 
 async def accounts(api: Api, count: int) -> list[Account]:
