@@ -37,8 +37,9 @@ def _import_the_service() -> None:
 
 
 def _serve(settings: Settings) -> None:
-    _import_the_service()  # at once when the embedded database did not already wait
-    from api.__main__ import serve  # imported just above, late on purpose
+    # Late on purpose; `serve` imports uvicorn and the app itself, with the collector
+    # paused, when the embedded database's boot did not already.
+    from api.__main__ import serve
 
     serve(settings)
 
