@@ -35,13 +35,15 @@ WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 # The code stays root-owned: the service can read it, not change it.
 COPY api/ api/
+COPY kit/ kit/
 COPY models/ models/
 COPY resolvers/ resolvers/
+COPY rules/ rules/
 COPY storage/ storage/
 COPY workflows/ workflows/
 # Bytecode for the app's own modules too. /app/data is the only writable place (local
 # uploads when the image runs in development mode, as docker-compose.yml does).
-RUN python -m compileall -q api models resolvers storage workflows \
+RUN python -m compileall -q api kit models resolvers rules storage workflows \
     && install -d -o app -g app /app/data
 
 ENV PATH="/app/.venv/bin:$PATH" \

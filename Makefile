@@ -90,7 +90,7 @@ lint: bootstrap
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
 	$(RUN) lint-imports
-	$(RUN) deptry api resolvers workflows models storage
+	$(RUN) deptry api resolvers workflows models storage rules kit
 	$(RUN) deptry tools tests bench --ignore DEP002,DEP004
 
 format: bootstrap

@@ -21,21 +21,21 @@ from api.graphql_http import GraphQLApp
 from api.metrics import Metrics, MetricsServer
 from api.middleware import RequestMiddleware
 from api.settings import Settings
+from kit.background import Background
+from kit.passwords import PasswordHasher
 from models.registry import Repositories
 from resolvers.context import services_of
 from resolvers.schema import build_schema
-from resolvers.services import Services
 from storage.local import LocalStorage
 from storage.local_routes import local_storage_routes
 from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
-from workflows.background import Background
 from workflows.blocking import Blocking
 from workflows.data_export import DataExports
 from workflows.moderation import Moderation
 from workflows.password_reset import PasswordResets
-from workflows.passwords import PasswordHasher
 from workflows.reporting import Reporting
+from workflows.services import Services
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 from workflows.upload_quota import UploadQuota

@@ -14,7 +14,7 @@ from pymongo import AsyncMongoClient, monitoring
 from pymongo.errors import PyMongoError
 
 from api.settings import ConfigurationError, Settings
-from models.clock import utcnow
+from kit.clock import utcnow
 from models.registry import DOCUMENT_MODELS
 from models.schema_state import SchemaStateRepository, index_fingerprint
 

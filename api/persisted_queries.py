@@ -30,10 +30,10 @@ from typing import Any
 from pymongo.errors import PyMongoError
 from strawberry.http import GraphQLRequestData
 
-from models.clock import utcnow
+from kit.cache import Lru
+from kit.clock import utcnow
 from models.persisted_query import PersistedQueryRepository
 from resolvers.schema import AppSchema
-from workflows.cache import Lru
 
 log = logging.getLogger(__name__)
 

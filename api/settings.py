@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     # Distinct climbers whose reports hide a video pending a moderator's review.
     reports_to_hide: int = Field(default=3, ge=1, le=1_000)
     # A word list (UTF-8, one word or phrase a line) replacing the shipped one
-    # (resolvers/blocked_words.txt) for pseudos, bios, captions and gym names.
+    # (rules/blocked_words.txt) for pseudos, bios, captions and gym names.
     blocked_words_file: Path | None = None
 
     cors_allow_origins: list[str] = Field(default_factory=list)

@@ -7,17 +7,17 @@ from datetime import timedelta
 from api.persisted_queries import PersistedQueries, RegistryPolicy
 from api.settings import ConfigurationError, Settings
 from api.trusted_documents import load_manifest
+from kit.mail import Mailer, OutboxMailer, SmtpConfig, SmtpMailer
+from kit.tokens import TokenService
 from models.persisted_query import PersistedQueryRepository
-from resolvers.blocked_words import SHIPPED_LIST, BlockedWords
 from resolvers.schema import AppSchema
-from resolvers.services import Policy
+from rules.blocked_words import SHIPPED_LIST, BlockedWords
 from storage.config import R2Config, StorageConfig
 from storage.errors import StorageConfigError
 from storage.factory import build_storage
 from storage.service import MediaStorage
-from workflows.mail import Mailer, OutboxMailer, SmtpConfig, SmtpMailer
+from workflows.services import Policy
 from workflows.throttle import Rules
-from workflows.tokens import TokenService
 from workflows.upload_quota import UploadBudget
 
 # The sender of development mails written to the outbox when EMAIL_FROM is unset.

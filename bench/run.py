@@ -35,8 +35,8 @@ from bench.proxy import CountingProxy
 from bench.seed import Fixture, seed
 from bench.servers import REPO, Server, api_env, api_server, bench_secret, free_port, raw_server
 from bench.startup import import_time
+from kit.tokens import TokenService
 from tools.embedded_db import EmbeddedMongo
-from workflows.tokens import TokenService
 
 RESULTS = REPO / "bench" / "results"
 COLD_STARTS = 3

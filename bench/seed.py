@@ -26,15 +26,15 @@ from beanie import Document, PydanticObjectId, init_beanie
 from beanie.odm.utils.dump import get_dict
 from pymongo.asynchronous.database import AsyncDatabase
 
+from kit.clock import midnight_utc
+from kit.passwords import PasswordHasher
 from models.climb_session import ClimbSession, CroixEntry
-from models.clock import midnight_utc
 from models.gym import GymDocument
 from models.registry import DOCUMENT_MODELS
 from models.user import UserDocument
 from models.video import VideoDocument
-from resolvers.climb_rules import FONT_GRADES, HOLD_COLORS
 from resolvers.paging import encode_cursor
-from workflows.passwords import PasswordHasher
+from rules.climbing import FONT_GRADES, HOLD_COLORS
 
 USERS = 10_050
 ACTIVE = 250

@@ -17,7 +17,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from models.clock import utcnow_ms
+from kit.clock import utcnow_ms
 from models.edges import touching
 
 # (created_at, _id) of the last edge seen: the same total order as the other cursors.

@@ -16,7 +16,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from models.clock import midnight_utc, utcnow_ms
+from kit.clock import midnight_utc, utcnow_ms
 from models.keyset import DayKey, PageKey, strictly_after_day
 
 # 100 croix is more than any climber ticks in a day (a whole competition is ~40

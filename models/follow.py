@@ -29,8 +29,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
+from kit.clock import utcnow_ms
 from models.audience import Audience, edge_stages
-from models.clock import utcnow_ms
 from models.edges import touching
 from models.keyset import PageKey, strictly_after
 from models.user import UserDocument

@@ -12,7 +12,7 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from models.clock import utcnow
+from kit.clock import utcnow
 
 
 class GymDocument(Document):

@@ -13,7 +13,7 @@ from beanie import Document, PydanticObjectId
 from pydantic import Field
 from pymongo import DESCENDING, IndexModel
 
-from models.clock import utcnow_ms
+from kit.clock import utcnow_ms
 
 EntryKey = tuple[dt.datetime, PydanticObjectId]
 

@@ -16,7 +16,7 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from models.clock import utcnow
+from kit.clock import utcnow
 
 # Concurrent first requests for one user race to insert; the loser's retry updates.
 _UPSERT_ATTEMPTS = 3

@@ -23,7 +23,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from models.clock import utcnow_ms
+from kit.clock import utcnow_ms
 
 VIDEO = "VIDEO"
 USER = "USER"

@@ -2,7 +2,7 @@
 
 One aggregation on `sessions` (a `$facet` of `$unwind` + `$group` branches): no croix
 is ever loaded into Python. A send is a croix with status TOP or FLASH (a flash is a
-top on the first try). Grades are stored normalized (resolvers.climb_rules), so each
+top on the first try). Grades are stored normalized (rules.climbing), so each
 belongs to exactly one scale; Font and V are counted apart and never converted: a
 grade's difficulty is its index in its own scale's list (`$indexOfArray`), -1 in the
 other one.

@@ -13,8 +13,8 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from kit.clock import utcnow
 from models.audience import Audience, user_filter
-from models.clock import utcnow
 
 
 class UserDocument(Document):

@@ -18,8 +18,8 @@ from beanie import Document, PydanticObjectId
 from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from kit.clock import utcnow_ms
 from models.audience import PUBLIC, Audience, video_filter
-from models.clock import utcnow_ms
 from models.keyset import NEWEST_FIRST, PageKey, strictly_after
 from models.statuses import PROJECT
 

@@ -11,11 +11,11 @@ import strawberry
 
 from models.audience import SUSPENDED
 from models.user import UserDocument
-from resolvers import account_rules as rules
 from resolvers.auth import AuthPayload, auth_payload, check_password
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
+from rules import accounts as account_rules
 
 SUPPORTED_LANGUAGES = ("en", "fr")
 
@@ -118,7 +118,7 @@ class AccountMutation:
         "it has an account. Always true: the answer never tells whether it has one.",
     )
     async def request_password_reset(self, info: Info, email: str) -> bool:
-        _, account = rules.normalize_email(email)
+        _, account = account_rules.normalize_email(email)
         services = info.context.services
         limits = services.throttle.rules
         await services.throttle.reserve(limits.reset_checks(account, info.context.client_ip))
@@ -132,7 +132,7 @@ class AccountMutation:
         "is logged out. Returns a token for this device.",
     )
     async def reset_password(self, info: Info, token: str, new_password: str) -> AuthPayload:
-        rules.check_password(new_password, "new_password")
+        account_rules.check_password(new_password, "new_password")
         services = info.context.services
         user_id = await services.password_resets.consume(token)
         if user_id is None:

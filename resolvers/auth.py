@@ -8,10 +8,10 @@ import strawberry
 
 from models.audience import SUSPENDED
 from models.user import DuplicateAccountError, UserDocument
-from resolvers import account_rules as rules
 from resolvers.context import Info
 from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
 from resolvers.users import User
+from rules import accounts as account_rules
 from workflows.errors import InvalidInput
 
 LOGIN_FAILED = "invalid email or password"
@@ -32,9 +32,9 @@ def auth_payload(info: Info, user: UserDocument) -> AuthPayload:
 def _account_subject(email: str) -> str:
     """The throttling key of the account an email names, even a malformed one."""
     try:
-        return rules.normalize_email(email)[1]
+        return account_rules.normalize_email(email)[1]
     except InvalidInput:
-        return email.strip().casefold()[: rules.EMAIL_MAX]
+        return email.strip().casefold()[: account_rules.EMAIL_MAX]
 
 
 async def check_password(info: Info, user: UserDocument | None, password: str) -> bool:
@@ -45,9 +45,9 @@ async def check_password(info: Info, user: UserDocument | None, password: str) -
     used to be cut to the maximum, so any suffix passed); it is still verified, against
     the dummy hash, so it is answered in the same time and with the same message.
     """
-    too_long = len(password) > rules.PASSWORD_MAX
+    too_long = len(password) > account_rules.PASSWORD_MAX
     return await info.context.services.passwords.verify(
-        password[: rules.PASSWORD_MAX],
+        password[: account_rules.PASSWORD_MAX],
         None if user is None or too_long else user.password_hash,
     )
 
@@ -68,10 +68,10 @@ class AuthMutation:
             ),
         ] = None,
     ) -> AuthPayload:
-        email, email_key = rules.normalize_email(email)
-        pseudo, pseudo_key = rules.normalize_pseudo(pseudo)
+        email, email_key = account_rules.normalize_email(email)
+        pseudo, pseudo_key = account_rules.normalize_pseudo(pseudo)
         info.context.policy.blocked_words.check(pseudo, "pseudo")
-        rules.check_password(password)
+        account_rules.check_password(password)
         services = info.context.services
         terms = services.policy.terms_version
         if accept_terms_version is not None and accept_terms_version.strip() != terms:
@@ -123,7 +123,7 @@ class AuthMutation:
     ) -> AuthPayload:
         viewer = info.context.require_viewer()
         services = info.context.services
-        rules.check_password(new_password, "new_password")
+        account_rules.check_password(new_password, "new_password")
         user = await services.repos.users.get(viewer)
         if user is None:
             raise Unauthenticated("this account no longer exists")

@@ -10,8 +10,8 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.follows import UserConnection, UserEdge
-from resolvers.ids import parse_id
 from resolvers.paging import decode_cursor, page_info_of, page_size
+from rules.ids import parse_id
 
 
 @strawberry.type

@@ -17,13 +17,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
+from kit.tokens import InvalidTokenError, TokenClaims
 from models.audience import ANONYMOUS, Audience
 from models.registry import Repositories
 from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loaders import Loaders, build_loaders
-from resolvers.services import Policy, Services
 from workflows.croix_log import CroixLog
-from workflows.tokens import InvalidTokenError, TokenClaims
+from workflows.services import Policy, Services
 
 
 @dataclass(slots=True)

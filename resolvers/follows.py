@@ -23,10 +23,10 @@ from models.video import VideoView
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, NotFound
-from resolvers.ids import parse_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.users import User, load_user
 from resolvers.videos import VideoConnection, video_connection
+from rules.ids import parse_id
 
 
 async def _node(root: UserEdge, info: Info) -> User:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from models.gym import DuplicateGymError, GymDocument
-from resolvers import logbook_rules as rules
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.paging import offset_page
+from rules import logbook as logbook_rules
 
 GYMS_DEFAULT_LIMIT = 20
 GYMS_MAX_LIMIT = 50
@@ -35,7 +35,7 @@ class GymQuery:
     async def gyms(
         self, info: Info, query: str | None = "", limit: int | None = GYMS_DEFAULT_LIMIT
     ) -> list[Gym]:
-        text = rules.gym_query(query)
+        text = logbook_rules.gym_query(query)
         limit, _ = offset_page(limit, 0, default=GYMS_DEFAULT_LIMIT, maximum=GYMS_MAX_LIMIT)
         found = await info.context.repos.gyms.search(text, limit)
         return [Gym.from_document(doc) for doc in found]
@@ -49,9 +49,9 @@ class GymMutation:
     )
     async def create_gym(self, info: Info, name: str, location: str | None = None) -> Gym:
         viewer = info.context.require_viewer()
-        display_name, folded = rules.clean_gym_name(name)
+        display_name, folded = logbook_rules.clean_gym_name(name)
         info.context.policy.blocked_words.check(display_name, "name")
-        where = rules.clean_location(location)
+        where = logbook_rules.clean_location(location)
         try:
             gym = await info.context.repos.gyms.create(
                 name=display_name, name_normalized=folded, location=where, created_by=viewer

@@ -11,24 +11,24 @@ from typing import Annotated
 import strawberry
 from beanie import PydanticObjectId
 
+from kit.clock import midnight_utc, today_utc
 from models.climb_session import (
     ClimbSession,
     CroixChanges,
     CroixEntry,
     SessionChanges,
 )
-from models.clock import midnight_utc, today_utc
-from resolvers import logbook_rules as rules
-from resolvers.climb_rules import NOTES_MAX, normalize_color, normalize_grade
 from resolvers.climbing import VideoStatus
 from resolvers.context import Info
-from resolvers.days import parse_logbook_day
 from resolvers.errors import BadUserInput, Forbidden, NotFound
-from resolvers.ids import parse_id, parse_optional_id
 from resolvers.logbook_types import Croix, Session
 from resolvers.paging import offset_page
+from rules import logbook as logbook_rules
+from rules.climbing import NOTES_MAX, normalize_color, normalize_grade
+from rules.days import parse_logbook_day
+from rules.ids import parse_id, parse_optional_id
+from rules.text import text_block
 from storage.kinds import MediaKind
-from workflows.text_rules import text_block
 
 PAGE_DEFAULT = 100
 PAGE_MAX = 200
@@ -122,9 +122,9 @@ class LogbookMutation:
         session = ClimbSession(
             user_id=viewer,
             date=midnight_utc(parse_logbook_day(date)),
-            feeling=rules.check_feeling(feeling),
+            feeling=logbook_rules.check_feeling(feeling),
             notes=_notes(notes),
-            client_id=rules.clean_client_id(client_id),
+            client_id=logbook_rules.clean_client_id(client_id),
             gym_id=await _existing_gym(info, gym_id),
         )
         return Session.from_document(await info.context.repos.sessions.create(session))
@@ -150,7 +150,7 @@ class LogbookMutation:
         if gym_id is not strawberry.UNSET:
             changes["gym_id"] = await _existing_gym(info, gym_id)
         if feeling is not strawberry.UNSET:
-            changes["feeling"] = rules.check_feeling(feeling)
+            changes["feeling"] = logbook_rules.check_feeling(feeling)
         if notes is not strawberry.UNSET:
             changes["notes"] = _notes(notes)
         viewer = info.context.require_viewer()
@@ -195,7 +195,7 @@ class LogbookMutation:
         day = parse_logbook_day(date) if date is not None else today_utc()
         # The cheap checks first; vouching for the photo asks the storage.
         color, grade = normalize_color(color), normalize_grade(grade)
-        notes, client_id = _notes(notes), rules.clean_client_id(client_id)
+        notes, client_id = _notes(notes), logbook_rules.clean_client_id(client_id)
         entry = CroixEntry(
             photo_url=await _photo(info, viewer, photo_url),
             color=color,

@@ -10,18 +10,18 @@ from enum import Enum
 import strawberry
 from beanie import PydanticObjectId
 
-from models.clock import utcnow
+from kit.clock import utcnow
 from models.moderation_log import ModerationLogEntry
 from models.report import CLOSED, OPEN, VIDEO, ReportCaseDocument
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
-from resolvers.ids import parse_id
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.reports import ReportReason
 from resolvers.users import User, load_user
 from resolvers.videos import Video, with_authors
+from rules.ids import parse_id
+from rules.text import text_block
 from workflows import moderation as actions
-from workflows.text_rules import text_block
 
 NOTE_MAX = 1000
 

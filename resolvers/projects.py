@@ -15,17 +15,17 @@ import datetime as dt
 import strawberry
 from beanie import PydanticObjectId
 
+from kit.clock import midnight_utc, today_utc
 from models.climb_session import CroixEntry, ProjectSend
-from models.clock import midnight_utc, today_utc
 from models.projects import Attempt, ProjectData
 from models.statuses import PROJECT, TOP
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.gyms import Gym
-from resolvers.ids import parse_id, parse_optional_id
 from resolvers.logbook_types import load_gym
 from resolvers.paging import offset_page
+from rules.ids import parse_id, parse_optional_id
 
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
 

@@ -9,8 +9,8 @@ import strawberry
 from models.audience import Audience
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
-from resolvers.ids import parse_id
-from workflows.text_rules import text_block
+from rules.ids import parse_id
+from rules.text import text_block
 
 DETAILS_MAX = 1000
 

@@ -13,12 +13,12 @@ from typing import Annotated
 import strawberry
 from beanie import PydanticObjectId
 
-from models.clock import midnight_utc
+from kit.clock import midnight_utc
 from models.stats import ClimbStatsData, ColorCount, GradeCount, SessionLine
-from resolvers.climb_rules import FONT_GRADES, V_GRADES
 from resolvers.context import Info
-from resolvers.days import parse_day
 from resolvers.errors import BadUserInput
+from rules.climbing import FONT_GRADES, V_GRADES
+from rules.days import parse_day
 
 
 @strawberry.type(name="GradeCount", description="Sends of one grade.")

@@ -8,11 +8,11 @@ import strawberry
 from beanie import PydanticObjectId
 
 from models.user import DuplicateAccountError, ProfileChanges, UserCard, UserDocument
-from resolvers import account_rules as rules
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, NotFound, Unauthenticated
-from resolvers.ids import parse_id
 from resolvers.terms import require_terms
+from rules import accounts as account_rules
+from rules.ids import parse_id
 from storage.kinds import MediaKind
 
 if TYPE_CHECKING:  # these modules import this one: resolve their types lazily
@@ -138,7 +138,7 @@ class UserQuery:
         ),
     )
     async def search_users(self, info: Info, query: str) -> list[User]:
-        prefix = rules.search_prefix(query)
+        prefix = account_rules.search_prefix(query)
         if prefix is None:
             return []
         found = await info.context.repos.users.search_by_pseudo_prefix(
@@ -165,10 +165,10 @@ class UserMutation:
         words = info.context.policy.blocked_words
         changes: ProfileChanges = {}
         if pseudo is not None:
-            changes["pseudo"], changes["pseudo_normalized"] = rules.normalize_pseudo(pseudo)
+            changes["pseudo"], changes["pseudo_normalized"] = account_rules.normalize_pseudo(pseudo)
             words.check(changes["pseudo"], "pseudo")
         if bio is not None:
-            changes["bio"] = rules.clean_bio(bio)
+            changes["bio"] = account_rules.clean_bio(bio)
             words.check(changes["bio"], "bio")
         if pseudo is not None or bio is not None or avatar_url is not None:
             await require_terms(info, viewer)  # each of them shows on the public profile

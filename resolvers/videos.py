@@ -17,15 +17,13 @@ from typing import Annotated
 import strawberry
 from beanie import PydanticObjectId
 
+from kit.clock import utcnow_ms
 from models.audience import FOLLOWERS, PRIVATE, PUBLIC
-from models.clock import utcnow_ms
 from models.statuses import PROJECT
 from models.video import VideoChanges, VideoView
-from resolvers import climb_rules as rules
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
-from resolvers.ids import parse_id, parse_optional_id
 from resolvers.paging import (
     PageInfo,
     decode_cursor,
@@ -36,8 +34,10 @@ from resolvers.paging import (
 )
 from resolvers.terms import require_terms
 from resolvers.users import User
+from rules import climbing as climb_rules
+from rules.ids import parse_id, parse_optional_id
+from rules.text import text_block
 from storage.kinds import MediaKind
-from workflows.text_rules import text_block
 
 log = logging.getLogger(__name__)
 
@@ -241,9 +241,9 @@ class VideoMutation:
     ) -> Video:
         viewer = info.context.require_viewer()
         # Cheap checks first, so a typo is reported before any storage or DB round trip.
-        clean_color = rules.normalize_color(color)
-        clean_grade = rules.normalize_grade(grade)
-        clean_caption = text_block(caption, "caption", rules.CAPTION_MAX)
+        clean_color = climb_rules.normalize_color(color)
+        clean_grade = climb_rules.normalize_grade(grade)
+        clean_caption = text_block(caption, "caption", climb_rules.CAPTION_MAX)
         await require_terms(info, viewer)
         info.context.policy.blocked_words.check(clean_caption, "caption")
         owned_session = await _checked_session(info, viewer, session_id)
@@ -286,7 +286,7 @@ class VideoMutation:
         target = parse_id(id, "id")
         changes: VideoChanges = {}
         if caption is not None:
-            changes["caption"] = text_block(caption, "caption", rules.CAPTION_MAX)
+            changes["caption"] = text_block(caption, "caption", climb_rules.CAPTION_MAX)
             info.context.policy.blocked_words.check(changes["caption"], "caption")
         if visibility is not None:
             changes["visibility"] = visibility.value

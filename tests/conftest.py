@@ -18,7 +18,7 @@ import pytest
 from beanie import init_beanie
 from pymongo import AsyncMongoClient, monitoring
 
-import models.clock
+import kit.clock
 import workflows.throttle
 from api.database import connect
 from api.settings import Settings
@@ -60,7 +60,7 @@ def _stopped_throttle_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     second, less than a loaded CI machine can take between two log-ins, which let a
     refused attempt through now and then. Tests that need time to pass move it
     (tests/resolvers/test_throttling.py)."""
-    stopped = models.clock.utcnow()
+    stopped = kit.clock.utcnow()
     monkeypatch.setattr(workflows.throttle, "utcnow", lambda: stopped)
 
 

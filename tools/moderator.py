@@ -17,8 +17,8 @@ import asyncio
 
 from api.settings import Settings
 from models.audience import MODERATOR
-from resolvers.account_rules import normalize_email
 from resolvers.errors import BadUserInput
+from rules.accounts import normalize_email
 from tools.cli import fail, load_settings
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.standalone import open_database

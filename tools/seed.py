@@ -18,12 +18,13 @@ from beanie import PydanticObjectId
 from api.console import Opened
 from api.settings import Settings
 from api.wiring import storage_config, storage_from
+from kit.clock import midnight_utc
+from kit.passwords import PasswordHasher
 from models.audience import Audience
 from models.climb_session import ClimbSession, CroixEntry
-from models.clock import midnight_utc
 from models.statuses import FLASH, PROJECT, TOP
-from resolvers.account_rules import normalize_email, normalize_pseudo
-from resolvers.logbook_rules import clean_gym_name
+from rules.accounts import normalize_email, normalize_pseudo
+from rules.logbook import clean_gym_name
 from storage.kinds import MediaKind
 from storage.service import MediaStorage
 from tools import demo_media
@@ -31,7 +32,6 @@ from tools.cli import fail, load_settings
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.published_api import with_running_base_url
 from tools.standalone import open_database
-from workflows.passwords import PasswordHasher
 
 T = TypeVar("T")
 

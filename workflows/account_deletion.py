@@ -38,8 +38,8 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
+from kit.clock import utcnow
 from models.account_deletion import DONE, ERASING, FINAL_CHECK, AccountDeletionRecord
-from models.clock import utcnow
 from models.registry import Repositories
 from storage.service import MediaStorage
 from workflows.throttle import Throttle

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from beanie import PydanticObjectId
 
+from kit.cache import Lru
 from models.audience import Audience, AudienceRepository
-from workflows.cache import Lru
 
 
 class Audiences:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import orjson
 from beanie import PydanticObjectId
 
-from models.clock import midnight_utc, utcnow, utcnow_ms
+from kit.clock import midnight_utc, utcnow, utcnow_ms
 from models.registry import Repositories
 from storage.service import Download, MediaStorage
 from workflows.errors import Missing, Throttled

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from rules.errors import InvalidInput
+
+__all__ = ["InvalidInput", "Missing", "Refused", "Throttled", "WorkflowError"]
+
 
 class WorkflowError(Exception):
     """Base of the expected errors of this package: the message is shown to clients."""
@@ -9,15 +13,6 @@ class WorkflowError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class InvalidInput(WorkflowError):
-    """The caller's input cannot be used; `field` names it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message  # without the field: the GraphQL layer puts it in front
 
 
 class Throttled(WorkflowError):

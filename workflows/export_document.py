@@ -15,7 +15,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
-from models.clock import utcnow
+from kit.clock import utcnow
 from models.projects import ProjectData
 from models.registry import Repositories
 from models.user import UserDocument

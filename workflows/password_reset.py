@@ -20,11 +20,11 @@ from datetime import timedelta
 
 from beanie import PydanticObjectId
 
-from models.clock import utcnow
+from kit.background import Background
+from kit.clock import utcnow
+from kit.mail import Mail, Mailer
 from models.password_reset import PasswordResetRepository
 from models.user import UserRepository
-from workflows.background import Background
-from workflows.mail import Mail, Mailer
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from beanie import PydanticObjectId
 
+from kit.cache import Lru
 from models.user import UserRepository
-from workflows.cache import Lru
 
 _MISSING = -1  # cached "no such user": a deleted account's tokens stop working too
 

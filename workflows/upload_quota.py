@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 from bson import ObjectId
 
+from kit.clock import utcnow
 from models.auth_attempt import Attempt, AuthAttemptRepository
-from models.clock import utcnow
 from workflows.errors import Throttled
 
 WINDOW = timedelta(hours=1)

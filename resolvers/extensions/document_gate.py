@@ -42,9 +42,9 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from kit.cache import Lru
 from resolvers.extensions.document_shape import shape_rule
 from resolvers.extensions.query_cost import over_budget
-from workflows.cache import Lru
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15

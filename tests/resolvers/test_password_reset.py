@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
+from kit.mail import SmtpConfig
 from resolvers.account import preferred_language
 from tests.support.accounts import (
     LOGIN,
@@ -32,7 +33,6 @@ from tests.support.accounts import (
 )
 from tests.support.app import running_api
 from tests.support.client import Api, code_of
-from workflows.mail import SmtpConfig
 
 NEW_PASSWORD = "a brand new password"
 
@@ -198,7 +198,7 @@ async def test_development_writes_the_mail_to_the_outbox_and_logs_the_link(
     api: Api, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     climber = await api.signup()
-    caplog.set_level(logging.INFO, logger="workflows.mail")
+    caplog.set_level(logging.INFO, logger="kit.mail")
     await _ask(api, climber.email)
     outbox = Path(settings.data_dir) / "outbox"
 

@@ -45,7 +45,7 @@ async def test_kept_until_forgotten_or_expired(
 ) -> None:
     now = [1000.0]  # the cache's monotonic clock, moved by hand: no timed test
     # Only the cache's own: the event loop's clock keeps running.
-    monkeypatch.setattr("workflows.cache.time", SimpleNamespace(monotonic=lambda: now[0]))
+    monkeypatch.setattr("kit.cache.time", SimpleNamespace(monotonic=lambda: now[0]))
     reads = _CountedReads()
     audiences = Audiences(reads, ttl_seconds=10)
     viewer, other = await _climber(repos, "viewer"), await _climber(repos, "other")

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from beanie import PydanticObjectId
 
+from kit.clock import midnight_utc, today_utc
 from models.climb_session import ClimbSession, CroixEntry
-from models.clock import midnight_utc, today_utc
 from models.registry import Repositories
 from models.statuses import PROJECT, TOP
 from workflows.croix_log import CroixLog

@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 import anyio.to_thread
 
-from models.clock import utcnow
+from kit.clock import utcnow
 
 log = logging.getLogger(__name__)
 

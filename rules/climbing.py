@@ -1,6 +1,6 @@
 """Validation shared by videos and croix: grades, hold colours, free-text lengths.
 
-Free text itself (captions, notes) follows `workflows.text_rules`.
+Free text itself (captions, notes) follows `rules.text`.
 
 Pure functions (unit-tested directly). Grades are stored normalized ("6a+" -> "6A+",
 "v4" -> "V4") so that `mongosh` queries and statistics group what a climber typed
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from resolvers.errors import BadUserInput
+from rules.errors import InvalidInput
 
 
 class GradeScale(Enum):
@@ -49,7 +49,7 @@ def normalize_grade(raw: str, field: str = "grade") -> str:
     grade = _SPACES.sub("", raw).upper()
     if grade in _FONT_RANK or grade in _V_RANK:
         return grade
-    raise BadUserInput(
+    raise InvalidInput(
         field, "must be a Fontainebleau grade (4 to 9A, e.g. 6A+) or a V grade (VB, V0 to V17)"
     )
 
@@ -68,5 +68,5 @@ def normalize_color(raw: str, field: str = "color") -> str:
     color = raw.strip().lower()
     color = _COLOR_ALIASES.get(color, color)
     if color not in HOLD_COLORS:
-        raise BadUserInput(field, "must be one of " + ", ".join(HOLD_COLORS))
+        raise InvalidInput(field, "must be one of " + ", ".join(HOLD_COLORS))
     return color

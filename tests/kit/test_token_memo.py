@@ -1,4 +1,4 @@
-"""workflows.tokens remembers verified tokens: never a token that failed, never past expiry."""
+"""kit.tokens remembers verified tokens: never a token that failed, never past expiry."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 import pytest
 from bson import ObjectId
 
-from workflows import tokens
-from workflows.tokens import InvalidTokenError, TokenService
+from kit import tokens
+from kit.tokens import InvalidTokenError, TokenService
 
 SECRET = "s" * 40
 
@@ -48,7 +48,7 @@ def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> No
     token = service.issue(ObjectId())
     service.decode(token)
     now = time.time()
-    # workflows.tokens reads the clock through the time module: moving it moves the memo's.
+    # kit.tokens reads the clock through the time module: moving it moves the memo's.
     monkeypatch.setattr(time, "time", lambda: now + 64)  # within the leeway
     service.decode(token)
     monkeypatch.setattr(time, "time", lambda: now + 66)

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from workflows.passwords import OWASP_MEMORY_KIB, OWASP_PARALLELISM, OWASP_TIME_COST, PasswordHasher
+from kit.passwords import OWASP_MEMORY_KIB, OWASP_PARALLELISM, OWASP_TIME_COST, PasswordHasher
 
 
 async def test_hashes_use_owasp_argon2id_parameters_and_verify() -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from resolvers.climb_rules import (
+from rules.climbing import (
     FONT_GRADES,
     V_GRADES,
     GradeScale,
@@ -9,7 +9,7 @@ from resolvers.climb_rules import (
     normalize_color,
     normalize_grade,
 )
-from resolvers.errors import BadUserInput
+from rules.errors import InvalidInput
 
 
 @pytest.mark.parametrize(
@@ -23,7 +23,7 @@ def test_grades_are_normalized(raw: str, stored: str) -> None:
 
 @pytest.mark.parametrize("raw", ["", "3", "9A+", "9B", "6D", "V18", "V-1", "5.12a", "6A++", "hard"])
 def test_unknown_grades_are_refused_naming_the_field(raw: str) -> None:
-    with pytest.raises(BadUserInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         normalize_grade(raw)
     assert caught.value.field == "grade"
 
@@ -41,5 +41,5 @@ def test_scales_have_the_documented_bounds_and_order() -> None:
 def test_colors_are_lower_cased_and_aliased() -> None:
     assert normalize_color(" Yellow ") == "yellow"
     assert normalize_color("GRAY") == "grey"
-    with pytest.raises(BadUserInput):
+    with pytest.raises(InvalidInput):
         normalize_color("chartreuse")

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resolvers.errors import BadUserInput
+from rules.errors import InvalidInput
 
 SHIPPED_LIST = Path(__file__).with_name("blocked_words.txt")
 
@@ -94,4 +94,4 @@ class BlockedWords:
     def check(self, text: str | None, field: str) -> None:
         """Refuse `text` as `field` if it holds a listed word (None passes)."""
         if text is not None and self.found_in(text):
-            raise BadUserInput(field, "contains a word that is not allowed here")
+            raise InvalidInput(field, "contains a word that is not allowed here")

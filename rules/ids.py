@@ -5,14 +5,14 @@ from __future__ import annotations
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
-from resolvers.errors import BadUserInput
+from rules.errors import InvalidInput
 
 
 def parse_id(raw: str, field: str) -> PydanticObjectId:
     try:
         return PydanticObjectId(raw)
     except (InvalidId, TypeError) as error:
-        raise BadUserInput(field, "is not a valid id") from error
+        raise InvalidInput(field, "is not a valid id") from error
 
 
 def parse_optional_id(raw: str | None, field: str) -> PydanticObjectId | None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from workflows.errors import InvalidInput
+from rules.errors import InvalidInput
 
 # Letters that render as blank space; used to fake empty names.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")

@@ -7,21 +7,21 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
+from kit.background import Background
+from kit.passwords import PasswordHasher
+from kit.tokens import TokenService
 from models.registry import Repositories
-from resolvers.blocked_words import BlockedWords
+from rules.blocked_words import BlockedWords
 from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
-from workflows.background import Background
 from workflows.blocking import Blocking
 from workflows.data_export import DataExports
 from workflows.moderation import Moderation
 from workflows.password_reset import PasswordResets
-from workflows.passwords import PasswordHasher
 from workflows.reporting import DEFAULT_REPORTS_TO_HIDE, Reporting
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
-from workflows.tokens import TokenService
 from workflows.upload_quota import UploadQuota
 
 
@@ -34,7 +34,7 @@ class Policy:
     # The terms of use to accept before publishing; None: no terms, no gate.
     terms_version: str | None = None
     terms_url: str | None = None
-    # Refused in pseudos, bios, captions and gym names (resolvers.blocked_words).
+    # Refused in pseudos, bios, captions and gym names (rules.blocked_words).
     blocked_words: BlockedWords = field(default_factory=BlockedWords.from_file)
     # Distinct reporters that hide a video pending review.
     reports_to_hide: int = DEFAULT_REPORTS_TO_HIDE

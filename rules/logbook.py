@@ -1,6 +1,6 @@
 """Pure validation of logbook input: days, feelings, client ids, gym names.
 
-Grades, colours and free text share `resolvers.climb_rules` with videos.
+Grades, colours and free text share `rules.climbing` with videos.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from resolvers.errors import BadUserInput
-from workflows import text_rules
+from rules import text as text_rules
+from rules.errors import InvalidInput
 
 FEELING_MIN, FEELING_MAX = 1, 5
 GYM_NAME_MIN, GYM_NAME_MAX = 2, 100
@@ -21,7 +21,7 @@ _SPACES = re.compile(r"\s+")
 
 def check_feeling(feeling: int | None) -> int | None:
     if feeling is not None and not FEELING_MIN <= feeling <= FEELING_MAX:
-        raise BadUserInput("feeling", f"must be between {FEELING_MIN} and {FEELING_MAX}")
+        raise InvalidInput("feeling", f"must be between {FEELING_MIN} and {FEELING_MAX}")
     return feeling
 
 

@@ -19,8 +19,8 @@ import jwt
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from models.clock import utcnow
-from workflows.cache import Lru
+from kit.cache import Lru
+from kit.clock import utcnow
 
 ALGORITHM = "HS256"
 # Distinct verified tokens remembered: far more than one machine's active climbers.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from resolvers.errors import BadUserInput
-from workflows import text_rules
+from rules import text as text_rules
+from rules.errors import InvalidInput
 
 EMAIL_MAX = text_rules.EMAIL_MAX
 PSEUDO_MIN, PSEUDO_MAX = 3, 30
@@ -23,15 +23,15 @@ normalize_email = text_rules.email_address
 def normalize_pseudo(raw: str) -> tuple[str, str]:
     pseudo = raw.strip()
     if not PSEUDO_MIN <= len(pseudo) <= PSEUDO_MAX:
-        raise BadUserInput("pseudo", f"must be {PSEUDO_MIN} to {PSEUDO_MAX} characters long")
+        raise InvalidInput("pseudo", f"must be {PSEUDO_MIN} to {PSEUDO_MAX} characters long")
     if not _PSEUDO.fullmatch(pseudo):
-        raise BadUserInput("pseudo", "may contain only letters, digits, underscore, dot and hyphen")
+        raise InvalidInput("pseudo", "may contain only letters, digits, underscore, dot and hyphen")
     return pseudo, pseudo.lower()
 
 
 def check_password(password: str, field: str = "password") -> str:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise BadUserInput(field, f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long")
+        raise InvalidInput(field, f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long")
     return password
 
 

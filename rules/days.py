@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from models.clock import today_utc
-from resolvers.errors import BadUserInput
+from kit.clock import today_utc
+from rules.errors import InvalidInput
 
 # The earliest day a session may be logged for: old paper logbooks, not typos like 0024.
 EARLIEST_DAY = dt.date(1900, 1, 1)
@@ -18,11 +18,11 @@ def parse_day(raw: str, field: str) -> dt.date:
     """An ISO calendar day, YYYY-MM-DD (surrounding spaces ignored)."""
     text = raw.strip()
     if not _ISO_DAY.fullmatch(text):
-        raise BadUserInput(field, "must be a date written YYYY-MM-DD")
+        raise InvalidInput(field, "must be a date written YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(text)
     except ValueError as error:
-        raise BadUserInput(field, "is not a valid calendar date") from error
+        raise InvalidInput(field, "is not a valid calendar date") from error
 
 
 def parse_logbook_day(raw: str, field: str = "date") -> dt.date:
@@ -32,7 +32,7 @@ def parse_logbook_day(raw: str, field: str = "date") -> dt.date:
     """
     day = parse_day(raw, field)
     if day > today_utc() + dt.timedelta(days=1):
-        raise BadUserInput(field, "cannot be more than a day in the future")
+        raise InvalidInput(field, "cannot be more than a day in the future")
     if day < EARLIEST_DAY:
-        raise BadUserInput(field, f"cannot be before {EARLIEST_DAY.isoformat()}")
+        raise InvalidInput(field, f"cannot be before {EARLIEST_DAY.isoformat()}")
     return day

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflows.errors import InvalidInput
-from workflows.text_rules import (
+from rules.text import (
     client_id,
     email_address,
     line,
@@ -18,6 +17,7 @@ from workflows.text_rules import (
     search_text,
     text_block,
 )
+from workflows.errors import InvalidInput
 
 _REFUSED = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
