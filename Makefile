@@ -23,7 +23,7 @@ LOG := $(DATA_DIR)/log/api.log
 MONGOSH_VERSION := 2
 MONGOSH ?= $(or $(shell command -v mongosh 2>/dev/null),$(TOOLS)/node_modules/.bin/mongosh)
 
-.PHONY: help start log code seed reset moderator mongosh test lint format schema check-schema bootstrap clean bench bench-inprocess
+.PHONY: help start log code seed reset moderator mongosh test lint format schema check-schema bootstrap clean bench bench-inprocess bench-instructions
 
 help:
 	@echo "make start    serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
@@ -39,6 +39,7 @@ help:
 	@echo "make schema   export the served SDL to schema.graphql (and schema.graphqls, for Apollo Kotlin)"
 	@echo "make bench    the API against a hand-written endpoint, under load (a few minutes)"
 	@echo "make bench-inprocess  the feed's CPU outside the database, API vs that endpoint (steadier)"
+	@echo "make bench-instructions  instructions per feed request, API vs that endpoint (callgrind)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -116,6 +117,12 @@ $(BENCH_VENV)/.synced: $(UV) uv.lock pyproject.toml
 # API and the hand-written endpoint, loads both; writes bench/results/*.json.
 bench: bootstrap $(BENCH_VENV)/.synced
 	BENCH_SERVER_PYTHON=$(BENCH_VENV)/bin/python $(RUN) python -m bench $(BENCH_ARGS)
+	$(RUN) python -m bench.instructions --json bench/results/instructions.json
+
+# Instructions per feed request, API vs the honest limit, counted by valgrind's callgrind
+# (the figure that does not move with the machine; needs valgrind and gcc).
+bench-instructions: bootstrap
+	$(RUN) python -m bench.instructions $(BENCH_ARGS)
 
 bench-inprocess: bootstrap
 	$(RUN) python -m bench.inprocess

@@ -109,6 +109,27 @@ def first_answers_kept() -> Iterator[None]:
         RawApi._videos, AudienceRepository.of = originals[2:]  # type: ignore[method-assign]
 
 
+def production_settings(url: str, db: str, data_dir: str) -> Settings:
+    """The API as production runs it, on dummy R2 and SMTP settings no request uses."""
+    return Settings(
+        _env_file=None, app_env="production", mongodb_url=url, mongodb_db=db,
+        jwt_secret=SECRET, r2_account_id="bench", r2_access_key="bench",
+        r2_secret_key="bench",  # noqa: S106 - dummies: production requires R2 settings
+        r2_bucket="bench", r2_public_url="https://m.invalid",
+        smtp_url="smtp://bench.invalid", email_from="bench@bench.invalid",
+        data_dir=data_dir,
+    )  # fmt: skip
+
+
+def quiet_production_logging() -> None:
+    """Production logging (one JSON access line per request), written nowhere: its CPU
+    counts as in production, its lines do not flood the terminal."""
+    configure_logging("INFO", json_lines=True)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the run
+
+
 def small_data_set() -> None:
     """bench.seed's shape, scaled down: seeding and first answers take seconds."""
     bench_seed.USERS, bench_seed.ACTIVE, bench_seed.VIDEOS = 3_100, 100, 300
@@ -124,14 +145,7 @@ async def measure(requests: int, rounds: int) -> dict[str, list[float]]:
             fixture = await bench_seed.seed(client[DB_NAME])
         token = tokens_for(fixture, SECRET)[0]
         with tempfile.TemporaryDirectory(prefix="inprocess-") as data_dir:
-            settings = Settings(
-                _env_file=None, app_env="production", mongodb_url=url, mongodb_db=DB_NAME,
-                jwt_secret=SECRET, r2_account_id="bench", r2_access_key="bench",
-                r2_secret_key="bench",  # noqa: S106 - dummies: production requires R2 settings
-                r2_bucket="bench", r2_public_url="https://m.invalid",
-                smtp_url="smtp://bench.invalid", email_from="bench@bench.invalid",
-                data_dir=data_dir,
-            )  # fmt: skip
+            settings = production_settings(url, DB_NAME, data_dir)
             api, raw = create_app(settings), create_raw_app(url, DB_NAME, SECRET)
             body = json.dumps({"query": FEED_PAGE, "variables": {"first": 20}}).encode()
             async with LifespanManager(api) as lifespan, LifespanManager(raw):
@@ -170,12 +184,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000, help="per round and target")
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    # Production logging (one JSON access line per request), written nowhere: its CPU
-    # counts as in production, its lines do not flood the terminal.
-    configure_logging("INFO", json_lines=True)
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the run
+    quiet_production_logging()
     cpu_ms = asyncio.run(measure(args.requests, args.rounds))
     for name, values in cpu_ms.items():
         print(f"{name}: CPU per feed request outside the database: "

@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
+from bson import ObjectId
 from httpx import ASGITransport, AsyncClient
 
 from api.settings import Settings
 from bench import raw_endpoint
 from bench.scenarios import FEED_PAGE, ME, VIDEO
 from tests.support.client import BASE_URL, Api
+from tests.support.safety import BLOCK, make_moderator
+from tests.support.social import follow
 from tests.support.videos import LIKE, accounts, post_video
 
 
@@ -61,3 +64,53 @@ async def test_the_in_process_measure_runs_on_equal_answers() -> None:
     cpu_ms = await measure(requests=3, rounds=1)
     assert set(cpu_ms) == {"api", "raw"}
     assert all(len(values) == 1 and values[0] > 0 for values in cpu_ms.values())
+
+
+async def test_the_raw_endpoint_applies_the_audience_rule_as_the_api_does(
+    api: Api, raw: AsyncClient, db: Any
+) -> None:
+    """An honest limit (issue 28): the same ids, field for field, for a viewer who
+    follows, blocks and is blocked, for anonymous clients and for a moderator, across
+    private, followers-only, hidden and suspended authors' videos."""
+    viewer, friend, stranger, blocker, blocked, suspended, mod = await accounts(api, 7)
+    await make_moderator(mod)
+    await follow(api, viewer, friend)
+    await api.data(BLOCK, {"id": viewer.id}, blocker.token)
+    await api.data(BLOCK, {"id": blocked.id}, viewer.token)
+    for author in (friend, stranger, blocker, blocked, suspended):
+        for visibility in ("PUBLIC", "FOLLOWERS", "PRIVATE"):
+            await post_video(api, author, visibility=visibility, caption=author.pseudo)
+    own = await post_video(api, viewer, visibility="PRIVATE")
+    hidden = await post_video(api, stranger, caption="hidden")
+    await api.data(LIKE, {"id": hidden["id"]}, viewer.token)
+    # What a moderator's HIDE and SUSPEND_USER store (workflows/moderation.py).
+    await db.videos.update_one(
+        {"_id": ObjectId(hidden["id"])}, {"$set": {"withheld": ["moderation"]}}
+    )
+    await db.users.update_one(
+        {"_id": ObjectId(suspended.id)}, {"$set": {"withheld": ["suspended"]}}
+    )
+    await db.videos.update_many({"user_id": ObjectId(suspended.id)}, {"$set": {"withheld": ["suspended"]}})  # fmt: skip
+
+    for token in (viewer.token, stranger.token, mod.token, None):
+        api_page = await api.data(FEED_PAGE, {"first": 50}, token)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await raw.get("/feed?first=50", headers=headers)
+        assert response.json()["data"] == api_page
+    shown = {edge["node"]["id"] for edge in api_page["feedPage"]["edges"]}  # anonymous
+    assert own["id"] not in shown and hidden["id"] not in shown
+    seen = await _raw(raw, "/feed?first=50", viewer.token)
+    captions = {edge["node"]["caption"] for edge in seen["feedPage"]["edges"]}
+    assert captions == {friend.pseudo, stranger.pseudo, None}  # own video: no caption
+    assert await _raw(raw, f"/video/{hidden['id']}", viewer.token) == {"video": None}
+    assert (await _raw(raw, f"/video/{hidden['id']}", mod.token))["video"]["id"] == hidden["id"]
+
+
+async def test_the_raw_endpoint_refuses_revoked_tokens_as_the_api_does(
+    api: Api, raw: AsyncClient
+) -> None:
+    (climber,) = await accounts(api, 1)
+    assert (await raw.get("/feed", headers={"Authorization": "Bearer junk"})).status_code == 401
+    await api.data("mutation { logoutEverywhere }", {}, climber.token)
+    headers = {"Authorization": f"Bearer {climber.token}"}
+    assert (await raw.get("/feed", headers=headers)).status_code == 401
