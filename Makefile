@@ -23,7 +23,7 @@ LOG := $(DATA_DIR)/log/api.log
 MONGOSH_VERSION := 2
 MONGOSH ?= $(or $(shell command -v mongosh 2>/dev/null),$(TOOLS)/node_modules/.bin/mongosh)
 
-.PHONY: help start log code seed reset moderator mongosh test lint format schema check-schema bootstrap clean bench bench-inprocess bench-instructions
+.PHONY: help start log code seed reset moderator mongosh test test-313 lint format schema check-schema bootstrap clean bench bench-inprocess bench-instructions
 
 help:
 	@echo "make start    serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
@@ -33,7 +33,8 @@ help:
 	@echo "make reset    wipe $(DATA_DIR) after a confirmation (CONFIRM=yes without a terminal)"
 	@echo "make moderator EMAIL=...  grant the MODERATOR role (REVOKE=1 takes it back)"
 	@echo "make mongosh  open mongosh on the app's database (installs mongosh if missing)"
-	@echo "make test     run the whole test suite"
+	@echo "make test     run the whole test suite (on python3, 3.11 or later)"
+	@echo "make test-313 run it on Python 3.13, the production image's, in a Debian trixie chroot (root)"
 	@echo "make lint     ruff + mypy"
 	@echo "make format   ruff format + autofix"
 	@echo "make schema   export the served SDL to schema.graphql (and schema.graphqls, for Apollo Kotlin)"
@@ -86,6 +87,15 @@ $(TOOLS)/node_modules/.bin/mongosh:
 test: bootstrap
 	$(RUN) pytest $(PYTEST_ARGS)
 
+# The suite on the production image's interpreter (Dockerfile: python:3.13-slim), which
+# Debian 12 does not ship: inside a Debian trixie root, made once per machine by
+# .ci/trixie (needs root: debootstrap and chroot). Its own venv, from the same uv.lock;
+# the host's uv binary, so the root needs no PyPI access of its own beyond the wheels.
+VENV_313 := .venv-313
+test-313: $(UV)
+	.ci/trixie run $(MAKE) --no-print-directory test PYTHON=python3.13 VENV=$(VENV_313) \
+		UV=$(UV) PYTEST_ARGS="$(PYTEST_ARGS)"
+
 lint: bootstrap
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
@@ -128,4 +138,4 @@ bench-inprocess: bootstrap
 	$(RUN) python -m bench.inprocess
 
 clean:
-	rm -rf $(TOOLS) $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(TOOLS) $(VENV) $(VENV_313) .mypy_cache .ruff_cache .pytest_cache

@@ -70,7 +70,7 @@ class AccountDeletionRepository:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
-        if raw is None:  # SecantusDB may answer null to an upsert that inserted
+        if raw is None:  # db_quirks.UPSERT_RACE_ANSWERS_NULL: read what was written
             raw = await _collection().find_one({"user_id": user_id})
         assert raw is not None
         record: AccountDeletionRecord = AccountDeletionRecord.model_validate(raw)

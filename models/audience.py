@@ -124,8 +124,8 @@ class AudienceRepository:
     async def of(self, viewer_id: PydanticObjectId) -> Audience:
         """The viewer's role, blocks both ways and followees, in one query.
 
-        `$map` rather than `"$blocking.blocked_id"`: the embedded database does not
-        resolve array paths in `$project` (MongoDB does both).
+        `$map` rather than `"$blocking.blocked_id"`, which the embedded database
+        does not resolve (db_quirks.ARRAY_PATH_IN_PROJECT).
         """
         from models.user import UserDocument  # models.user imports this module
 

@@ -79,8 +79,8 @@ class AuthAttemptRepository:
             except DuplicateKeyError:
                 raw = None  # lost the race to create the document (MongoDB)
             if raw is None:
-                # Lost the race. SecantusDB answers null then, yet may have pushed the
-                # attempt all the same: look before pushing it again.
+                # Lost the race (db_quirks.UPSERT_RACE_ANSWERS_NULL), yet the attempt may
+                # have been pushed all the same: look before pushing it again.
                 raw = await collection.find_one({"_id": key})
                 if raw is None or all(item["id"] != attempt_id for item in raw["attempts"]):
                     continue

@@ -30,9 +30,8 @@ _UPSERT_ATTEMPTS = 5
 class ProjectSend(BaseModel):
     """The send that closed a project, as its attempts record it.
 
-    One subdocument, written with a single `$set` path: SecantusDB re-evaluates an
-    array filter after each path it sets, so a filter on a field set in the same
-    update would stop the later paths.
+    One subdocument, written with a single `$set` path: a filter on a field set in the
+    same update would stop the later paths (db_quirks.ARRAY_FILTER_REEVALUATED).
     """
 
     croix_id: PydanticObjectId  # the send: a TOP or FLASH croix of its own
@@ -261,8 +260,8 @@ class ClimbSessionRepository:
                 continue  # lost the insert race (MongoDB): the retry matches the winner's
             if raw is not None:
                 return PydanticObjectId(raw["_id"])
-            # SecantusDB may answer null to a concurrent upsert that lost the race (it
-            # inserts nothing then): retrying matches the session the winner inserted.
+            # Null: a lost race (db_quirks.UPSERT_RACE_ANSWERS_NULL); retrying matches
+            # the session the winner inserted.
         raise DayUnavailableError(f"could not open the session of {day.isoformat()}")
 
     # --- croix ----------------------------------------------------------------------
@@ -371,8 +370,8 @@ class ClimbSessionRepository:
     ) -> LoggedCroix | None:
         """`$set` validated fields on one embedded croix of the user's; None if gone.
 
-        Uses an array filter rather than the positional `$`: SecantusDB refuses `$`
-        in findAndModify, and array filters mean the same on MongoDB.
+        An array filter rather than the positional `$`, which the embedded database
+        refuses in findAndModify (db_quirks.POSITIONAL_IN_FIND_AND_MODIFY).
         """
         where = {"user_id": user_id, "croix.id": croix_id}
         if not changes:

@@ -27,9 +27,10 @@ from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from kit.clock import utcnow_ms
+from models import db_quirks
 from models.audience import Audience, edge_stages
 from models.edges import touching
 from models.keyset import PageKey, strictly_after
@@ -90,23 +91,6 @@ async def _touching(
     return await touching(_edges(), ("follower_id", "followee_id"), user_id, limit, session)
 
 
-# The embedded database (SecantusDB) reports some write conflicts between concurrent
-# transactions without MongoDB's TransientTransactionError label, so `with_transaction`
-# does not retry them: as a duplicate key on a *user's* unique index (the counters' `$inc`
-# never changes an e-mail or pseudo, so no real duplicate can arise there), or as an
-# InternalError when committing. The unit is retried on those too; each unit is guarded
-# (the edge's unique pair, `deleted_count`), so a retry never counts twice.
-_CONFLICT_ATTEMPTS = 5
-_INTERNAL_ERROR = 1
-
-
-def _unlabelled_conflict(error: PyMongoError) -> bool:
-    if isinstance(error, DuplicateKeyError):
-        key_pattern = (error.details or {}).get("keyPattern") or {}
-        return "follower_id" not in key_pattern  # the edge's own index: a real duplicate
-    return isinstance(error, OperationFailure) and error.code == _INTERNAL_ERROR
-
-
 class FollowRepository:
     def __init__(self) -> None:
         self._transactions: bool | None = None  # asked of the server once, on first write
@@ -119,13 +103,16 @@ class FollowRepository:
         if not self._transactions:
             return await work(None)
         async with client.start_session() as session:
-            for attempt in range(_CONFLICT_ATTEMPTS):
+            for attempt in range(db_quirks.CONFLICT_ATTEMPTS):
                 try:
                     # Retries the whole unit on transient write conflicts (MongoDB labels
                     # them, and concurrent follows of one climber meet them often).
                     return await session.with_transaction(work)
                 except (DuplicateKeyError, OperationFailure) as error:
-                    if attempt + 1 == _CONFLICT_ATTEMPTS or not _unlabelled_conflict(error):
+                    # Unlabelled ones too: db_quirks.WRITE_CONFLICT_AS_DUPLICATE_KEY and
+                    # UNLABELLED_COMMIT_CONFLICT. A duplicate edge is a real duplicate.
+                    last = attempt + 1 == db_quirks.CONFLICT_ATTEMPTS
+                    if last or not db_quirks.unlabelled_write_conflict(error, "follower_id"):
                         raise
             raise AssertionError("unreachable")  # the loop returns or raises
 

@@ -159,10 +159,9 @@ def _pipeline(match: dict[str, Any], e: _Expr) -> list[dict[str, Any]]:
 def _in_range(since: dt.datetime | None, until: dt.datetime | None) -> dict[str, Any]:
     """Sessions dated `since`..`until`, both included, as an `$expr`.
 
-    Not `{"date": {"$gte": ..., "$lte": ...}}`: SecantusDB misses the documents equal
-    to a `$gte` bound when it scans the sessions' (user_id, date desc, created_at desc)
-    index. `$expr` comparisons mean the same on MongoDB, which (5.0+) still serves
-    them from the index.
+    Not `{"date": {"$gte": ..., "$lte": ...}}`, which the embedded database answers
+    without the documents equal to the `$gte` bound on the sessions' index
+    (db_quirks.RANGE_ON_DESCENDING_INDEX_MISSES_BOUND).
     """
     bounds: list[dict[str, Any]] = []
     if since is not None:

@@ -19,6 +19,7 @@ from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from kit.clock import utcnow_ms
+from models import db_quirks
 from models.audience import PUBLIC, Audience, video_filter
 from models.keyset import NEWEST_FIRST, PageKey, strictly_after
 from models.statuses import PROJECT
@@ -180,10 +181,9 @@ class VideoRepository:
     async def get_view(self, video_id: PydanticObjectId, audience: Audience) -> VideoView | None:
         """The video, if this audience may see it (models.audience).
 
-        The audience's clauses in a second `$match`: MongoDB merges the two, and the
-        embedded database, which looks a document up by `_id` only when `_id` stands alone,
-        no longer scans the collection for one video (bench/RESULTS.md)."""
-        pipeline = [{"$match": {"_id": video_id}}, {"$match": video_filter(audience)}]
+        The audience's clauses in a second `$match` (db_quirks.by_id_then), so the
+        embedded database does not scan the collection for one video (bench/RESULTS.md)."""
+        pipeline = db_quirks.by_id_then(video_id, video_filter(audience))
         found = await self._views([*pipeline, {"$limit": 1}], audience.viewer_id)
         return found[0] if found else None
 
@@ -193,10 +193,7 @@ class VideoRepository:
         """The videos of `video_ids` this audience may see, in one query (any order)."""
         if not video_ids:
             return []
-        pipeline = [
-            {"$match": {"_id": {"$in": list(video_ids)}}},
-            {"$match": video_filter(audience)},
-        ]
+        pipeline = db_quirks.by_id_then({"$in": list(video_ids)}, video_filter(audience))
         return await self._views(pipeline, audience.viewer_id)
 
     async def feed(self, *, limit: int, offset: int, audience: Audience) -> list[VideoView]:

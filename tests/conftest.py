@@ -26,6 +26,7 @@ from models.registry import DOCUMENT_MODELS, Repositories
 from tests.support import index_audit
 from tests.support.app import TEST_JWT_SECRET, running_api
 from tests.support.client import BASE_URL, Api
+from tests.support.clock import HandClock
 from tests.support.videos import CommandLog, command_log
 from tools.embedded_db import EmbeddedMongo
 
@@ -55,13 +56,15 @@ async def _every_query_on_an_index(mongo_url: str) -> AsyncIterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _stopped_throttle_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> HandClock:
     """The throttles' clock stands still in every test: their first back-off step is one
     second, less than a loaded CI machine can take between two log-ins, which let a
-    refused attempt through now and then. Tests that need time to pass move it
-    (tests/resolvers/test_throttling.py)."""
-    stopped = kit.clock.utcnow()
-    monkeypatch.setattr(workflows.throttle, "utcnow", lambda: stopped)
+    refused attempt through now and then. Tests that need time to pass move it, by
+    exactly what they mean (tests/resolvers/test_throttling.py), never by reading the
+    wall clock again."""
+    clock = HandClock(kit.clock.utcnow())
+    monkeypatch.setattr(workflows.throttle, "utcnow", clock)
+    return clock
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
+import pytest
 import yaml  # type: ignore[import-untyped]  # no stubs installed; a test reads a dict
+from packaging.markers import Marker
+from packaging.specifiers import SpecifierSet
+from packaging.utils import parse_wheel_filename
 from starlette.routing import Route
 
 from api.__main__ import GRACEFUL_SHUTDOWN_SECONDS
@@ -20,6 +25,8 @@ from tests.support.deploy_files import (
     fly_config,
     ignored,
     installs_from_a_wheel,
+    linux_environment,
+    linux_tags,
     parse_dockerfile,
     production_packages,
 )
@@ -172,3 +179,49 @@ def test_the_console_command_is_a_module_of_the_image() -> None:
     assert command == ["python", "-m", "api.console"]
     assert "api/" in runtime().copied_sources()
     assert (ROOT / "api" / "console.py").is_file()
+
+
+# --- The interpreters CI tests: the lowest supported and the image's ------------------
+
+LOWEST, IMAGE = (3, 11), (3, 13)
+
+
+def test_ci_tests_the_image_python_minor_and_the_lowest_supported() -> None:
+    image = re.fullmatch(r"python:(\d+)\.(\d+)-slim", runtime().base)
+    assert image is not None, runtime().base
+    assert (int(image[1]), int(image[2])) == IMAGE
+    python = f"python{IMAGE[0]}.{IMAGE[1]}"
+    # The trixie root holds that Python (.ci/trixie), and make test-313 runs the suite on it.
+    packages = re.search(r'^PACKAGES="([^"]+)"$', (ROOT / ".ci" / "trixie").read_text(), re.M)
+    assert packages is not None
+    assert python in packages[1].split(",")
+    rule = re.search(r"^test-313:.*?(?=^\S|\Z)", (ROOT / "Makefile").read_text(), re.M | re.S)
+    assert rule is not None
+    assert f"PYTHON={python}" in rule[0]
+    assert "make test-313" in (ROOT / ".ci" / "run").read_text()
+    # The project admits both, and the lock was resolved for the same range.
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    assert SpecifierSet(lock["requires-python"]) == SpecifierSet(requires)
+    for minor in (LOWEST, IMAGE):
+        assert f"{minor[0]}.{minor[1]}.0" in SpecifierSet(requires)
+    assert f"{LOWEST[0]}.{LOWEST[1] - 1}.99" not in SpecifierSet(requires)
+
+
+@pytest.mark.parametrize("minor", [LOWEST, IMAGE], ids=["3.11", "3.13"])
+def test_every_locked_package_installs_from_a_wheel_on(minor: tuple[int, int]) -> None:
+    # Dev and embedded groups too (the suite runs on both): nothing to compile on either.
+    tags, environment = linux_tags(minor), linux_environment(minor)
+    missing = []
+    for package in tomllib.loads((ROOT / "uv.lock").read_text())["package"]:
+        forks = package.get("resolution-markers")
+        if forks and not any(Marker(fork).evaluate(environment) for fork in forks):
+            continue  # another version of it is locked for this Python
+        if package.get("source", {}).get("virtual") == ".":
+            continue  # the project itself
+        names = [wheel["url"].rsplit("/", 1)[-1] for wheel in package.get("wheels", [])]
+        if names and not any("linux" in name or "-none-any" in name for name in names):
+            continue  # a package of another platform (pywin32)
+        if not any(tags & parse_wheel_filename(name)[3] for name in names):
+            missing.append(f"{package['name']} {package['version']}")
+    assert missing == []

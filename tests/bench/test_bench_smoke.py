@@ -90,7 +90,9 @@ async def test_the_raw_endpoint_applies_the_audience_rule_as_the_api_does(
     await db.users.update_one(
         {"_id": ObjectId(suspended.id)}, {"$set": {"withheld": ["suspended"]}}
     )
-    await db.videos.update_many({"user_id": ObjectId(suspended.id)}, {"$set": {"withheld": ["suspended"]}})  # fmt: skip
+    await db.videos.update_many(
+        {"user_id": ObjectId(suspended.id)}, {"$set": {"withheld": ["suspended"]}}
+    )
 
     for token in (viewer.token, stranger.token, mod.token, None):
         api_page = await api.data(FEED_PAGE, {"first": 50}, token)
@@ -98,7 +100,8 @@ async def test_the_raw_endpoint_applies_the_audience_rule_as_the_api_does(
         response = await raw.get("/feed?first=50", headers=headers)
         assert response.json()["data"] == api_page
     shown = {edge["node"]["id"] for edge in api_page["feedPage"]["edges"]}  # anonymous
-    assert own["id"] not in shown and hidden["id"] not in shown
+    assert own["id"] not in shown
+    assert hidden["id"] not in shown
     seen = await _raw(raw, "/feed?first=50", viewer.token)
     captions = {edge["node"]["caption"] for edge in seen["feedPage"]["edges"]}
     assert captions == {friend.pseudo, stranger.pseudo, None}  # own video: no caption

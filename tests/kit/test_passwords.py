@@ -1,6 +1,5 @@
 import asyncio
 import threading
-import time
 
 import pytest
 
@@ -24,6 +23,10 @@ async def test_no_more_hashes_run_at_once_than_allowed() -> None:
     running = peak = 0
     lock = threading.Lock()
     real_hash = hasher._hash.hash
+    # Each hash waits for a second one to run beside it, so the slots fill however the
+    # machine schedules the threads (a sleep only made that likely). With one slot the
+    # pair never meets: the timeout only ends that failure.
+    pair = threading.Barrier(2, timeout=60)
 
     def tracked(password: str) -> str:
         nonlocal running, peak
@@ -31,7 +34,7 @@ async def test_no_more_hashes_run_at_once_than_allowed() -> None:
             running += 1
             peak = max(peak, running)
         try:
-            time.sleep(0.02)  # hold the slot long enough for others to pile up
+            pair.wait()
             return real_hash(password)
         finally:
             with lock:

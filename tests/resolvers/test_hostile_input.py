@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import statistics
 import time
 import unicodedata
 from collections.abc import AsyncIterator
@@ -22,6 +21,7 @@ from hypothesis import strategies as st
 
 from api.logging_setup import DevFormatter
 from api.settings import Settings
+from kit.passwords import PasswordHasher
 from tests.support.app import running_api
 from tests.support.client import SIGNUP, Account, Api, code_of
 from tests.support.hostile_text import (
@@ -67,7 +67,9 @@ async def test_fragment_bombs_within_the_token_cap_are_refused_quickly(
     assert response.status_code == 200
     errors = response.json()["errors"]
     assert {code_of(e) for e in errors} == {"GRAPHQL_VALIDATION_FAILED"}
-    assert elapsed < 5, elapsed  # a guard: expanded, this document would never finish
+    # A guard, not a speed: expanded, this document would take years; refused, well under
+    # a second on any machine, so the bound can sit where no load reaches it.
+    assert elapsed < 30, elapsed
 
 
 async def test_health_answers_while_fragment_bombs_arrive(api: Api) -> None:
@@ -79,7 +81,7 @@ async def test_health_answers_while_fragment_bombs_arrive(api: Api) -> None:
     assert all(
         r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" for r in refused
     )
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 60  # a guard against expansion, as above
 
 
 # --- 15. The account mutations (issue 15): any text, never a 500 -------------------------
@@ -458,22 +460,29 @@ async def test_passwords_over_the_maximum_cannot_be_set(api: Api, suffix: str) -
 
 
 async def test_an_over_long_password_takes_as_long_to_refuse_as_a_wrong_one(
-    loose_api: Api,
+    loose_api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The time is the argon2 verification's (~tens of ms; ~1 ms without one): the same
+    # work for both refusals means the same time on any machine, which timing them on a
+    # loaded one could not tell apart from noise. The real verifications, counted.
     account = await loose_api.signup(password=LONGEST)
+    verified: list[tuple[int, list[str]]] = []
+    safe_verify = PasswordHasher._safe_verify
 
-    async def seconds(password: str) -> float:
-        started = time.perf_counter()
+    def counted(self: PasswordHasher, password: str, password_hash: str) -> bool:
+        verified.append((len(password), password_hash.split("$")[1:4]))  # id, version, cost
+        return safe_verify(self, password, password_hash)
+
+    monkeypatch.setattr(PasswordHasher, "_safe_verify", counted)
+
+    async def verifications(password: str) -> list[tuple[int, list[str]]]:
+        verified.clear()
         await loose_api.error(LOGIN, {"email": account.email, "password": password})
-        return time.perf_counter() - started
+        return list(verified)
 
-    wrong, too_long = [], []
-    for _ in range(5):  # interleaved, against the machine's drift
-        wrong.append(await seconds("wrong" + LONGEST[5:]))
-        too_long.append(await seconds(LONGEST + "x" * 10_000))
-    # One argon2 verification each (~tens of ms); without it the refusal would take ~1 ms.
-    ratio = statistics.median(too_long) / statistics.median(wrong)
-    assert 0.5 < ratio < 2, (wrong, too_long)
+    wrong = await verifications("wrong" + LONGEST[5:])
+    too_long = await verifications(LONGEST + "x" * 10_000)
+    assert wrong == too_long == [(len(LONGEST), ["argon2id", "v=19", "m=19456,t=2,p=1"])]
 
 
 # --- 8. Log injection -------------------------------------------------------------------------

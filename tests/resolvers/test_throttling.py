@@ -6,13 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
-import workflows.throttle
 from api.settings import Settings
 from api.wiring import throttle_rules
 from tests.support.app import running_api
 from tests.support.client import SIGNUP, Api, code_of
+from tests.support.clock import HandClock
 from workflows.throttle import Rule
 
 LOGIN = """
@@ -29,14 +27,8 @@ async def _login(api: Api, email: str, password: str) -> dict[str, Any]:
 LOGIN_PER_ACCOUNT = throttle_rules(Settings(_env_file=None)).login_account
 
 
-def _travel(monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> None:
-    """Stop the throttle's clock at now + `delta` (tests/conftest.py stops it at now)."""
-    moved = datetime.now(UTC) + delta
-    monkeypatch.setattr(workflows.throttle, "utcnow", lambda: moved)
-
-
 async def test_thirty_wrong_passwords_throttle_that_account_only(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+    api: Api, throttle_clock: HandClock
 ) -> None:
     victim = await api.signup()
     bystander = await api.signup()
@@ -54,7 +46,7 @@ async def test_thirty_wrong_passwords_throttle_that_account_only(
     assert "errors" not in await _login(api, bystander.email, bystander.password)
 
     # Once the window has passed, the owner gets in.
-    _travel(monkeypatch, LOGIN_PER_ACCOUNT.window + timedelta(seconds=1))
+    throttle_clock.advance(LOGIN_PER_ACCOUNT.window + timedelta(seconds=1))
     assert "errors" not in await _login(api, victim.email, victim.password)
 
 
@@ -81,7 +73,7 @@ async def test_guessing_from_elsewhere_cannot_lock_the_owner_out(settings: Setti
 
 
 async def test_back_off_doubles_and_a_success_resets_it(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+    api: Api, throttle_clock: HandClock
 ) -> None:
     account = await api.signup()
     for _ in range(LOGIN_PER_ACCOUNT.free):
@@ -89,14 +81,14 @@ async def test_back_off_doubles_and_a_success_resets_it(
     first = (await _login(api, account.email, "wrong password"))["errors"][0]
     assert code_of(first) == "RATE_LIMITED"
     # After the announced wait, one more try is allowed...
-    _travel(monkeypatch, timedelta(seconds=first["extensions"]["retry_after"]))
+    throttle_clock.advance(timedelta(seconds=first["extensions"]["retry_after"]))
     assert code_of((await _login(api, account.email, "nope nope"))["errors"][0]) == (
         "UNAUTHENTICATED"
     )
     # ...and the next wait is longer.
     second = (await _login(api, account.email, "wrong password"))["errors"][0]
     assert second["extensions"]["retry_after"] > first["extensions"]["retry_after"]
-    _travel(monkeypatch, timedelta(minutes=1))
+    throttle_clock.advance(timedelta(minutes=1))
     assert "errors" not in await _login(api, account.email, account.password)
     assert code_of((await _login(api, account.email, "x" * 9))["errors"][0]) == "UNAUTHENTICATED"
 
@@ -179,7 +171,7 @@ async def test_large_limits_still_throttle(settings: Settings) -> None:
 
 def test_retry_after_is_exponential_and_capped() -> None:
     rule = Rule("t", free=2, window=timedelta(minutes=15))
-    now = datetime.now(UTC)
+    now = datetime(2026, 1, 1, tzinfo=UTC)  # a pure rule: any instant will do
     assert rule.retry_after([now, now], now) == 1.0
     assert rule.retry_after([now] * 3, now) == 2.0
     assert rule.retry_after([now] * 4, now) == 4.0

@@ -47,12 +47,31 @@ class Inbox:
 
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
-    delay_seconds: float = 0.0
+    # Messages the server has taken and not answered yet (while `held`).
+    waiting: int = 0
+    _answering: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        self._answering.set()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """A mail server as slow as the test needs, without a clock: it takes each
+        message and answers none until the block ends."""
+        self._answering.clear()
+        try:
+            yield
+        finally:
+            self._answering.set()
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.delay_seconds:
-            await asyncio.sleep(self.delay_seconds)  # a slow mail server
+        if not self._answering.is_set():
+            with self._lock:
+                self.waiting += 1
+            await asyncio.get_running_loop().run_in_executor(None, self._answering.wait)
+            with self._lock:
+                self.waiting -= 1
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         with self._lock:
@@ -87,8 +106,11 @@ def token_in(message: EmailMessage) -> str:
     return found.group(1)
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], within: float = 10.0) -> T:
-    """The first truthy answer of `check`, polled until `within` seconds passed."""
+async def eventually(check: Callable[[], Awaitable[T | None]], within: float = 60.0) -> T:
+    """The first truthy answer of `check`, polled until `within` seconds passed.
+
+    `within` only ends a test that fails: a passing one returns as soon as `check` does,
+    so it is far beyond what any loaded machine takes for the work polled."""
     deadline = time.monotonic() + within
     while True:
         result = await check()

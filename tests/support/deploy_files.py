@@ -151,12 +151,26 @@ _PLATFORMS = [f"manylinux_2_{minor}_x86_64" for minor in range(36, 4, -1)] + [
     "manylinux2010_x86_64",
     "manylinux1_x86_64",
 ]
-IMAGE_TAGS: frozenset[Tag] = frozenset(
-    [
-        *cpython_tags((3, 13), platforms=_PLATFORMS),
-        *compatible_tags((3, 13), "cp313", platforms=_PLATFORMS),
-    ]
-)
+
+
+def linux_tags(minor: tuple[int, int]) -> frozenset[Tag]:
+    """The wheel tags CPython `minor` accepts on x86-64 Linux (glibc >= 2.36)."""
+    interpreter = f"cp{minor[0]}{minor[1]}"
+    return frozenset(
+        [
+            *cpython_tags(minor, platforms=_PLATFORMS),
+            *compatible_tags(minor, interpreter, platforms=_PLATFORMS),
+        ]
+    )
+
+
+def linux_environment(minor: tuple[int, int]) -> dict[str, str]:
+    """Marker values of CPython `minor` on x86-64 Linux."""
+    version = f"{minor[0]}.{minor[1]}"
+    return {**_LINUX, "python_version": version, "python_full_version": f"{version}.0"}
+
+
+IMAGE_TAGS: frozenset[Tag] = linux_tags((3, 13))
 
 
 def _applies(entry: dict[str, Any]) -> bool:
