@@ -2,7 +2,7 @@
 
 The scale (what the app shows climbers, so it must stay simple to say):
 - a send (TOP or FLASH) scores its grade's points: 10 for a Font 4, then 10 more for each
-  step of the Font scale (4+ 20, 5 30 ... 6A 50, 6A+ 60 ... 7A 110 ... 9A 220);
+  step of the Font scale (4+ 20, 5 30 ... 6A 50, 6A+ 60 ... 7A 110 ... 9A 230);
 - a V grade scores the points of the Font grade it is usually climbed as (the table
   below: V0 = 5 = 30, V3 = 6A+ = 60, V5 = 6C = 90, V10 = 7C+ = 160 ...). The V grade is
   never shown as a Font one: the table only says what a V send is worth;
