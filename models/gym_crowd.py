@@ -230,8 +230,8 @@ class GymCrowdRepository:
         keyset: list[dict[str, Any]] = []
         if after is not None:
             points, user_id = after
-            keyset = [{"$match": {"$or": [{"points": {"$lt": points}},
-                                          {"points": points, "_id": {"$gt": user_id}}]}}]  # fmt: skip
+            below = [{"points": {"$lt": points}}, {"points": points, "_id": {"$gt": user_id}}]
+            keyset = [{"$match": {"$or": below}}]
         pipeline: list[dict[str, Any]] = [
             *_scores(gym_id, start, end, table),
             *visible_logbook_stages(audience, "_id"),
@@ -309,8 +309,8 @@ class GymCrowdRepository:
         keyset: list[dict[str, Any]] = []
         if after is not None:
             day, user_id = after
-            keyset = [{"$match": {"$or": [{"last": {"$lt": day}},
-                                          {"last": day, "_id": {"$lt": user_id}}]}}]  # fmt: skip
+            older = [{"last": {"$lt": day}}, {"last": day, "_id": {"$lt": user_id}}]
+            keyset = [{"$match": {"$or": older}}]
         pipeline: list[dict[str, Any]] = [
             *_others_sends(anchor, anchor.gym_id, first_day, last_day),
             *visible_logbook_stages(audience, "_id"),

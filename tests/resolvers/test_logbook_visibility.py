@@ -48,9 +48,7 @@ async def _shown(api: Api, gym_id: str, viewer: Climber | None) -> set[str]:
 
 
 async def _set(api: Api, who: Climber, visibility: str) -> Any:
-    return (await api.data(SET_VISIBILITY, {"v": visibility}, who.token))[
-        "updateLogbookVisibility"
-    ]
+    return (await api.data(SET_VISIBILITY, {"v": visibility}, who.token))["updateLogbookVisibility"]
 
 
 async def test_a_logbook_is_private_until_its_owner_chooses_otherwise(api: Api) -> None:

@@ -84,7 +84,8 @@ def test_any_text_is_a_month_or_refused(raw: str) -> None:
         start, end = parse_month(raw, TODAY)
     except InvalidInput:
         return
-    assert start.day == end.day == 1 and start < end
+    assert start.day == end.day == 1
+    assert start < end
 
 
 def test_ranks_are_competition_ranks() -> None:
