@@ -112,6 +112,13 @@ def _after_day(day: dt.date) -> dt.datetime:
     return midnight_utc(day + dt.timedelta(days=1))
 
 
+# What the crowd reads of a session: who, and each croix' colour, grade and status; not
+# the photos, notes and ids, which would be copied by every `$unwind` for nothing.
+_CROIX_FIELDS: dict[str, Any] = {
+    "$project": {"user_id": 1, "croix.color": 1, "croix.grade": 1, "croix.status": 1}
+}
+
+
 def _is(status: str) -> dict[str, Any]:
     return {"$cond": [{"$eq": ["$croix.status", status]}, 1, 0]}
 
@@ -125,7 +132,7 @@ def _scores(
     grades, at = list(table.grades), "$_at"
     return [
         {"$match": _gym_days(gym_id, midnight_utc(start), before=midnight_utc(end))},
-        {"$project": {"user_id": 1, "croix": 1}},
+        _CROIX_FIELDS,
         {"$unwind": "$croix"},
         {"$match": {"croix.status": {"$in": SEND_STATUSES}}},
         {"$group": {"_id": {"user": "$user_id", "color": "$croix.color",
@@ -167,7 +174,7 @@ def _others_sends(
     return [
         {"$match": {**_gym_days(gym_id, midnight_utc(first), before=_after_day(last)),
                     "user_id": {"$ne": anchor.owner_id}, "croix": {"$elemMatch": send}}},
-        {"$project": {"user_id": 1, "date": 1, "croix": 1}},
+        {"$project": {**_CROIX_FIELDS["$project"], "date": 1}},
         {"$unwind": "$croix"},
         {"$match": {f"croix.{name}": value for name, value in send.items()}},
         {"$group": {"_id": "$user_id", "last": {"$max": "$date"}}},
@@ -182,19 +189,24 @@ class GymCrowdRepository:
         croix per grade (every logbook counts: this is an aggregate)."""
         pipeline: list[dict[str, Any]] = [
             {"$match": _gym_days(gym_id, midnight_utc(first), before=_after_day(last))},
-            {"$project": {"user_id": 1, "croix": 1}},
+            _CROIX_FIELDS,
             {"$unwind": "$croix"},
+            # One pass over the croix, then both counts from its (far fewer) rows.
+            {"$group": {"_id": {"color": "$croix.color", "grade": "$croix.grade",
+                                "user": "$user_id"},
+                        "croix": {"$sum": 1},
+                        "sends": {"$sum": {"$cond": [
+                            {"$in": ["$croix.status", SEND_STATUSES]}, 1, 0]}},
+                        "flashes": {"$sum": _is(FLASH)}}},
             {"$facet": {
                 "climbers": [
-                    {"$group": {"_id": {"color": "$croix.color", "user": "$user_id"}}},
+                    {"$group": {"_id": {"color": "$_id.color", "user": "$_id.user"}}},
                     {"$group": {"_id": "$_id.color", "n": {"$sum": 1}}},
                 ],
                 "grades": [
-                    {"$group": {"_id": {"color": "$croix.color", "grade": "$croix.grade"},
-                                "croix": {"$sum": 1},
-                                "sends": {"$sum": {"$cond": [
-                                    {"$in": ["$croix.status", SEND_STATUSES]}, 1, 0]}},
-                                "flashes": {"$sum": _is(FLASH)}}},
+                    {"$group": {"_id": {"color": "$_id.color", "grade": "$_id.grade"},
+                                "croix": {"$sum": "$croix"}, "sends": {"$sum": "$sends"},
+                                "flashes": {"$sum": "$flashes"}}},
                 ],
             }},
         ]  # fmt: skip
