@@ -42,7 +42,8 @@ SIGNUP = """mutation { signup(email: "bench@example.com", password: "correct hor
 CIRCUITS = """query($g: ID!) { gymCircuits(gym_id: $g) { color enough_data climber_count
   croix_count grades { grade count } crowd_grade flash_rate } }"""
 LADDER = """query($g: ID!, $m: String!) { gymLadder(gym_id: $g, month: $m, first: 20) {
-  edges { node { rank points sends hardest_grade user { id pseudo } } } pageInfo { hasNextPage } } }"""
+  edges { node { rank points sends hardest_grade user { id pseudo } } }
+  pageInfo { hasNextPage } } }"""
 MY_RANK = """query($g: ID!, $m: String!) { myLadderRank(gym_id: $g, month: $m) { rank points } }"""
 
 
@@ -70,7 +71,7 @@ async def _seed(
     await init_beanie(database=db, document_models=DOCUMENT_MODELS)
     rng = random.Random(27)
     now = dt.datetime.now(dt.UTC)
-    users = [
+    users: list[dict[str, Any]] = [
         {"_id": ObjectId(), "email": f"c{n}@example.com", "email_normalized": f"c{n}@example.com",
          "pseudo": f"climber{n}", "pseudo_normalized": f"climber{n}", "password_hash": "-",
          "created_at": now, "withheld": [],
