@@ -244,3 +244,17 @@ async def test_also_topped_matches_gym_colour_grade_and_days_and_shows_only_visi
     rest = await _also(api, me, first=2, after=first["also_topped"]["pageInfo"]["endCursor"])
     assert _names(first) + _names(rest) == _names(found)
     assert rest["also_topped"]["pageInfo"]["hasNextPage"] is False
+
+
+async def test_also_topped_is_asked_of_a_few_croix_per_document_not_a_whole_logbook(
+    api: Api,
+) -> None:
+    """Each croix asking runs its own aggregation: the cost budget counts it as 1,900
+    objects, so 25 croix fit in a document and a page of sessions does not."""
+    who = await climber(api)
+    count = "query($n: Int) { myCroix(limit: $n) { id also_topped_count } }"
+    assert (await api.data(count, {"n": 25}, who.token))["myCroix"] == []
+    error = await api.error(count, {"n": 30}, who.token)
+    assert "too expensive" in error["message"]
+    names = "{ mySessions { croix { also_topped(first: 1) { edges { cursor } } } } }"
+    assert "too expensive" in (await api.error(names, {}, who.token))["message"]
