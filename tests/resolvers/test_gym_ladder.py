@@ -143,6 +143,10 @@ async def test_my_ladder_rank_needs_a_signed_in_climber(api: Api) -> None:
     assert code_of(error) == "NOT_FOUND"
     error = await api.error(LADDER, {"gym": gym_id, "month": MARCH, "after": "bm9wZQ=="})
     assert code_of(error) == "BAD_USER_INPUT"
+    for document in (LADDER, MY_RANK):
+        error = await api.error(document, {"gym": "0" * 25, "month": MARCH}, who.token)
+        assert code_of(error) == "BAD_USER_INPUT"
+        assert error["extensions"]["field"] == "gym_id"
 
 
 @pytest.mark.parametrize(
