@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     reports_per_hour: int = Field(default=30, ge=1, le=10_000)
     # Distinct climbers whose reports hide a video pending a moderator's review.
     reports_to_hide: int = Field(default=3, ge=1, le=1_000)
+    # The gym's crowd (issue 27): distinct climbers an aggregate over others' logbooks
+    # needs before it shows a number (below: "not enough data", never a number pointing
+    # at one person), and the days either side of a croix its "also topped" matches.
+    crowd_min_climbers: int = Field(default=5, ge=2, le=1_000)
+    circuit_match_days: int = Field(default=14, ge=1, le=60)
     # A word list (UTF-8, one word or phrase a line) replacing the shipped one
     # (rules/blocked_words.txt) for pseudos, bios, captions and gym names.
     blocked_words_file: Path | None = None

@@ -92,6 +92,8 @@ def policy(settings: Settings) -> Policy:
         terms_url=settings.terms_url,
         blocked_words=blocked_words(settings),
         reports_to_hide=settings.reports_to_hide,
+        crowd_min_climbers=settings.crowd_min_climbers,
+        circuit_match_days=settings.circuit_match_days,
     )
 
 

@@ -12,6 +12,9 @@ full and cursors stable):
   nobody else (absent: PUBLIC, as every video was before visibility existed);
 - owners always see their own (withheld or not); moderators see everything.
 
+A logbook (sessions and their croix) is named to others only as its owner's
+`logbook_visibility` admits them, under the same blocks and suspensions (`logbook_filter`).
+
 What this needs to know of V (its blocks both ways, whom it follows, its role) is read
 in one query (`AudienceRepository.of`), whatever V has blocked or follows, and kept a few
 seconds by workflows.audiences: a feed page costs that round trip once in a while, not on
@@ -96,6 +99,45 @@ def user_filter(audience: Audience) -> dict[str, Any]:
         return {}
     clauses = [_not_hidden(audience, "_id"), _or_own(audience, "_id", dict(NOT_WITHHELD))]
     return {"$and": [clause for clause in clauses if clause]}
+
+
+def logbook_filter(audience: Audience, prefix: str = "") -> dict[str, Any]:
+    """The clauses on a *user* document (its fields under `prefix`) whose logbook this
+    viewer may see by name (issue 27): its `logbook_visibility` admits V (PUBLIC everyone,
+    FOLLOWERS A's followers, PRIVATE or absent nobody else), no block stands either way,
+    A is not withheld; V's own always. A moderator sees no more logbooks than anyone: a
+    logbook is a private diary, not published content, and moderation never needs it."""
+    user_id, visibility = f"{prefix}_id", f"{prefix}logbook_visibility"
+    admitted: list[dict[str, Any]] = [{visibility: PUBLIC}]
+    if audience.followees:
+        admitted.append({visibility: FOLLOWERS, user_id: {"$in": list(audience.followees)}})
+    clauses = [
+        {f"{prefix}{path}": condition for path, condition in NOT_WITHHELD.items()},
+        {"$or": admitted},
+        _not_hidden(audience, user_id),
+    ]
+    others = {"$and": [clause for clause in clauses if clause]}
+    return _or_own(audience, user_id, others)
+
+
+def visible_logbook_stages(audience: Audience, user_field: str) -> list[dict[str, Any]]:
+    """Pipeline stages keeping the rows whose climber (the user id in `user_field`) the
+    viewer may see by name (`logbook_filter`): a `$lookup` of each row's user, so place
+    them after the rows are grouped per climber. Blocked users go before the lookup.
+    `$unwind` rather than `$elemMatch` on the looked-up array: the embedded database
+    refuses `$or` inside `$elemMatch`."""
+    stages: list[dict[str, Any]] = []
+    if audience.hidden_users:
+        stages.append({"$match": _not_hidden(audience, user_field)})
+    stages += [
+        {"$lookup": {"from": "users", "localField": user_field, "foreignField": "_id",
+                     "as": "_climber"}},
+        # A climber whose account is gone has no document: the row goes with it.
+        {"$unwind": "$_climber"},
+        {"$match": logbook_filter(audience, "_climber.")},
+        {"$project": {"_climber": 0}},
+    ]  # fmt: skip
+    return stages
 
 
 def edge_stages(audience: Audience, other_field: str) -> list[dict[str, Any]]:

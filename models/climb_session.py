@@ -97,6 +97,9 @@ class ClimbSession(Document):
                 name="client_id_unique",
             ),
             IndexModel([("croix.id", ASCENDING)], name="croix_id"),
+            # A gym's sessions by day: the crowd's circuits, ladders and "also topped"
+            # read one gym's days in a window (models.gym_crowd).
+            IndexModel([("gym_id", ASCENDING), ("date", ASCENDING)], name="gym_days"),
         ]
 
 

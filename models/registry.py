@@ -18,6 +18,7 @@ from models.climb_session import ClimbSession, ClimbSessionRepository
 from models.data_export import DataExportDocument, DataExportRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
+from models.gym_crowd import GymCrowdRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
 from models.password_reset import PasswordResetDocument, PasswordResetRepository
 from models.persisted_query import PersistedQueryDocument, PersistedQueryRepository
@@ -63,3 +64,4 @@ class Repositories:
     reports: ReportRepository = field(default_factory=ReportRepository)
     moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)
     persisted_queries: PersistedQueryRepository = field(default_factory=PersistedQueryRepository)
+    gym_crowd: GymCrowdRepository = field(default_factory=GymCrowdRepository)

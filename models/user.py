@@ -14,7 +14,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from kit.clock import utcnow
-from models.audience import Audience, user_filter
+from models.audience import PRIVATE, Audience, user_filter
 
 
 class UserDocument(Document):
@@ -40,6 +40,9 @@ class UserDocument(Document):
     role: str | None = None
     # Why the account is hidden (models.audience reasons); empty: nothing hides it.
     withheld: list[str] = Field(default_factory=list)
+    # Who may see the logbook by name (models.audience.logbook_filter): PRIVATE (absent
+    # on accounts older than the setting: the same), FOLLOWERS or PUBLIC.
+    logbook_visibility: str = PRIVATE
 
     class Settings:
         name = "users"
@@ -225,6 +228,15 @@ class UserRepository:
             {"$set": {"terms_version": version, "terms_accepted_at": utcnow()}},
         )
         return await self.get(user_id)
+
+    async def set_logbook_visibility(
+        self, user_id: PydanticObjectId, visibility: str
+    ) -> UserDocument | None:
+        """Set who may see the user's logbook by name; the updated user, None if gone."""
+        raw = await UserDocument.get_pymongo_collection().find_one_and_update(
+            {"_id": user_id}, {"$set": {"logbook_visibility": visibility}}, return_document=True
+        )
+        return None if raw is None else UserDocument.model_validate(raw)
 
     async def delete(self, user_id: PydanticObjectId) -> bool:
         """Remove the account's document: its e-mail and pseudo are free at once, and

@@ -15,6 +15,7 @@ from resolvers.auth import AuthPayload, auth_payload, check_password
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
+from resolvers.videos import Visibility
 from rules import accounts as account_rules
 
 SUPPORTED_LANGUAGES = ("en", "fr")
@@ -46,6 +47,12 @@ class Account:
         description="The version of the terms of use accepted; null if none."
     )
     terms_accepted_at: str | None = strawberry.field(description="When (ISO-8601, UTC).")
+    logbook_visibility: Visibility = strawberry.field(
+        default=Visibility.PRIVATE,
+        description="Who may see your logbook by name (your pseudo beside a send, a ladder "
+        "row): PRIVATE nobody (the default), FOLLOWERS your followers, PUBLIC everyone. "
+        "Gym aggregates count every logbook, only above CROWD_MIN_CLIMBERS climbers.",
+    )
 
     @classmethod
     def from_document(cls, user: UserDocument) -> Account:
@@ -55,6 +62,7 @@ class Account:
             created_at=iso_utc(user.created_at),
             terms_version=user.terms_version,
             terms_accepted_at=None if accepted is None else iso_utc(accepted),
+            logbook_visibility=Visibility(user.logbook_visibility),
         )
 
 
@@ -108,6 +116,17 @@ class AccountMutation:
         if current is None or version.strip() != current:
             raise BadUserInput("version", f"is not the current terms version ({current})")
         user = await info.context.repos.users.accept_terms(viewer, current)
+        if user is None:
+            raise Unauthenticated("this account no longer exists")
+        return Account.from_document(user)
+
+    @strawberry.mutation(
+        name="updateLogbookVisibility",
+        description="Choose who may see your logbook by name (see Account.logbook_visibility).",
+    )
+    async def update_logbook_visibility(self, info: Info, visibility: Visibility) -> Account:
+        viewer = info.context.require_viewer()
+        user = await info.context.repos.users.set_logbook_visibility(viewer, visibility.value)
         if user is None:
             raise Unauthenticated("this account no longer exists")
         return Account.from_document(user)

@@ -23,6 +23,7 @@ from models.registry import Repositories
 from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loaders import Loaders, build_loaders
 from workflows.croix_log import CroixLog
+from workflows.gym_crowd import GymCrowd
 from workflows.services import Policy, Services
 
 
@@ -66,6 +67,15 @@ class Context:
     @property
     def croix_log(self) -> CroixLog:
         return CroixLog(self.services.repos)
+
+    @property
+    def gym_crowd(self) -> GymCrowd:
+        policy = self.services.policy
+        return GymCrowd(
+            self.services.repos,
+            min_climbers=policy.crowd_min_climbers,
+            match_days=policy.circuit_match_days,
+        )
 
     @property
     def viewer_id(self) -> PydanticObjectId | None:

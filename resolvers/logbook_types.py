@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from beanie import PydanticObjectId
@@ -11,6 +12,10 @@ from models.climb_session import ClimbSession, CroixEntry
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
 from resolvers.gyms import Gym
+from rules.ids import parse_id
+
+if TYPE_CHECKING:  # resolvers.gym_crowd imports resolvers.users, which this module's users need
+    from resolvers.gym_crowd import AlsoToppedConnection
 
 
 def _id(value: PydanticObjectId) -> strawberry.ID:
@@ -38,6 +43,27 @@ class Croix:
     sent_croix_id: strawberry.ID | None = strawberry.field(
         default=None, description="A PROJECT croix once sent: the send's own croix."
     )
+
+    @strawberry.field(
+        description="Other climbers who sent (TOP or FLASH) the same gym, colour and grade "
+        "within CIRCUIT_MATCH_DAYS of this croix' day, those whose logbook you may see; "
+        "empty for a croix logged at no gym."
+    )
+    async def also_topped(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[AlsoToppedConnection, strawberry.lazy("resolvers.gym_crowd")]:
+        from resolvers.gym_crowd import also_topped_page
+
+        return await also_topped_page(info, parse_id(self.id, "id"), first, after)
+
+    @strawberry.field(
+        description="How many other climbers sent it so, from every logbook; null below "
+        "CROWD_MIN_CLIMBERS (a number could point at one person) or at no gym."
+    )
+    async def also_topped_count(self, info: Info) -> int | None:
+        from resolvers.gym_crowd import also_topped_count
+
+        return await also_topped_count(info, parse_id(self.id, "id"))
 
     @classmethod
     def from_entry(cls, session_id: PydanticObjectId, entry: CroixEntry) -> Croix:

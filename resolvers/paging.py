@@ -126,3 +126,29 @@ def decode_day_cursor(
         )
     except (ValueError, binascii.Error, OverflowError, InvalidId) as error:
         raise BadUserInput(field, "is not a cursor this API issued") from error
+
+
+# A ladder is ordered by points (descending), then user id: its cursors carry both.
+_LADDER_VERSION = "l1"
+
+
+def encode_ladder_cursor(points: int, user_id: PydanticObjectId) -> str:
+    raw = f"{_LADDER_VERSION}:{points}:{user_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_ladder_cursor(
+    cursor: str | None, field: str = "after"
+) -> tuple[int, PydanticObjectId] | None:
+    """The (points, user id) key a ladder cursor stands for; None for no cursor."""
+    if cursor is None:
+        return None
+    try:
+        if len(cursor) > _CURSOR_MAX_LENGTH:
+            raise ValueError("too long")
+        version, points, user_id = base64.urlsafe_b64decode(cursor).decode().split(":")
+        if version != _LADDER_VERSION:
+            raise ValueError("unknown cursor version")
+        return int(points), PydanticObjectId(user_id)
+    except (ValueError, binascii.Error, InvalidId) as error:
+        raise BadUserInput(field, "is not a cursor this API issued") from error

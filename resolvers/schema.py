@@ -20,6 +20,7 @@ from resolvers.extensions.error_policy import ErrorPolicy
 from resolvers.extensions.executor_fence import check_fast_executor
 from resolvers.extensions.fast_executor import FastFieldsExecutionContext
 from resolvers.follows import FollowMutation, FollowQuery
+from resolvers.gym_crowd import GymCrowdQuery
 from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
 from resolvers.logbook_pages import LogbookPageQuery
@@ -40,6 +41,7 @@ Query = merge_types(
         LogbookQuery,
         LogbookPageQuery,
         GymQuery,
+        GymCrowdQuery,
         FollowQuery,
         StatsQuery,
         ProjectQuery,

@@ -51,7 +51,9 @@ CroixIdArg = Annotated[
 ]
 
 
-@strawberry.enum(name="Visibility", description="Who may see a video besides its owner.")
+@strawberry.enum(
+    name="Visibility", description="Who may see it besides its owner: a video, a logbook."
+)
 class Visibility(Enum):
     PUBLIC = PUBLIC
     FOLLOWERS = strawberry.enum_value(FOLLOWERS, description="The owner's followers only.")

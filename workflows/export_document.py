@@ -156,6 +156,7 @@ async def export_document(
             "created_at": iso(user.created_at),
             "terms_version": user.terms_version,
             "terms_accepted_at": iso(user.terms_accepted_at),
+            "logbook_visibility": user.logbook_visibility,
         },
         "profile": {
             "pseudo": user.pseudo,

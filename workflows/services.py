@@ -12,6 +12,7 @@ from kit.passwords import PasswordHasher
 from kit.tokens import TokenService
 from models.registry import Repositories
 from rules.blocked_words import BlockedWords
+from rules.crowd import CIRCUIT_MATCH_DAYS, CROWD_MIN_CLIMBERS
 from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
@@ -38,6 +39,9 @@ class Policy:
     blocked_words: BlockedWords = field(default_factory=BlockedWords.from_file)
     # Distinct reporters that hide a video pending review.
     reports_to_hide: int = DEFAULT_REPORTS_TO_HIDE
+    # The gym's crowd (workflows.gym_crowd): the aggregates' threshold, "also topped"'s days.
+    crowd_min_climbers: int = CROWD_MIN_CLIMBERS
+    circuit_match_days: int = CIRCUIT_MATCH_DAYS
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,13 @@ PAGE_ARGUMENTS = ("first", "limit")
 KNOWN_LIST_BOUNDS: Mapping[tuple[str, str], int] = {
     ("Session", "croix"): MAX_CROIX_PER_SESSION,
 }
+# Fields that each run an aggregation of their own over many croix (two round trips per
+# object asking): each counts as that many objects, so a document asks them of ~25 croix
+# at most (`myCroix(limit: 25)`), never of a whole logbook.
+FIELD_WEIGHTS: Mapping[tuple[str, str], int] = {
+    ("Croix", "also_topped"): 1_900,
+    ("Croix", "also_topped_count"): 1_900,
+}
 DEFAULT_LIST_BOUND = 50
 MAX_PAGE = 1000  # what a page argument counts for at most (resolvers refuse far less)
 # Costs saturate here: past the budget only "over" matters, and numbers stay small
@@ -141,15 +148,16 @@ class CostMeter:
         if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             return 1
         field = parent.fields.get(node.name.value)
+        weight = FIELD_WEIGHTS.get((parent.name, node.name.value), 1)
         if field is None or node.selection_set is None:  # unknown fields fail validation
-            return 1
+            return weight
         target = get_named_type(field.type)
         own_page = self.page_size(field, node)
         if not _is_list(field):
             # A paged object (a connection): its page bounds the lists inside it.
-            return min(1 + self.cost(node.selection_set, target, own_page), CAP)
+            return min(weight + self.cost(node.selection_set, target, own_page), CAP)
         count = own_page or page or self.list_bound(parent.name, node)
-        return min(1 + count * self.cost(node.selection_set, target), CAP)
+        return min(weight + count * self.cost(node.selection_set, target), CAP)
 
 
 def operation_costs(

@@ -55,6 +55,7 @@ async def test_the_export_holds_everything_of_the_climber_and_nothing_private_of
     document = response.json()
     Draft202012Validator(SCHEMA).validate(document)
     assert document["account"]["email"] == alice.email
+    assert document["account"]["logbook_visibility"] == "PRIVATE"  # the default, as stored
     assert document["profile"]["pseudo"] == "Alice"
     sessions = {s["id"] for s in document["sessions"]}
     assert set(world.alice_sessions) <= sessions
