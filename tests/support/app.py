@@ -20,8 +20,10 @@ async def running_api(settings: Settings, peer: str = "127.0.0.1") -> AsyncItera
     """The app with its lifespan run, behind an httpx client, as the app talks to it;
     `peer` is the client's TCP address as the app sees it."""
     app = create_app(settings)
+    # asgi-lifespan's default 5 s start-up bound was missed on a loaded CI machine (two
+    # passes side by side): only a broken start reaches this one.
     async with (
-        LifespanManager(app) as manager,
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager,
         AsyncClient(
             transport=ASGITransport(app=manager.app, client=(peer, 40_000)), base_url=BASE_URL
         ) as http,
