@@ -148,8 +148,7 @@ class GraphQLApp(GraphQL[Context, None]):
         except HTTPException as error:
             response = request_error(error.status_code, error.reason, BAD_REQUEST, scope)
         except PersistedQueryRefused as error:
-            status = error.status_for(graphql_response=graphql_response)
-            response = request_error(status, error.message, error.code, scope)
+            response = request_error(error.status, error.message, error.code, scope)
         except PyMongoError:
             # Only the persisted-query registry is read before the GraphQL layer, which
             # answers outages itself.
