@@ -41,9 +41,14 @@ class Settings(BaseSettings):
     # Without a URL the service starts its own embedded SecantusDB (development only).
     mongodb_url: str | None = None
     mongodb_db: str = "perfect_boulder"
-    # Bounded so that a database outage turns into a quick, clean error instead of
-    # requests hanging for pymongo's default 30 s.
-    mongodb_server_selection_timeout_ms: int = Field(default=2000, ge=100)
+    # Above an Atlas election (up to ~12 s), so a failover is a slow request rather than
+    # an error, and bounded below pymongo's 30 s so an outage is a clean error
+    # (api/database.py: client_options).
+    mongodb_server_selection_timeout_ms: int = Field(default=15_000, ge=100)
+    # A small machine: a few connections, not the driver's 100.
+    mongodb_max_pool_size: int = Field(default=10, ge=1, le=500)
+    # Idle pooled connections are closed after this long (not reused after a long idle).
+    mongodb_max_idle_time_ms: int = Field(default=60_000, ge=1000)
 
     jwt_secret: str | None = None
     jwt_issuer: str = "perfect-boulder"

@@ -147,8 +147,8 @@ def test_the_release_command_creates_the_indexes(image: Image, mongo_url: str) -
     assert done.returncode == 0, done.stderr.decode()
     with MongoClient[dict[str, object]](mongo_url) as client:
         db = client[image.env["MONGODB_DB"]]
-        assert {"email_unique", "pseudo_unique"} <= set(db["users"].index_information())
-        assert "feed_order" in db["videos"].index_information()
+        assert {"pb_email_unique", "pb_pseudo_unique"} <= set(db["users"].index_information())
+        assert "pb_feed_order" in db["videos"].index_information()
         client.drop_database(db.name)
     assert b"users: " in done.stdout
 
