@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     mongodb_max_pool_size: int = Field(default=10, ge=1, le=500)
     # Idle pooled connections are closed after this long (not reused after a long idle).
     mongodb_max_idle_time_ms: int = Field(default=60_000, ge=1000)
+    # The read-only inspection shell's connection (api/inspection.py): a user with only
+    # the `read` role; unset, it uses MONGODB_URL (and is read-only by itself alone).
+    mongodb_inspect_url: str | None = None
 
     jwt_secret: str | None = None
     jwt_issuer: str = "perfect-boulder"
