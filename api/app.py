@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from api import error_tracking, wiring
+from api.build_info import build_info
 from api.database import connect, ping
 from api.graphql_http import GraphQLApp
 from api.metrics import Metrics, MetricsServer
@@ -54,13 +55,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     mailer = wiring.mailer(settings)
     policy = wiring.policy(settings)  # reads the word list: refused before anything starts
     metrics = Metrics()
+    build = build_info(settings)
+    metrics.record_build(build.labels())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with AsyncExitStack() as stack:
             if settings.sentry_dsn:
                 stack.enter_context(
-                    error_tracking.start(settings.sentry_dsn, settings.app_env.value)
+                    error_tracking.start(settings.sentry_dsn, settings.app_env.value, build.release)
                 )
             stack.push_async_callback(storage.close)
             if settings.metrics_port is not None:
@@ -119,7 +122,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")
             background.every(settings.deletion_sweep_seconds, exports.sweep, "export-sweep")
-            log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)
+            log.info(
+                "ready (%s, storage: %s; %s)",
+                settings.app_env.value,
+                storage.backend.name,
+                build.describe(),
+            )
             # Starlette copies this into every request's `request.state`.
             yield {"services": services}
 

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # Error tracking: unexpected errors go to Sentry (api/error_tracking.py) tagged with
     # the request id and the user id; unset: the SDK is not even imported.
     sentry_dsn: str | None = None
+    # What is running (api/build_info.py): the commit, given by the image build
+    # (`--build-arg GIT_SHA=...`), and the image, set by Fly on every machine.
+    git_sha: str | None = None
+    fly_image_ref: str | None = None
 
     # `fast` completes plain fields inline (resolvers/extensions/fast_executor.py);
     # `stock` serves with Strawberry's own executor, should an upgrade break the fast one.
