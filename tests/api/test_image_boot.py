@@ -130,7 +130,7 @@ def test_the_start_command_serves_production_and_stops_cleanly_on_sigterm(
     lines = [line for line in log.read_text().splitlines() if line.strip()]
     entries = [json.loads(line) for line in lines]  # production logs: JSON lines only
     messages = [entry["message"] for entry in entries]
-    assert any("ready (production, storage: r2)" in message for message in messages)
+    assert any("ready (production, storage: r2; release " in message for message in messages)
     assert messages[-2:] == [
         "Application shutdown complete.",
         f"Finished server process [{process.pid}]",
