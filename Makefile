@@ -23,7 +23,7 @@ LOG := $(DATA_DIR)/log/api.log
 MONGOSH_VERSION := 2
 MONGOSH ?= $(or $(shell command -v mongosh 2>/dev/null),$(TOOLS)/node_modules/.bin/mongosh)
 
-.PHONY: help start log code seed reset moderator mongosh test lint format schema check-schema bootstrap clean bench bench-inprocess
+.PHONY: help start start-prod bootstrap-run log code seed reset moderator mongosh test lint format schema check-schema bootstrap clean bench bench-inprocess
 
 help:
 	@echo "make start    serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
@@ -52,9 +52,20 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 bootstrap: $(VENV)/.synced
 
+# What running needs (`make start`, `make mongosh`): the runtime dependencies and the
+# embedded database, without the dev group (tests, linters, moto...): a newcomer's first
+# `make start` installs about half the packages. --inexact: it never removes what a full
+# sync installed, and a full sync still current (make test / lint) stands for it.
+$(VENV)/.synced-run: $(UV) uv.lock pyproject.toml
+	@if [ $(VENV)/.synced -nt uv.lock ] && [ $(VENV)/.synced -nt pyproject.toml ]; then :; \
+	else $(UV) sync --frozen --inexact --no-default-groups --group embedded --compile-bytecode; fi
+	@touch $@
+
+bootstrap-run: $(VENV)/.synced-run
+
 # The output goes to the terminal and to $(LOG). `tee -i` ignores Ctrl-C, so it keeps
 # writing the service's shutdown lines until the service closes its end.
-start: bootstrap
+start: bootstrap-run
 	@mkdir -p $(dir $(LOG))
 	set -o pipefail; PYTHONUNBUFFERED=1 $(RUN) python -m tools.serve 2>&1 | tee -i -a $(LOG)
 
@@ -75,8 +86,12 @@ moderator: bootstrap
 	@test -n "$(EMAIL)" || { echo "usage: make moderator EMAIL=climber@example.com [REVOKE=1]"; exit 2; }
 	@$(RUN) python -m tools.moderator "$(EMAIL)" $(if $(REVOKE),--revoke)
 
-mongosh: bootstrap $(MONGOSH)
-	@url="$$($(RUN) python -m tools.mongosh_url)" && exec "$(MONGOSH)" "$$url"
+# --quiet: no greeting, no telemetry notice, and no "startup warnings" (SecantusDB lists
+# every connection it accepted there, a list that grows). Telemetry off (mongosh keeps
+# the choice in ~/.mongodb/mongosh/config); `void`: without the line it would print.
+mongosh: bootstrap-run $(MONGOSH)
+	@url="$$($(RUN) python -m tools.mongosh_url)" && \
+	exec "$(MONGOSH)" --quiet --eval "void disableTelemetry()" --shell "$$url"
 
 $(TOOLS)/node_modules/.bin/mongosh:
 	@command -v npm >/dev/null || { echo "make mongosh installs mongosh with npm: install Node.js, or put mongosh on PATH"; exit 1; }

@@ -48,6 +48,14 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 3.0
 
 
+def _browsable(settings: Settings) -> str:
+    """The base URL to open in a browser: a wildcard listening address is not one."""
+    if settings.public_base_url:
+        return settings.base_url
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(settings.host)  # noqa: S104
+    return f"http://{host or settings.host}:{settings.port}"
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     secret = settings.resolved_jwt_secret()
@@ -128,6 +136,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 storage.backend.name,
                 build.describe(),
             )
+            if not settings.is_production:
+                # The first thing a newcomer looks for after `make start`.
+                log.info("GraphiQL (the API in your browser): %s/graphql", _browsable(settings))
             # Starlette copies this into every request's `request.state`.
             yield {"services": services}
 
