@@ -67,6 +67,7 @@ bootstrap-run: $(VENV)/.synced-run
 # writing the service's shutdown lines until the service closes its end.
 start: bootstrap-run
 	@mkdir -p $(dir $(LOG))
+	@$(RUN) python -m tools.graphiql_assets
 	set -o pipefail; PYTHONUNBUFFERED=1 $(RUN) python -m tools.serve 2>&1 | tee -i -a $(LOG)
 
 log:

@@ -13,11 +13,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from api import error_tracking, wiring
 from api.build_info import build_info
 from api.database import connect, ping
+from api.graphiql_assets import ASSETS_PATH, graphiql_assets
 from api.graphql_http import GraphQLApp
 from api.metrics import Metrics, MetricsServer
 from api.middleware import RequestMiddleware
@@ -151,16 +153,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         production=settings.is_production,
         fast_executor=settings.graphql_executor == "fast",
     )
+    ide_assets = None if settings.is_production else graphiql_assets(settings)
     graphql = GraphQLApp(
         schema,
         graphql_ide="graphiql" if not settings.is_production else None,
         allow_queries_via_get=True,
         persisted=wiring.persisted_queries(settings, schema),
+        ide_assets=ide_assets,
     )
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
     ]
+    if ide_assets is not None:  # GraphiQL's scripts, once fetched (api/graphiql_assets.py)
+        routes.append(Mount(ASSETS_PATH, app=StaticFiles(directory=ide_assets, check_dir=False)))
     if isinstance(storage.backend, LocalStorage):
         routes.extend(local_storage_routes(storage.backend))
     middleware = [Middleware(RequestMiddleware, metrics=metrics)]
