@@ -27,6 +27,7 @@ MONGOSH ?= $(or $(shell command -v mongosh 2>/dev/null),$(TOOLS)/node_modules/.b
 
 help:
 	@echo "make start    serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
+	@echo "make start-prod  the same in production mode, on local S3 and SMTP stand-ins"
 	@echo "make log      follow the service's log ($(LOG))"
 	@echo "make code     a Python shell (top-level await) on the app's database and models"
 	@echo "make seed     add demo data: users, gyms, sessions with croix, videos with likes"
@@ -69,6 +70,13 @@ start: bootstrap-run
 	@mkdir -p $(dir $(LOG))
 	@$(RUN) python -m tools.graphiql_assets
 	set -o pipefail; PYTHONUNBUFFERED=1 $(RUN) python -m tools.serve 2>&1 | tee -i -a $(LOG)
+
+# Production mode on local stand-ins (tools/serve_prod.py): the embedded database, a moto
+# server for R2, an aiosmtpd server for mail (DATA_DIR/outbox-prod/). moto and aiosmtpd
+# are dev tools: the full sync.
+start-prod: bootstrap
+	@mkdir -p $(dir $(LOG))
+	set -o pipefail; PYTHONUNBUFFERED=1 $(RUN) python -m tools.serve_prod 2>&1 | tee -i -a $(LOG)
 
 log:
 	@test -f $(LOG) || echo "no log yet: \`make start\` writes $(LOG); waiting for it..."
