@@ -53,6 +53,12 @@ ENV PATH="/app/.venv/bin:$PATH" \
     HOST=0.0.0.0 \
     PORT=8080
 
+# The commit this image is built from (`fly deploy --build-arg GIT_SHA=$(git rev-parse
+# HEAD)`): logged at start, in the app_build_info metric and Sentry's release
+# (api/build_info.py). Last, so a new commit rebuilds no layer above.
+ARG GIT_SHA=""
+ENV GIT_SHA=${GIT_SHA}
+
 USER app
 EXPOSE 8080
 # uvicorn drains in-flight requests on SIGTERM, then the lifespan closes the database

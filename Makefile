@@ -23,10 +23,11 @@ LOG := $(DATA_DIR)/log/api.log
 MONGOSH_VERSION := 2
 MONGOSH ?= $(or $(shell command -v mongosh 2>/dev/null),$(TOOLS)/node_modules/.bin/mongosh)
 
-.PHONY: help start log code seed reset moderator mongosh test test-313 lint format schema check-schema bootstrap clean bench bench-inprocess bench-instructions
+.PHONY: help start start-prod bootstrap-run log code seed reset moderator mongosh test test-313 lint format schema check-schema bootstrap clean bench bench-inprocess bench-instructions
 
 help:
 	@echo "make start    serve the API on http://127.0.0.1:8000/graphql (embedded DB by default)"
+	@echo "make start-prod  the same in production mode, on local S3 and SMTP stand-ins"
 	@echo "make log      follow the service's log ($(LOG))"
 	@echo "make code     a Python shell (top-level await) on the app's database and models"
 	@echo "make seed     add demo data: users, gyms, sessions with croix, videos with likes"
@@ -54,11 +55,30 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 bootstrap: $(VENV)/.synced
 
+# What running needs (`make start`, `make mongosh`): the runtime dependencies and the
+# embedded database, without the dev group (tests, linters, moto...): a newcomer's first
+# `make start` installs about half the packages. --inexact: it never removes what a full
+# sync installed, and a full sync still current (make test / lint) stands for it.
+$(VENV)/.synced-run: $(UV) uv.lock pyproject.toml
+	@if [ $(VENV)/.synced -nt uv.lock ] && [ $(VENV)/.synced -nt pyproject.toml ]; then :; \
+	else $(UV) sync --frozen --inexact --no-default-groups --group embedded --compile-bytecode; fi
+	@touch $@
+
+bootstrap-run: $(VENV)/.synced-run
+
 # The output goes to the terminal and to $(LOG). `tee -i` ignores Ctrl-C, so it keeps
 # writing the service's shutdown lines until the service closes its end.
-start: bootstrap
+start: bootstrap-run
 	@mkdir -p $(dir $(LOG))
+	@$(RUN) python -m tools.graphiql_assets
 	set -o pipefail; PYTHONUNBUFFERED=1 $(RUN) python -m tools.serve 2>&1 | tee -i -a $(LOG)
+
+# Production mode on local stand-ins (tools/serve_prod.py): the embedded database, a moto
+# server for R2, an aiosmtpd server for mail (DATA_DIR/outbox-prod/). moto and aiosmtpd
+# are dev tools: the full sync.
+start-prod: bootstrap
+	@mkdir -p $(dir $(LOG))
+	set -o pipefail; PYTHONUNBUFFERED=1 $(RUN) python -m tools.serve_prod 2>&1 | tee -i -a $(LOG)
 
 log:
 	@test -f $(LOG) || echo "no log yet: \`make start\` writes $(LOG); waiting for it..."
@@ -77,8 +97,12 @@ moderator: bootstrap
 	@test -n "$(EMAIL)" || { echo "usage: make moderator EMAIL=climber@example.com [REVOKE=1]"; exit 2; }
 	@$(RUN) python -m tools.moderator "$(EMAIL)" $(if $(REVOKE),--revoke)
 
-mongosh: bootstrap $(MONGOSH)
-	@url="$$($(RUN) python -m tools.mongosh_url)" && exec "$(MONGOSH)" "$$url"
+# --quiet: no greeting, no telemetry notice, and no "startup warnings" (SecantusDB lists
+# every connection it accepted there, a list that grows). Telemetry off (mongosh keeps
+# the choice in ~/.mongodb/mongosh/config); `void`: without the line it would print.
+mongosh: bootstrap-run $(MONGOSH)
+	@url="$$($(RUN) python -m tools.mongosh_url)" && \
+	exec "$(MONGOSH)" --quiet --eval "void disableTelemetry()" --shell "$$url"
 
 $(TOOLS)/node_modules/.bin/mongosh:
 	@command -v npm >/dev/null || { echo "make mongosh installs mongosh with npm: install Node.js, or put mongosh on PATH"; exit 1; }

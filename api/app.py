@@ -13,10 +13,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from api import error_tracking, wiring
+from api.build_info import build_info
 from api.database import connect, ping
+from api.graphiql_assets import ASSETS_PATH, graphiql_assets
 from api.graphql_http import GraphQLApp
 from api.metrics import Metrics, MetricsServer
 from api.middleware import RequestMiddleware
@@ -47,6 +50,14 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 3.0
 
 
+def _browsable(settings: Settings) -> str:
+    """The base URL to open in a browser: a wildcard listening address is not one."""
+    if settings.public_base_url:
+        return settings.base_url
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(settings.host)  # noqa: S104
+    return f"http://{host or settings.host}:{settings.port}"
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     secret = settings.resolved_jwt_secret()
@@ -54,13 +65,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
     mailer = wiring.mailer(settings)
     policy = wiring.policy(settings)  # reads the word list: refused before anything starts
     metrics = Metrics()
+    build = build_info(settings)
+    metrics.record_build(build.labels())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with AsyncExitStack() as stack:
             if settings.sentry_dsn:
                 stack.enter_context(
-                    error_tracking.start(settings.sentry_dsn, settings.app_env.value)
+                    error_tracking.start(settings.sentry_dsn, settings.app_env.value, build.release)
                 )
             stack.push_async_callback(storage.close)
             if settings.metrics_port is not None:
@@ -119,7 +132,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")
             background.every(settings.deletion_sweep_seconds, exports.sweep, "export-sweep")
-            log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)
+            log.info(
+                "ready (%s, storage: %s; %s)",
+                settings.app_env.value,
+                storage.backend.name,
+                build.describe(),
+            )
+            if not settings.is_production:
+                # The first thing a newcomer looks for after `make start`.
+                log.info("GraphiQL (the API in your browser): %s/graphql", _browsable(settings))
             # Starlette copies this into every request's `request.state`.
             yield {"services": services}
 
@@ -132,16 +153,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         production=settings.is_production,
         fast_executor=settings.graphql_executor == "fast",
     )
+    ide_assets = None if settings.is_production else graphiql_assets(settings)
     graphql = GraphQLApp(
         schema,
         graphql_ide="graphiql" if not settings.is_production else None,
         allow_queries_via_get=True,
         persisted=wiring.persisted_queries(settings, schema),
+        ide_assets=ide_assets,
     )
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
     ]
+    if ide_assets is not None:  # GraphiQL's scripts, once fetched (api/graphiql_assets.py)
+        routes.append(Mount(ASSETS_PATH, app=StaticFiles(directory=ide_assets, check_dir=False)))
     if isinstance(storage.backend, LocalStorage):
         routes.extend(local_storage_routes(storage.backend))
     middleware = [Middleware(RequestMiddleware, metrics=metrics)]

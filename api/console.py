@@ -26,7 +26,7 @@ import inspect
 import sys
 import threading
 import types
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -130,13 +130,21 @@ def _enable_line_editing(names: dict[str, Any]) -> None:
     readline.parse_and_bind("tab: complete")
 
 
-def interact(runner: LoopThread, database: AbstractAsyncContextManager[Opened]) -> None:
+OpenedT = TypeVar("OpenedT")
+
+
+def interact(
+    runner: LoopThread,
+    database: AbstractAsyncContextManager[OpenedT],
+    names_of: Callable[[OpenedT], dict[str, Any]],
+    banner_of: Callable[[OpenedT], str],
+) -> None:
     """Open `database` on the runner's loop, run the console on it, close it after."""
     opened = runner.run(database.__aenter__())
     try:
-        names = namespace(opened)
+        names = names_of(opened)
         _enable_line_editing(names)
-        AsyncConsole(names, runner).interact(banner=banner(opened), exitmsg="")
+        AsyncConsole(names, runner).interact(banner=banner_of(opened), exitmsg="")
     finally:
         runner.run(database.__aexit__(None, None, None))
 
@@ -155,7 +163,7 @@ def main() -> None:
         configure_logging(settings.log_level, json_lines=settings.is_production)
         runner = LoopThread()
         try:
-            interact(runner, service_database(settings))
+            interact(runner, service_database(settings), namespace, banner)
         finally:
             runner.stop()
     except ConfigurationError as error:

@@ -30,14 +30,16 @@ def _tag(event: Any, hint: Any) -> Any:
 
 
 @contextmanager
-def start(dsn: str, environment: str) -> Iterator[None]:
+def start(dsn: str, environment: str, release: str | None = None) -> Iterator[None]:
     """Initialise the SDK for the app's lifetime; leaving flushes what is queued and
-    puts the process back to no error tracking."""
+    puts the process back to no error tracking. Events carry `release` (the commit or
+    the Fly image, api/build_info.py), so Sentry says which release an error is from."""
     import sentry_sdk  # imported only when a DSN is set
 
     sentry_sdk.init(
         dsn=dsn,
         environment=environment,
+        release=release,
         auto_enabling_integrations=False,
         before_send=_tag,
     )

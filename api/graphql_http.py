@@ -24,6 +24,7 @@ On top of Strawberry's view, as mobile clients expect it:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -38,6 +39,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from api.graphiql_assets import local_page
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
 from resolvers.context import Context, get_context
 from resolvers.errors import ServiceUnavailable
@@ -133,9 +135,26 @@ def _operation_error(error: CannotGetOperationTypeError, context: Any) -> Execut
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, *args: Any, persisted: PersistedQueries, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        persisted: PersistedQueries,
+        ide_assets: Path | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.persisted = persisted
+        self.ide_assets = ide_assets
+
+    @property
+    def graphql_ide_html(self) -> str:
+        # GraphiQL on the copies this app serves, once they are all there (looked up at
+        # each page view: development only, and `make start` may fetch them meanwhile).
+        if self.ide_assets is not None:
+            local = local_page(self.ide_assets)
+            if local is not None:
+                return local
+        return super().graphql_ide_html
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -148,8 +167,7 @@ class GraphQLApp(GraphQL[Context, None]):
         except HTTPException as error:
             response = request_error(error.status_code, error.reason, BAD_REQUEST, scope)
         except PersistedQueryRefused as error:
-            status = error.status_for(graphql_response=graphql_response)
-            response = request_error(status, error.message, error.code, scope)
+            response = request_error(error.status, error.message, error.code, scope)
         except PyMongoError:
             # Only the persisted-query registry is read before the GraphQL layer, which
             # answers outages itself.

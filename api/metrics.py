@@ -62,8 +62,18 @@ class Metrics:
             ["command", "result"],
             registry=self.registry,
         )
+        self.build = Gauge(
+            "app_build_info",
+            "What is running: 1, labelled with the release, the git commit, the Fly image and "
+            "the trusted-documents mode (only, listed, off).",
+            ["release", "git_sha", "image_ref", "trusted_documents"],
+            registry=self.registry,
+        )
         self._operations: set[str] = set()
         self._lock = threading.Lock()
+
+    def record_build(self, labels: dict[str, str]) -> None:
+        self.build.labels(**labels).set(1)
 
     def database_listener(self) -> monitoring.CommandListener:
         return _CommandCounter(self.database_commands)

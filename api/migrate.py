@@ -12,6 +12,7 @@ machine that fails its checks.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from contextlib import AsyncExitStack
 
@@ -22,8 +23,8 @@ from api.database import connect
 from api.settings import ConfigurationError, Settings, load_settings
 from models.registry import DOCUMENT_MODELS
 
-# A release machine's first connection to Atlas (DNS SRV, TLS) may be slower than the
-# service's 2 s request-time bound; it waits longer rather than fail a deploy.
+# A release machine's first connection to Atlas (DNS SRV, TLS) during an election may
+# take longer than a request may wait; it waits longer rather than fail a deploy.
 RELEASE_SERVER_SELECTION_MS = 20_000
 
 
@@ -35,7 +36,8 @@ async def migrate(settings: Settings) -> dict[str, list[str]]:
     await storage.close()
     indexes: dict[str, list[str]] = {}
     async with AsyncExitStack() as stack:
-        # init_beanie creates the indexes, and drops those no model declares any more.
+        # Creates the declared indexes, and drops the app's own (pb_…) that no model
+        # declares any more; an operator's indexes stay (models/app_indexes.py).
         client = await connect(settings, stack, drop_obsolete_indexes=True)
         db = client[settings.mongodb_db]
         for model in DOCUMENT_MODELS:
@@ -51,6 +53,8 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def main() -> None:
+    # The indexes it drops are logged (api.database): say them in the deploy's output.
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         settings = load_settings(mongodb_server_selection_timeout_ms=RELEASE_SERVER_SELECTION_MS)
         indexes = asyncio.run(migrate(settings))

@@ -46,34 +46,32 @@ _KNOWN_ON_THIS_MACHINE = 256
 
 
 class PersistedQueryRefused(Exception):
-    """The request cannot run as sent; `status_for` gives its HTTP status."""
+    """The request cannot run as sent; `status` is its HTTP status, whatever the client
+    accepts."""
 
-    def __init__(self, message: str, code: str, status: int, graphql_response_status: int) -> None:
+    def __init__(self, message: str, code: str, status: int) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
-        self._status = status
-        self._graphql_response_status = graphql_response_status
-
-    def status_for(self, *, graphql_response: bool) -> int:
-        return self._graphql_response_status if graphql_response else self._status
+        self.status = status
 
 
 def _not_found() -> PersistedQueryRefused:
-    # 200 for application/json clients, as Apollo Server has always answered it (Apollo
-    # iOS throws on any other status before reading the body); 404 for clients of the
-    # GraphQL-over-HTTP media type, whose answer has no `data` (as Apollo's router does).
-    return PersistedQueryRefused("PersistedQueryNotFound", NOT_FOUND, 200, 404)
+    # 200 whatever the client accepts, as Apollo Server answers it: Apollo iOS 1.x (which
+    # accepts application/graphql-response+json) fails on any non-2xx status before its
+    # persisted-query interceptor reads the body, so a 404 would leave a hashed query
+    # failing for good instead of being sent again with its text.
+    return PersistedQueryRefused("PersistedQueryNotFound", NOT_FOUND, 200)
 
 
 def _not_in_list() -> PersistedQueryRefused:
     return PersistedQueryRefused(
-        "This document is not among the trusted documents", NOT_IN_LIST, 403, 403
+        "This document is not among the trusted documents", NOT_IN_LIST, 403
     )
 
 
 def _bad_request(message: str) -> PersistedQueryRefused:
-    return PersistedQueryRefused(message, "BAD_REQUEST", 400, 400)
+    return PersistedQueryRefused(message, "BAD_REQUEST", 400)
 
 
 def sha256_of(text: str) -> str:

@@ -41,9 +41,17 @@ class Settings(BaseSettings):
     # Without a URL the service starts its own embedded SecantusDB (development only).
     mongodb_url: str | None = None
     mongodb_db: str = "perfect_boulder"
-    # Bounded so that a database outage turns into a quick, clean error instead of
-    # requests hanging for pymongo's default 30 s.
-    mongodb_server_selection_timeout_ms: int = Field(default=2000, ge=100)
+    # Above an Atlas election (up to ~12 s), so a failover is a slow request rather than
+    # an error, and bounded below pymongo's 30 s so an outage is a clean error
+    # (api/database.py: client_options).
+    mongodb_server_selection_timeout_ms: int = Field(default=15_000, ge=100)
+    # A small machine: a few connections, not the driver's 100.
+    mongodb_max_pool_size: int = Field(default=10, ge=1, le=500)
+    # Idle pooled connections are closed after this long (not reused after a long idle).
+    mongodb_max_idle_time_ms: int = Field(default=60_000, ge=1000)
+    # The read-only inspection shell's connection (api/inspection.py): a user with only
+    # the `read` role; unset, it uses MONGODB_URL (and is read-only by itself alone).
+    mongodb_inspect_url: str | None = None
 
     jwt_secret: str | None = None
     jwt_issuer: str = "perfect-boulder"
@@ -109,6 +117,10 @@ class Settings(BaseSettings):
     # Error tracking: unexpected errors go to Sentry (api/error_tracking.py) tagged with
     # the request id and the user id; unset: the SDK is not even imported.
     sentry_dsn: str | None = None
+    # What is running (api/build_info.py): the commit, given by the image build
+    # (`--build-arg GIT_SHA=...`), and the image, set by Fly on every machine.
+    git_sha: str | None = None
+    fly_image_ref: str | None = None
 
     # `fast` completes plain fields inline (resolvers/extensions/fast_executor.py);
     # `stock` serves with Strawberry's own executor, should an upgrade break the fast one.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from beanie import Document
 
 from models.account_deletion import AccountDeletionRecord, AccountDeletionRepository
+from models.app_indexes import prefix_declared
 from models.audience import AudienceRepository
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
 from models.block import BlockEdge, BlockRepository
@@ -44,6 +45,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ModerationLogEntry,
     PersistedQueryDocument,
 ]
+# Every declared index is named `pb_…` in MongoDB, so the release command knows the app's
+# own from an operator's (models/app_indexes.py).
+prefix_declared(DOCUMENT_MODELS)
 
 
 @dataclass(frozen=True, slots=True)

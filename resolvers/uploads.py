@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 from beanie import PydanticObjectId
 
+from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from storage.kinds import RULES, MediaKind, content_type_for_filename, kind_for_content_type
@@ -33,7 +32,12 @@ class Upload:
     public_url: str = strawberry.field(
         description="Pass this to postVideo / createCroix / updateProfile once uploaded."
     )
-    expires_at: datetime
+    # A String like every instant of the schema (README, Dates and times): it was the
+    # schema's only DateTime, serialized in another format (microseconds, +00:00).
+    expires_at: str = strawberry.field(
+        description="When upload_url stops working: ISO-8601 in UTC with milliseconds, "
+        "like every instant of this schema (2025-06-01T18:03:11.482Z)."
+    )
 
     @classmethod
     def from_ticket(cls, ticket: UploadTicket) -> Upload:
@@ -43,7 +47,7 @@ class Upload:
             headers=[UploadHeader(name=k, value=v) for k, v in ticket.headers.items()],
             key=ticket.key,
             public_url=ticket.public_url,
-            expires_at=ticket.expires_at,
+            expires_at=iso_utc(ticket.expires_at),
         )
 
 

@@ -4,7 +4,8 @@
     python -m tools.moderator ada@example.com --revoke
 
 Runs on the app's database like the other operator commands (`MONGODB_URL`, else the
-embedded database on DATA_DIR). The role is read with the viewer's audience, which the
+embedded database on DATA_DIR); in production, `python -m api.moderator` in the image
+does the same (`fly console -C ...`). The role is read with the viewer's audience, which the
 service keeps a few seconds for ordinary climbers only (workflows.audiences): a revoked
 role ends on the next request, a granted one opens the moderation queries on the next
 request and shows hidden content in listings within 10 seconds.
@@ -15,29 +16,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from api.moderator import set_role
 from api.settings import Settings
-from models.audience import MODERATOR
-from resolvers.errors import BadUserInput
-from rules.accounts import normalize_email
 from tools.cli import fail, load_settings
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.standalone import open_database
 
 
 async def set_moderator(settings: Settings, email: str, *, revoke: bool = False) -> str:
-    """Grant (or revoke) the role; what was done, in a sentence. Raises LookupError when
-    no account has this email."""
-    try:
-        key = normalize_email(email)[1]
-    except BadUserInput:
-        raise LookupError(f"{email!r} is not an email address") from None
+    """Grant (or revoke) the role (api.moderator, the production image's command); what
+    was done, in a sentence. Raises LookupError when no account has this email."""
     async with open_database(settings) as opened:
-        user = await opened.repos.users.set_role(key, None if revoke else MODERATOR)
-    if user is None:
-        raise LookupError(f"no account has the email {email!r}")
-    if revoke:
-        return f"{user.pseudo} ({user.email}) is no longer a moderator."
-    return f"{user.pseudo} ({user.email}) is now a moderator."
+        return await set_role(opened.repos, email, revoke=revoke)
 
 
 def main() -> None:

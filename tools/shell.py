@@ -8,7 +8,7 @@ top-level `await`: on MONGODB_URL, or on the embedded database (the one a runnin
 
 from __future__ import annotations
 
-from api.console import LoopThread, interact
+from api.console import LoopThread, banner, interact, namespace
 from tools.cli import fail, load_settings
 from tools.embedded_db import EmbeddedDatabaseError
 from tools.standalone import open_database
@@ -19,7 +19,7 @@ def main() -> None:
     runner = LoopThread()
     try:
         try:
-            interact(runner, open_database(settings))
+            interact(runner, open_database(settings), namespace, banner)
         except EmbeddedDatabaseError as error:
             fail(str(error))
     finally:

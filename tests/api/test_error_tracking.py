@@ -67,7 +67,8 @@ async def test_an_unexpected_error_reaches_sentry_with_request_and_user(
         raise RuntimeError("the search index fell over")
 
     monkeypatch.setattr(UserRepository, "search_by_pseudo_prefix", broken)
-    tracked = settings.model_copy(update={"sentry_dsn": fake_sentry.dsn})
+    release = "3f2c9a1be07d4c5e8f6a7b8c9d0e1f2a3b4c5d6e"
+    tracked = settings.model_copy(update={"sentry_dsn": fake_sentry.dsn, "git_sha": release})
     async with running_api(tracked) as api:
         # Strawberry's per-field integration would bypass the fast executor.
         assert "strawberry" not in sentry_sdk.get_client().integrations
@@ -78,6 +79,7 @@ async def test_an_unexpected_error_reaches_sentry_with_request_and_user(
     [event] = fake_sentry.events
     assert event["tags"]["request_id"] == response.headers["x-request-id"]
     assert event["user"]["id"] == account.id
+    assert event["release"] == release  # the commit the image was built from
     [exception] = event["exception"]["values"]
     assert exception["type"] == "RuntimeError"
     assert not sentry_sdk.get_client().is_active()  # the next app starts without it

@@ -130,7 +130,7 @@ def test_the_start_command_serves_production_and_stops_cleanly_on_sigterm(
     lines = [line for line in log.read_text().splitlines() if line.strip()]
     entries = [json.loads(line) for line in lines]  # production logs: JSON lines only
     messages = [entry["message"] for entry in entries]
-    assert any("ready (production, storage: r2)" in message for message in messages)
+    assert any("ready (production, storage: r2; release " in message for message in messages)
     assert messages[-2:] == [
         "Application shutdown complete.",
         f"Finished server process [{process.pid}]",
@@ -147,8 +147,8 @@ def test_the_release_command_creates_the_indexes(image: Image, mongo_url: str) -
     assert done.returncode == 0, done.stderr.decode()
     with MongoClient[dict[str, object]](mongo_url) as client:
         db = client[image.env["MONGODB_DB"]]
-        assert {"email_unique", "pseudo_unique"} <= set(db["users"].index_information())
-        assert "feed_order" in db["videos"].index_information()
+        assert {"pb_email_unique", "pb_pseudo_unique"} <= set(db["users"].index_information())
+        assert "pb_feed_order" in db["videos"].index_information()
         client.drop_database(db.name)
     assert b"users: " in done.stdout
 

@@ -77,6 +77,71 @@ async def test_apollo_link_flow_over_get(api: Api) -> None:
     assert again.json() == {"data": {"gyms": []}}
 
 
+# What each Apollo client sends with a hashed query, from its sources: the `Accept` it
+# sends by default, its own headers, and the method of the hashed request (the retry with
+# the document is a POST for all three).
+APOLLO_CLIENTS = {
+    # Apollo iOS 1.x (JSONRequest): POST unless useGETForPersistedQueryRetry is set.
+    "apollo-ios-1": (
+        "POST",
+        {
+            "Accept": "multipart/mixed;deferSpec=20220824,application/graphql-response+json,"
+            "application/json",
+            "X-APOLLO-OPERATION-NAME": "Gyms",
+            "X-APOLLO-OPERATION-TYPE": "query",
+            "apollographql-client-name": "com.example.boulder-apollo-ios",
+            "apollographql-client-version": "1.0-1",
+        },
+    ),
+    # Apollo Kotlin 4 (DefaultHttpRequestComposer): hashed queries over GET by default.
+    "apollo-kotlin-4": (
+        "GET",
+        {
+            "Accept": "multipart/mixed;deferSpec=20220824, application/graphql-response+json, "
+            "application/json",
+            "X-APOLLO-OPERATION-NAME": "Gyms",
+            "X-APOLLO-OPERATION-ID": sha(GYMS),
+        },
+    ),
+    # Apollo Client Web 3.x/4 (HttpLink): POST unless useGETForHashedQueries.
+    "apollo-client-web": (
+        "POST",
+        {"accept": "application/graphql-response+json,application/json;q=0.9"},
+    ),
+}
+
+
+@pytest.mark.parametrize("client", sorted(APOLLO_CLIENTS))
+async def test_every_apollo_client_gets_a_not_found_it_retries_on(api: Api, client: str) -> None:
+    # Apollo iOS 1.x fails on any status but 2xx before its persisted-query interceptor
+    # reads the errors, so the answer is 200 whatever the client accepts (Apollo Server's).
+    method, headers = APOLLO_CLIENTS[client]
+    if method == "GET":
+        first = await get(api, persisted(GYMS), **headers)
+    else:
+        first = await api.http.post(
+            "/graphql",
+            json={"extensions": persisted(GYMS), "variables": {"q": ""}},
+            headers=headers,
+        )
+    not_found(first)
+    retry = await api.http.post(
+        "/graphql",
+        json={"query": GYMS, "extensions": persisted(GYMS), "variables": {"q": ""}},
+        headers=headers,
+    )
+    assert (retry.status_code, retry.json()) == (200, {"data": {"gyms": []}})
+    if method == "GET":
+        again = await get(api, persisted(GYMS), **headers)
+    else:
+        again = await api.http.post(
+            "/graphql",
+            json={"extensions": persisted(GYMS), "variables": {"q": ""}},
+            headers=headers,
+        )
+    assert (again.status_code, again.json()) == (200, {"data": {"gyms": []}})
+
+
 async def test_the_registry_is_shared_by_every_machine(settings: Settings, db: Any) -> None:
     async with running_api(settings) as first:
         assert (await post(first, persisted(GYMS), GYMS)).json() == {"data": {"gyms": []}}

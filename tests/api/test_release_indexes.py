@@ -10,9 +10,11 @@ from pymongo import ASCENDING, AsyncMongoClient, IndexModel, monitoring
 from api.database import connect
 from api.migrate import migrate
 from api.settings import Settings
+from models.app_indexes import APP_INDEX_PREFIX, LEGACY_APP_INDEXES, collection_of, declared
 from models.registry import DOCUMENT_MODELS
 from models.schema_state import index_fingerprint
 from models.user import UserDocument
+from models.video import VideoDocument
 from tests.support.app import running_api
 
 
@@ -99,3 +101,112 @@ def test_the_fingerprint_follows_every_declared_index(monkeypatch: Any) -> None:
     one = index_fingerprint(DOCUMENT_MODELS)
     monkeypatch.setattr(UserDocument.Settings, "indexes", [second])
     assert index_fingerprint(DOCUMENT_MODELS) != one
+
+
+def test_every_declared_index_carries_the_app_prefix() -> None:
+    for model in DOCUMENT_MODELS:
+        for index in declared(model):
+            assert str(index.document["name"]).startswith(APP_INDEX_PREFIX), model
+
+
+async def test_the_release_drops_only_the_apps_own_indexes(settings: Settings) -> None:
+    try:
+        await migrate(settings)
+        async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as client:
+            videos = client[settings.mongodb_db]["videos"]
+            # What Atlas's Performance Advisor would add (named after its key), an
+            # operator's index under a name of their own, and one of the app's that a
+            # later release no longer declares.
+            await videos.create_index([("caption", ASCENDING)])
+            await videos.create_index([("grade", ASCENDING)], name="by_grade")
+            await videos.create_index([("color", ASCENDING)], name=f"{APP_INDEX_PREFIX}gone")
+            indexes = await migrate(settings)
+        assert {"caption_1", "by_grade"} <= set(indexes["videos"])
+        assert f"{APP_INDEX_PREFIX}gone" not in indexes["videos"]
+        declared_names = {str(index.document["name"]) for index in declared(VideoDocument)}
+        assert declared_names <= set(indexes["videos"])
+    finally:
+        await _drop_database(settings)
+
+
+async def test_a_changed_spec_under_the_same_name_is_built_again(settings: Settings) -> None:
+    try:
+        await migrate(settings)
+        [feed_order, *_] = declared(VideoDocument)
+        name = str(feed_order.document["name"])
+        async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as client:
+            videos = client[settings.mongodb_db]["videos"]
+            await videos.drop_index(name)
+            await videos.create_index([("caption", ASCENDING)], name=name)  # an older spec
+            await migrate(settings)
+            info = await videos.index_information()
+        assert info[name]["key"] == list(feed_order.document["key"].items())
+    finally:
+        await _drop_database(settings)
+
+
+async def _build_as_the_previous_release(settings: Settings) -> None:
+    """The indexes as a release before the prefix built them: the same keys and
+    options under their bare names (only those that release had: LEGACY_APP_INDEXES;
+    indexes added since never had a bare name)."""
+    async with AsyncMongoClient[dict[str, Any]](str(settings.mongodb_url)) as client:
+        database = client[settings.mongodb_db]
+        for model in DOCUMENT_MODELS:
+            legacy = LEGACY_APP_INDEXES.get(collection_of(model), frozenset())
+            for index in declared(model):
+                spec = dict(index.document)
+                keys = list(spec.pop("key").items())
+                spec["name"] = str(spec["name"]).removeprefix(APP_INDEX_PREFIX)
+                if spec["name"] in legacy:
+                    await database[collection_of(model)].create_index(keys, **spec)
+        await database["videos"].create_index([("caption", ASCENDING)])  # an operator's
+
+
+async def test_the_first_release_with_the_prefix_replaces_the_bare_named_indexes(
+    settings: Settings,
+) -> None:
+    try:
+        await _build_as_the_previous_release(settings)
+        indexes = await migrate(settings)
+        for model in DOCUMENT_MODELS:
+            names = set(indexes[collection_of(model)]) - {"_id_", "caption_1"}
+            assert names == {str(index.document["name"]) for index in declared(model)}
+            assert not names & LEGACY_APP_INDEXES.get(collection_of(model), frozenset())
+        assert "caption_1" in indexes["videos"]
+    finally:
+        await _drop_database(settings)
+
+
+async def test_a_service_started_before_any_release_replaces_them_too(settings: Settings) -> None:
+    # `make start` on a development database built before the prefix: MongoDB refuses a
+    # second index on the same key under a new name, so the bare one must go first.
+    try:
+        await _build_as_the_previous_release(settings)
+        async with running_api(settings) as api:
+            assert (await api.http.get("/healthz")).status_code == 200
+        names = await _index_names(settings, "users")
+        assert names == {
+            "_id_",
+            f"{APP_INDEX_PREFIX}email_unique",
+            f"{APP_INDEX_PREFIX}pseudo_unique",
+        }
+    finally:
+        await _drop_database(settings)
+
+
+async def test_the_client_is_sized_for_a_small_machine_and_rides_out_an_election(
+    settings: Settings,
+) -> None:
+    defaults = Settings(_env_file=None)
+    # An Atlas election takes up to ~12 s: a request waits longer than that for a primary.
+    assert defaults.mongodb_server_selection_timeout_ms > 12_000
+    async with AsyncExitStack() as stack:
+        client = await connect(settings, stack)
+        assert client.options.pool_options.max_pool_size == defaults.mongodb_max_pool_size <= 20
+        assert client.options.pool_options.max_idle_time_seconds == (
+            defaults.mongodb_max_idle_time_ms / 1000
+        )
+        assert client.options.server_selection_timeout == (
+            defaults.mongodb_server_selection_timeout_ms / 1000
+        )
+    await _drop_database(settings)

@@ -115,7 +115,7 @@ async def test_block_and_unblock_are_idempotent_and_listed(api: Api, db: Any) ->
     assert set(edge) == {"_id", "blocker_id", "blocked_id", "created_at"}
     assert edge["blocker_id"] == ObjectId(me.id)
     indexes = await db.blocks.index_information()
-    assert indexes["block_unique"]["unique"] is True
+    assert indexes["pb_block_unique"]["unique"] is True
 
 
 async def test_blocking_refuses_bad_input(api: Api) -> None:

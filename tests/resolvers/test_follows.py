@@ -81,9 +81,12 @@ async def test_edges_are_documents_not_arrays_on_users(api: Api, db: Any) -> Non
     assert not any(isinstance(v, list) for k, v in user.items() if k != "withheld")
     assert user["withheld"] == []
     indexes = await db.follows.index_information()
-    assert indexes["follow_unique"]["unique"] is True
-    assert indexes["follow_unique"]["key"] == [("follower_id", 1), ("followee_id", 1)]
-    assert indexes["followers_newest_first"]["key"][:2] == [("followee_id", 1), ("created_at", -1)]
+    assert indexes["pb_follow_unique"]["unique"] is True
+    assert indexes["pb_follow_unique"]["key"] == [("follower_id", 1), ("followee_id", 1)]
+    assert indexes["pb_followers_newest_first"]["key"][:2] == [
+        ("followee_id", 1),
+        ("created_at", -1),
+    ]
 
 
 async def test_follow_refuses_self_unknown_bad_ids_and_anonymous(api: Api) -> None:

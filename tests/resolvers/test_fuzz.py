@@ -20,7 +20,6 @@ from resolvers.extensions.error_policy import MASKED_MESSAGE
 from tests.support.client import Api
 
 SDL = (Path(__file__).resolve().parents[2] / "schema.graphql").read_text()
-# Custom scalar of ours (Upload.expires_at) appears only in output, never as input.
 # Whole-schema documents usually touch some field that fails (and null the rest), so
 # public read-only fields are also fuzzed alone: those documents reach real data.
 PUBLIC_READS = ["feed", "feedPage", "video", "user", "searchUsers", "gyms"]
