@@ -23,6 +23,7 @@ from models.registry import Repositories
 from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loaders import Loaders, build_loaders
 from workflows.croix_log import CroixLog
+from workflows.logbook_sync import LogbookSync
 from workflows.services import Policy, Services
 
 
@@ -66,6 +67,10 @@ class Context:
     @property
     def croix_log(self) -> CroixLog:
         return CroixLog(self.services.repos)
+
+    @property
+    def logbook_sync(self) -> LogbookSync:
+        return LogbookSync(self.services.repos, self.services.storage)
 
     @property
     def viewer_id(self) -> PydanticObjectId | None:

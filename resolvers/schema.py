@@ -23,6 +23,7 @@ from resolvers.follows import FollowMutation, FollowQuery
 from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
 from resolvers.logbook_pages import LogbookPageQuery
+from resolvers.logbook_sync import LogbookSyncMutation, LogbookSyncQuery
 from resolvers.moderation import ModerationMutation, ModerationQuery
 from resolvers.projects import ProjectMutation, ProjectQuery
 from resolvers.reports import ReportMutation
@@ -39,6 +40,7 @@ Query = merge_types(
         VideoQuery,
         LogbookQuery,
         LogbookPageQuery,
+        LogbookSyncQuery,
         GymQuery,
         FollowQuery,
         StatsQuery,
@@ -56,6 +58,7 @@ Mutation = merge_types(
         UserMutation,
         VideoMutation,
         LogbookMutation,
+        LogbookSyncMutation,
         GymMutation,
         UploadMutation,
         FollowMutation,

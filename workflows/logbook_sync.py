@@ -1,0 +1,477 @@
+"""The logbook's sync with offline devices, WatermelonDB's protocol: pulls and pushes.
+
+**Pull** (`pull`): the climber's changes after `last_pulled_at`, per table, and the
+`timestamp` to send next time. Every logbook write holds a lease on the climber's clock
+and stamps what it changes (models.logbook_clock); a pull reads the clock's settled seq
+*before* reading the data, shows only the changes stamped up to it and hands it back as
+`timestamp`. A write under way while the pull reads has a larger stamp, so the next pull
+shows it: nothing committed during a pull is lost between two pulls, and a push (one
+lease) is seen whole or not at all. Deletions come from tombstones (models.tombstone),
+kept SYNC_TOMBSTONE_DAYS; a device whose last pull is older gets the whole logbook again
+with `reset`.
+
+**Push** (`push`), all or nothing:
+1. the change set is checked whole without writing (rules.logbook_sync, then what needs
+   the database: ownership, conflicts, gyms, photos, session sizes); any fault refuses
+   the whole push;
+2. its writes, resolved (ObjectIds chosen), are recorded in one journal document
+   (models.logbook_push) before any is applied: the commit point;
+3. they are applied under one clock lease, each idempotent, then the journal is done.
+A process killed during 3 leaves the journal pending and its lease open: pulls keep
+showing none of the push (the clock stays settled before it) until the next pull or push
+of the climber, once the dead applier's claim lapsed, applies the journal again under a
+lease of its own and ends the dead one. MongoDB transactions would do this in one step on
+a replica set (SecantusDB and Atlas have them; models.follow uses them when present), but
+a standalone mongod has none, and 1,000 records make a long transaction: the journal
+works on both and survives a crash without a server-side timeout deciding.
+
+A replay of a push already recorded (same change set and `last_pulled_at`: a lost answer)
+changes nothing. A record changed on the server after `last_pulled_at` (or deleted
+there) refuses the push as a conflict; the client pulls and pushes again.
+
+Ids: a record keeps the id the phone gave it, stored as its `client_id` next to an
+ObjectId `_id` (every other reader of `sessions` keeps working, the unique
+(user_id, client_id) index keeps creates single); records made without one are known
+by their ObjectId as a string (models.climb_session.sync_id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from beanie import PydanticObjectId
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from kit.clock import midnight_utc, utcnow, utcnow_ms
+from models.climb_session import MAX_CROIX_PER_SESSION, ClimbSession, CroixEntry, sync_id
+from models.logbook_clock import Stamp, millis
+from models.logbook_push import DONE, LogbookPushDocument
+from models.registry import Repositories
+from models.statuses import SENDS
+from rules.logbook_sync import (
+    CROIX,
+    GYMS,
+    SESSIONS,
+    CroixRow,
+    InvalidRecord,
+    PushedChanges,
+    SessionRow,
+    parse_push,
+)
+from storage.errors import MediaRejected
+from storage.kinds import MediaKind
+from storage.service import MediaStorage
+from workflows.croix_log import CroixLog, Logged
+from workflows.errors import InvalidInput, WorkflowError
+
+# Who applies a push holds it this long; past it (the applier died) the climber's next
+# pull or push takes over.
+CLAIM_FOR = dt.timedelta(seconds=60)
+# No write lasts this long: a lease open longer, with no push journal to end it, was
+# left by a dead process and is closed.
+STALE_LEASE = dt.timedelta(minutes=2)
+# A push done is remembered this long: a replay within it changes nothing.
+KEEP_DONE_PUSHES = dt.timedelta(days=7)
+SCHEMA_VERSION = 1
+
+
+class SyncConflict(WorkflowError):
+    """Records of the push changed on the server after the device's last pull."""
+
+    def __init__(self, conflicts: list[tuple[str, str]]) -> None:
+        super().__init__(
+            "changed on the server since your last pull: pull, then push again "
+            f"({len(conflicts)} record{'s' if len(conflicts) > 1 else ''})"
+        )
+        self.conflicts = conflicts
+
+
+@dataclass(frozen=True, slots=True)
+class Pulled:
+    changes: dict[str, dict[str, list[Any]]]
+    timestamp: int
+    reset: bool
+
+
+def _table() -> dict[str, list[Any]]:
+    return {"created": [], "updated": [], "deleted": []}
+
+
+def _object_id(raw: str) -> PydanticObjectId | None:
+    """The ObjectId a sync id spells, if it spells one (records made without client id)."""
+    if len(raw) != 24:
+        return None
+    try:
+        return PydanticObjectId(ObjectId(raw))
+    except InvalidId:
+        return None
+
+
+def _day(instant: dt.datetime) -> str:
+    return instant.date().isoformat()
+
+
+def _session_row(session: ClimbSession) -> dict[str, Any]:
+    return {
+        "id": sync_id(session.client_id, session.id),
+        "date": _day(session.date),
+        "gym_id": None if session.gym_id is None else str(session.gym_id),
+        "feeling": session.feeling,
+        "notes": session.notes,
+        "created_at": millis(session.created_at),
+        "updated_at": millis(session.updated_at or session.created_at),
+    }
+
+
+def _croix_row(session_sync_id: str, entry: CroixEntry) -> dict[str, Any]:
+    return {
+        "id": entry.sync_id,
+        "session_id": session_sync_id,
+        "photo_url": entry.photo_url,
+        "color": entry.color,
+        "grade": entry.grade,
+        "status": entry.status,
+        "notes": entry.notes,
+        "created_at": millis(entry.created_at),
+        "updated_at": millis(entry.updated_at or entry.created_at),
+    }
+
+
+def fingerprint(user_id: PydanticObjectId, changes: object, last_pulled_at: float) -> str:
+    """The same push sent again (the phone never got the answer) has the same key."""
+    canonical = json.dumps(
+        [str(user_id), last_pulled_at, changes], sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class _Known:
+    """The user's records a push names, by every id they may be named by."""
+
+    sessions: dict[str, ClimbSession] = field(default_factory=dict)
+    croix: dict[str, tuple[PydanticObjectId, CroixEntry]] = field(default_factory=dict)
+
+
+class LogbookSync:
+    def __init__(self, repos: Repositories, storage: MediaStorage) -> None:
+        self.repos = repos
+        self.storage = storage
+        self.croix_log = CroixLog(repos)
+
+    # --- pull -----------------------------------------------------------------------
+
+    async def pull(
+        self, user_id: PydanticObjectId, last_pulled_at: float | None, schema_version: int
+    ) -> Pulled:
+        if schema_version < 1:
+            raise InvalidInput("schema_version", "must be 1 or more")
+        if last_pulled_at is not None and not (
+            math.isfinite(last_pulled_at) and last_pulled_at >= 0
+        ):
+            raise InvalidInput("last_pulled_at", "must be a timestamp a pull returned, or null")
+        now = utcnow()
+        waiting = await self.finish_pending(user_id, now)
+        settled = await self.repos.logbook_clock.settle(
+            user_id, now=now, stale_after=STALE_LEASE, repair=not waiting
+        )
+        horizon = millis(now - self.repos.tombstones.keep)
+        reset = last_pulled_at is not None and last_pulled_at < horizon
+        after = None if last_pulled_at is None or reset else math.floor(last_pulled_at)
+        changes = {name: _table() for name in (SESSIONS, CROIX, GYMS)}
+        sessions = await self.repos.logbook_changes.sessions_changed(user_id, after)
+        low = -1 if after is None else after  # unstamped records (older than sync) are 0
+
+        def shown(seq: int | None) -> bool:
+            return low < (seq or 0) <= settled
+
+        def kind(created_at: dt.datetime) -> str:
+            return "created" if after is None or millis(created_at) > after else "updated"
+
+        gym_ids: set[PydanticObjectId] = set()
+        for session in sessions:
+            session_sync_id = sync_id(session.client_id, session.id)
+            if shown(session.change_seq):
+                changes[SESSIONS][kind(session.created_at)].append(_session_row(session))
+                if session.gym_id is not None:
+                    gym_ids.add(session.gym_id)
+            for entry in session.croix:
+                if shown(entry.change_seq):
+                    changes[CROIX][kind(entry.created_at)].append(
+                        _croix_row(session_sync_id, entry)
+                    )
+        if after is not None:
+            for table, record_id in await self.repos.tombstones.between(user_id, after, settled):
+                changes[table]["deleted"].append(record_id)
+            _drop_deleted(changes)
+        gyms = await self.repos.gyms.get_many(sorted(gym_ids))
+        changes[GYMS]["created" if after is None else "updated"] = [
+            {"id": str(gym.id), "name": gym.name, "location": gym.location} for gym in gyms
+        ]
+        return Pulled(changes, settled, reset)
+
+    async def finish_pending(self, user_id: PydanticObjectId, now: dt.datetime) -> bool:
+        """Apply the user's pushes whose applier died; whether some are still waiting
+        (their applier's claim has not lapsed yet)."""
+        waiting = False
+        for push in await self.repos.logbook_pushes.pending(user_id):
+            assert push.id is not None
+            if await self.repos.logbook_pushes.claim(push.id, now=now, claim_for=CLAIM_FOR):
+                await self._apply(push, dead_leases=push.leases)
+            else:
+                waiting = True
+        return waiting
+
+    # --- push -----------------------------------------------------------------------
+
+    async def push(self, user_id: PydanticObjectId, changes: object, last_pulled_at: float) -> None:
+        if not (math.isfinite(last_pulled_at) and last_pulled_at >= 0):
+            raise InvalidInput("last_pulled_at", "must be the timestamp of your last pull")
+        pushed = parse_push(changes)
+        key = fingerprint(user_id, changes, last_pulled_at)
+        earlier = await self.repos.logbook_pushes.find(user_id, key)
+        if earlier is not None:  # a replay: what it recorded is (or is being) applied
+            if earlier.state != DONE:
+                await self.finish_pending(user_id, utcnow())
+            return
+        now = utcnow()
+        await self.finish_pending(user_id, now)  # an older push of this device comes first
+        ops = await self._plan(user_id, pushed, last_pulled_at)
+        record, fresh = await self.repos.logbook_pushes.record(
+            user_id, key, ops, now=now, claim_for=CLAIM_FOR
+        )
+        if fresh:
+            await self._apply(record, dead_leases=[])
+
+    async def _plan(
+        self, user_id: PydanticObjectId, pushed: PushedChanges, last_pulled_at: float
+    ) -> list[dict[str, Any]]:
+        """The push's writes, resolved and checked; raises before anything is written."""
+        known = await self._known(user_id, pushed)
+        await self._refuse_foreign(user_id, pushed, known)
+        await self._refuse_conflicts(user_id, pushed, known, last_pulled_at)
+        ops: list[dict[str, Any]] = []
+        session_ids: dict[str, PydanticObjectId] = {
+            name: session.id for name, session in known.sessions.items() if session.id is not None
+        }
+        gyms = await self._gyms(pushed.sessions)
+        for row in pushed.sessions:
+            existing = known.sessions.get(row.id)
+            oid = existing.id if existing is not None else PydanticObjectId()
+            assert oid is not None
+            session_ids[row.id] = oid
+            ops.append({
+                "op": "session", "id": oid,
+                "client_id": existing.client_id if existing is not None else row.id,
+                "fields": {"date": midnight_utc(row.day), "gym_id": gyms[row.gym_id],
+                           "feeling": row.feeling, "notes": row.notes},
+            })  # fmt: skip
+        deleted_sessions = {session_ids[name] for name in pushed.deleted_sessions
+                            if name in known.sessions}  # fmt: skip
+        sizes = {
+            session.id: len(session.croix) for session in known.sessions.values()
+        }
+        for name in pushed.deleted_croix:
+            if name in known.croix:
+                sizes[known.croix[name][0]] = sizes.get(known.croix[name][0], 0) - 1
+        for row in pushed.croix:
+            ops.append(await self._croix_op(user_id, row, known, session_ids, deleted_sessions,
+                                            sizes))  # fmt: skip
+        ops += [{"op": "delete_croix", "id": known.croix[name][1].id}
+                for name in pushed.deleted_croix if name in known.croix]  # fmt: skip
+        ops += [{"op": "delete_session", "id": oid} for oid in sorted(deleted_sessions)]
+        return ops
+
+    async def _known(self, user_id: PydanticObjectId, pushed: PushedChanges) -> _Known:
+        session_names = {row.id for row in pushed.sessions} | set(pushed.deleted_sessions)
+        session_names |= {row.session_id for row in pushed.croix}
+        croix_names = {row.id for row in pushed.croix} | set(pushed.deleted_croix)
+        changes = self.repos.logbook_changes
+        known = _Known()
+        for session in await changes.sessions_named(
+            user_id, sorted(session_names), _object_ids(session_names)
+        ):
+            for name in {sync_id(session.client_id, session.id), str(session.id)}:
+                known.sessions[name] = session
+        for logged in await changes.croix_named(
+            user_id, sorted(croix_names), _object_ids(croix_names)
+        ):
+            for name in {logged.entry.sync_id, str(logged.entry.id)}:
+                known.croix[name] = (logged.session_id, logged.entry)
+        return known
+
+    async def _refuse_foreign(
+        self, user_id: PydanticObjectId, pushed: PushedChanges, known: _Known
+    ) -> None:
+        """Ids of another climber's records are refused, never taken as new ids."""
+        changes = self.repos.logbook_changes
+        named = [(row.id, "id") for row in pushed.sessions]
+        named += [(name, "id") for name in pushed.deleted_sessions]
+        named += [(row.session_id, "session_id") for row in pushed.croix]
+        unknown = {n: f for n, f in named if n not in known.sessions and _object_id(n)}
+        foreign = await changes.foreign_sessions(user_id, _object_ids(unknown))
+        for name, name_field in unknown.items():
+            if _object_id(name) in foreign:
+                table = CROIX if name_field == "session_id" else SESSIONS
+                record = next((r.id for r in pushed.croix if r.session_id == name), name)
+                raise InvalidRecord(table, record, name_field, "belongs to another climber")
+        croix_names = [row.id for row in pushed.croix] + pushed.deleted_croix
+        unknown_croix = [n for n in croix_names if n not in known.croix and _object_id(n)]
+        foreign_croix = await changes.foreign_croix(user_id, _object_ids(unknown_croix))
+        for name in unknown_croix:
+            if _object_id(name) in foreign_croix:
+                raise InvalidRecord(CROIX, name, "id", "belongs to another climber")
+
+    async def _refuse_conflicts(
+        self,
+        user_id: PydanticObjectId,
+        pushed: PushedChanges,
+        known: _Known,
+        last_pulled_at: float,
+    ) -> None:
+        conflicts: list[tuple[str, str]] = []
+        tombstones = self.repos.tombstones
+        upserted_sessions = [row.id for row in pushed.sessions]
+        upserted_croix = [row.id for row in pushed.croix]
+        buried_sessions = await tombstones.among(user_id, SESSIONS, upserted_sessions)
+        buried_croix = await tombstones.among(user_id, CROIX, upserted_croix)
+        deleted = set(pushed.deleted_sessions)
+        for name in [*upserted_sessions, *pushed.deleted_sessions]:
+            session = known.sessions.get(name)
+            # Deleting a session deletes its croix: a croix changed there counts too.
+            seqs = [] if session is None else (
+                _session_seqs(session) if name in deleted else [session.change_seq]
+            )  # fmt: skip
+            if name in buried_sessions or any((seq or 0) > last_pulled_at for seq in seqs):
+                conflicts.append((SESSIONS, name))
+        for name in [*upserted_croix, *pushed.deleted_croix]:
+            found = known.croix.get(name)
+            if name in buried_croix or (
+                found is not None and (found[1].change_seq or 0) > last_pulled_at
+            ):
+                conflicts.append((CROIX, name))
+        if conflicts:
+            raise SyncConflict(conflicts)
+
+    async def _gyms(self, rows: list[SessionRow]) -> dict[str | None, PydanticObjectId | None]:
+        """The gyms the sessions name, each checked to exist."""
+        named = {row.gym_id for row in rows if row.gym_id is not None}
+        ids = {name: _object_id(name) for name in named}
+        found = {gym.id for gym in await self.repos.gyms.get_many(
+            sorted(oid for oid in ids.values() if oid is not None))}  # fmt: skip
+        for row in rows:
+            if row.gym_id is not None and ids[row.gym_id] not in found:
+                raise InvalidRecord(SESSIONS, row.id, "gym_id", "no gym with this id")
+        return {None: None, **{name: oid for name, oid in ids.items()}}
+
+    async def _croix_op(
+        self,
+        user_id: PydanticObjectId,
+        row: CroixRow,
+        known: _Known,
+        session_ids: dict[str, PydanticObjectId],
+        deleted_sessions: set[PydanticObjectId],
+        sizes: dict[PydanticObjectId | None, int],
+    ) -> dict[str, Any]:
+        session_oid = session_ids.get(row.session_id)
+        if session_oid is None:
+            raise InvalidRecord(CROIX, row.id, "session_id", "no session with this id")
+        if session_oid in deleted_sessions:
+            raise InvalidRecord(CROIX, row.id, "session_id", "its session is deleted by this push")
+        existing = known.croix.get(row.id)
+        if existing is not None and existing[0] != session_oid:
+            raise InvalidRecord(CROIX, row.id, "session_id", "a croix cannot move to another "
+                                "session: delete it and log a new one")  # fmt: skip
+        if existing is None:
+            sizes[session_oid] = sizes.get(session_oid, 0) + 1
+            if sizes[session_oid] > MAX_CROIX_PER_SESSION:
+                raise InvalidRecord(CROIX, row.id, "session_id",
+                                    f"a session holds at most {MAX_CROIX_PER_SESSION} croix")  # fmt: skip
+        photo = row.photo_url
+        if photo and (existing is None or existing[1].photo_url != photo):
+            try:
+                photo = await self.storage.verify_media_url(
+                    photo, kind=MediaKind.PHOTO, owner_id=str(user_id), field="photo_url"
+                )
+            except MediaRejected as error:
+                raise InvalidRecord(CROIX, row.id, "photo_url", error.message) from None
+        entry = existing[1] if existing is not None else None
+        return {
+            "op": "croix",
+            "id": entry.id if entry is not None else PydanticObjectId(),
+            "session": session_oid,
+            "client_id": entry.client_id if entry is not None else row.id,
+            "fields": {"photo_url": photo, "color": row.color, "grade": row.grade,
+                       "status": row.status, "notes": row.notes},
+        }  # fmt: skip
+
+    # --- applying a recorded push -------------------------------------------------------
+
+    async def _apply(self, push: LogbookPushDocument, dead_leases: Iterable[int]) -> None:
+        """Apply every write of `push` under one lease of its own; end the leases of
+        appliers that died (after taking its own: the clock never settles in between)."""
+        assert push.id is not None
+        pushes, clock, user_id = self.repos.logbook_pushes, self.repos.logbook_clock, push.user_id
+        at = utcnow_ms()
+        seq = await clock.begin(user_id, at)
+        await pushes.hold(push.id, seq)
+        try:
+            for dead in dead_leases:
+                if await pushes.release(push.id, dead):
+                    await clock.end(user_id)
+            skipped, sends = await self._write(push, Stamp(seq, at))
+        finally:
+            if await pushes.release(push.id, seq):
+                await clock.end(user_id)
+        await pushes.finish(push.id, skipped, now=utcnow(), keep=KEEP_DONE_PUSHES)
+        for logged in sends:  # as createCroix does: a send closes the projects it tops
+            await self.croix_log.close_projects(user_id, logged)
+
+    async def _write(self, push: LogbookPushDocument, stamp: Stamp) -> tuple[list[str], list[Logged]]:
+        changes, sessions, user_id = self.repos.logbook_changes, self.repos.sessions, push.user_id
+        skipped: list[str] = []
+        sends: list[Logged] = []
+        for op in push.ops:
+            kind, oid = op["op"], PydanticObjectId(op["id"])
+            if kind == "session":
+                if not await changes.put_session(user_id, oid, op["client_id"], op["fields"], stamp):
+                    skipped.append(f"session {oid}: client id taken")
+            elif kind == "croix":
+                entry = CroixEntry(id=oid, client_id=op["client_id"], **op["fields"])
+                session_oid = PydanticObjectId(op["session"])
+                if await changes.put_croix(user_id, session_oid, entry, op["fields"], stamp):
+                    if entry.status in SENDS:
+                        sends.append(Logged(session_oid, entry))
+                else:
+                    skipped.append(f"croix {oid}: its session is gone or full")
+            elif kind == "delete_croix":
+                await sessions.delete_croix_stamped(oid, user_id, stamp)
+            elif kind == "delete_session":
+                await sessions.delete_stamped(oid, user_id, stamp)
+        return skipped, sends
+
+
+def _object_ids(names: Iterable[str]) -> list[PydanticObjectId]:
+    return sorted({oid for name in names if (oid := _object_id(name)) is not None})
+
+
+def _session_seqs(session: ClimbSession) -> list[int | None]:
+    """The stamps of a session's own fields and of its croix: deleting it deletes them."""
+    return [session.change_seq, *(entry.change_seq for entry in session.croix)]
+
+
+def _drop_deleted(changes: dict[str, dict[str, list[Any]]]) -> None:
+    """A record whose tombstone is in the answer is not also shown as created or updated
+    (a deletion cut short between its tombstone and its removal)."""
+    for table in changes.values():
+        gone = set(table["deleted"])
+        if gone:
+            for kind in ("created", "updated"):
+                table[kind] = [row for row in table[kind] if row["id"] not in gone]
