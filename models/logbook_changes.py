@@ -138,7 +138,9 @@ class LogbookChangesRepository:
             "$setOnInsert": {"croix": [], "client_id": client_id, "created_at": stamp.at},
         }
         try:
-            await _sessions().update_one({"_id": session_id, "user_id": user_id}, update, upsert=True)
+            await _sessions().update_one(
+                {"_id": session_id, "user_id": user_id}, update, upsert=True
+            )
         except DuplicateKeyError:
             return False
         return True

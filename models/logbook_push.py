@@ -46,7 +46,9 @@ class LogbookPushDocument(Document):
     class Settings:
         name = "logbook_pushes"
         indexes = [
-            IndexModel([("user_id", ASCENDING), ("key", ASCENDING)], unique=True, name="one_per_push"),
+            IndexModel(
+                [("user_id", ASCENDING), ("key", ASCENDING)], unique=True, name="one_per_push"
+            ),
             IndexModel([("user_id", ASCENDING), ("state", ASCENDING)], name="user_state"),
             IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="ttl"),
         ]

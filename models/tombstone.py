@@ -74,10 +74,15 @@ class TombstoneRepository:
             [
                 UpdateOne(
                     {"user_id": user_id, "table": table, "record_id": record_id},
-                    {"$set": {"change_seq": stamp.seq, "deleted_at": stamp.at,
-                              "expires_at": expires_at}},
+                    {
+                        "$set": {
+                            "change_seq": stamp.seq,
+                            "deleted_at": stamp.at,
+                            "expires_at": expires_at,
+                        }
+                    },
                     upsert=True,
-                )  # fmt: skip
+                )
                 for record_id in record_ids
             ],
             ordered=False,

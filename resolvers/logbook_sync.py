@@ -5,6 +5,8 @@ its answers become GraphQL types and its refusals `extensions.code`s.
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -40,9 +42,7 @@ class SyncConflictError(ApiError):
         )
 
 
-@strawberry.type(
-    description="The caller's logbook changes since a pull, in WatermelonDB's shape."
-)
+@strawberry.type(description="The caller's logbook changes since a pull, in WatermelonDB's shape.")
 class LogbookChanges:
     changes: JSON = strawberry.field(
         description="{sessions, croix, gyms}: each {created, updated, deleted}; records as "
@@ -72,7 +72,9 @@ class LogbookSyncQuery:
         viewer = info.context.require_viewer()
         pulled = await info.context.logbook_sync.pull(viewer, last_pulled_at, schema_version)
         return LogbookChanges(
-            changes=pulled.changes, timestamp=float(pulled.timestamp), reset=pulled.reset
+            changes=cast(JSON, pulled.changes),
+            timestamp=float(pulled.timestamp),
+            reset=pulled.reset,
         )
 
 
@@ -84,9 +86,7 @@ class LogbookSyncMutation:
         "or nothing. SYNC_CONFLICT (with the ids) when a record changed on the server after "
         "last_pulled_at: pull, then push again. At most 1,000 records.",
     )
-    async def push_logbook_changes(
-        self, info: Info, changes: JSON, last_pulled_at: float
-    ) -> bool:
+    async def push_logbook_changes(self, info: Info, changes: JSON, last_pulled_at: float) -> bool:
         viewer = info.context.require_viewer()
         try:
             await info.context.logbook_sync.push(viewer, changes, last_pulled_at)

@@ -275,15 +275,13 @@ class LogbookSync:
             })  # fmt: skip
         deleted_sessions = {session_ids[name] for name in pushed.deleted_sessions
                             if name in known.sessions}  # fmt: skip
-        sizes = {
-            session.id: len(session.croix) for session in known.sessions.values()
-        }
+        sizes = {session.id: len(session.croix) for session in known.sessions.values()}
         for name in pushed.deleted_croix:
             if name in known.croix:
                 sizes[known.croix[name][0]] = sizes.get(known.croix[name][0], 0) - 1
-        for row in pushed.croix:
-            ops.append(await self._croix_op(user_id, row, known, session_ids, deleted_sessions,
-                                            sizes))  # fmt: skip
+        for croix_row in pushed.croix:
+            ops.append(await self._croix_op(user_id, croix_row, known, session_ids,
+                                            deleted_sessions, sizes))  # fmt: skip
         ops += [{"op": "delete_croix", "id": known.croix[name][1].id}
                 for name in pushed.deleted_croix if name in known.croix]  # fmt: skip
         ops += [{"op": "delete_session", "id": oid} for oid in sorted(deleted_sessions)]
@@ -392,8 +390,8 @@ class LogbookSync:
         if existing is None:
             sizes[session_oid] = sizes.get(session_oid, 0) + 1
             if sizes[session_oid] > MAX_CROIX_PER_SESSION:
-                raise InvalidRecord(CROIX, row.id, "session_id",
-                                    f"a session holds at most {MAX_CROIX_PER_SESSION} croix")  # fmt: skip
+                full = f"a session holds at most {MAX_CROIX_PER_SESSION} croix"
+                raise InvalidRecord(CROIX, row.id, "session_id", full)
         photo = row.photo_url
         if photo and (existing is None or existing[1].photo_url != photo):
             try:
@@ -434,14 +432,18 @@ class LogbookSync:
         for logged in sends:  # as createCroix does: a send closes the projects it tops
             await self.croix_log.close_projects(user_id, logged)
 
-    async def _write(self, push: LogbookPushDocument, stamp: Stamp) -> tuple[list[str], list[Logged]]:
+    async def _write(
+        self, push: LogbookPushDocument, stamp: Stamp
+    ) -> tuple[list[str], list[Logged]]:
         changes, sessions, user_id = self.repos.logbook_changes, self.repos.sessions, push.user_id
         skipped: list[str] = []
         sends: list[Logged] = []
         for op in push.ops:
             kind, oid = op["op"], PydanticObjectId(op["id"])
             if kind == "session":
-                if not await changes.put_session(user_id, oid, op["client_id"], op["fields"], stamp):
+                if not await changes.put_session(
+                    user_id, oid, op["client_id"], op["fields"], stamp
+                ):
                     skipped.append(f"session {oid}: client id taken")
             elif kind == "croix":
                 entry = CroixEntry(id=oid, client_id=op["client_id"], **op["fields"])

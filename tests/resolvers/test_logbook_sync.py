@@ -21,7 +21,6 @@ from tests.support.logbook import (
 from tests.support.sync import (
     TABLES,
     Device,
-    SyncConflictRaised,
     pull,
     push,
     server_logbook,
@@ -107,7 +106,8 @@ async def test_what_the_sync_writes_is_what_mongosh_and_the_classic_queries_show
     assert isinstance(embedded["id"], ObjectId)
 
     [listed] = (await api.data(MY_SESSIONS, {}, climber.token))["mySessions"]
-    assert listed["id"] == str(stored["_id"]) and listed["date"] == "2025-03-14"
+    assert listed["id"] == str(stored["_id"])
+    assert listed["date"] == "2025-03-14"
     assert [c["grade"] for c in listed["croix"]] == ["7B+"]
     # The server's normalisation comes back to the phone with its next pull.
     await phone.synchronize()
@@ -145,7 +145,8 @@ async def test_classic_writes_and_deletes_reach_a_device(api: Api) -> None:
     answer = await phone.pull()
     assert answer["changes"]["sessions"]["deleted"] == ["app-session-1"]
     assert answer["changes"]["croix"]["deleted"] == [kept["id"]]
-    assert phone.records("sessions") == {} and phone.records("croix") == {}
+    assert phone.records("sessions") == {}
+    assert phone.records("croix") == {}
 
 
 async def test_a_conflict_is_refused_whole_then_resolved_by_pull_then_push(
@@ -204,7 +205,8 @@ async def test_a_replayed_push_changes_nothing(api: Api, db: Any) -> None:
     # here, and are pushed again as created): still one of each.
     await phone.synchronize()
     again = await db.sessions.find_one({"client_id": session})
-    assert len(again["croix"]) == 2 and await db.sessions.count_documents({}) == 1
+    assert len(again["croix"]) == 2
+    assert await db.sessions.count_documents({}) == 1
     assert {c["grade"] for c in again["croix"]} == {"5", "6A"}
     await _converged(api, phone)
 
@@ -223,8 +225,9 @@ async def test_the_pull_protocol_shape(api: Api) -> None:
     await phone.synchronize()
     first = await pull(api, climber, None)
     [row] = first["changes"]["sessions"]["created"]
-    assert row["id"] == session and row["date"] == "2025-03-14"
-    assert isinstance(row["created_at"], int) and isinstance(row["updated_at"], int)
+    assert (row["id"], row["date"]) == (session, "2025-03-14")
+    assert isinstance(row["created_at"], int)
+    assert isinstance(row["updated_at"], int)
     assert row["created_at"] > 1_700_000_000_000  # milliseconds since the epoch
     [croix] = first["changes"]["croix"]["created"]
     assert croix["session_id"] == session
