@@ -1,0 +1,134 @@
+"""Pulls while writes are under way: a device pulling in a loop, from the timestamp each
+pull returns, misses nothing and never sees half a push."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import workflows.logbook_sync
+from kit.clock import utcnow
+from tests.support.client import Api, upload_media
+from tests.support.logbook import CREATE_CROIX, DELETE_CROIX, UPDATE_CROIX, create_session
+from tests.support.sync import Device, push, server_logbook, watermelon_id
+
+PUSHES = 6
+CROIX_PER_PUSH = 4
+CLASSIC_CROIX = 24
+
+
+def _pushed_session() -> tuple[str, dict[str, Any]]:
+    session = watermelon_id()
+    croix = [
+        {"id": watermelon_id(), "session_id": session, "photo_url": "", "color": "red",
+         "grade": "6A", "status": "TOP", "notes": f"{n}"}  # fmt: skip
+        for n in range(CROIX_PER_PUSH)
+    ]
+    changes = {
+        "sessions": {"created": [{"id": session, "date": "2025-03-14", "gym_id": None,
+                                  "feeling": 3, "notes": None}], "updated": [], "deleted": []},
+        "croix": {"created": croix, "updated": [], "deleted": []},
+    }  # fmt: skip
+    return session, changes
+
+
+async def test_a_device_pulling_during_writes_misses_nothing_and_sees_pushes_whole(
+    api: Api,
+) -> None:
+    climber = await api.signup()
+    photo = await upload_media(api, climber, "PHOTO")
+    day = await create_session(api, climber, "2025-03-13")
+    watcher = Device(api, climber)
+    await watcher.pull()
+    writing = True
+    pushed_sessions: list[str] = []
+    half_seen: list[str] = []
+
+    async def classic_writer(n: int) -> None:
+        variables = {"photo_url": photo, "color": "blue", "grade": "5", "status": "TOP",
+                     "session_id": day["id"], "notes": f"classic {n}"}  # fmt: skip
+        body = (await api.post(CREATE_CROIX, variables, climber.token)).json()
+        croix = body["data"]["createCroix"]
+        if n % 3 == 0:
+            await api.data(UPDATE_CROIX, {"id": croix["id"], "grade": "7A"}, climber.token)
+        if n % 4 == 0:
+            await api.data(DELETE_CROIX, {"id": croix["id"]}, climber.token)
+
+    async def pusher() -> None:
+        session, changes = _pushed_session()
+        body = await push(api, climber, changes, 0)
+        assert body["data"]["pushLogbookChanges"] is True, body
+        pushed_sessions.append(session)
+
+    async def watch() -> None:
+        while writing:
+            await watcher.pull()
+            croix = watcher.records("croix")
+            for session in watcher.records("sessions"):
+                mine = [c for c in croix.values() if c["session_id"] == session]
+                if session in pushed_sessions and len(mine) != CROIX_PER_PUSH:
+                    half_seen.append(session)
+            await asyncio.sleep(0)
+
+    async def write_all() -> None:
+        nonlocal writing
+        try:
+            await asyncio.gather(
+                *(classic_writer(n) for n in range(CLASSIC_CROIX)),
+                *(pusher() for _ in range(PUSHES)),
+            )
+        finally:
+            writing = False
+
+    await asyncio.gather(watch(), write_all())
+    await watcher.pull()  # the writes are over: one more pull brings the last ones
+    server = await server_logbook(api, climber)
+    assert watcher.records("sessions") == server["sessions"]
+    assert watcher.records("croix") == server["croix"]
+    assert len(server["croix"]) == PUSHES * CROIX_PER_PUSH + CLASSIC_CROIX - CLASSIC_CROIX // 4
+    assert set(pushed_sessions) <= set(server["sessions"])
+    assert half_seen == []
+    assert watcher.pushes == 0
+
+
+async def test_a_device_last_pulled_before_the_horizon_gets_everything_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    climber = await api.signup()
+    phone, tablet = Device(api, climber), Device(api, climber)
+    await phone.synchronize()
+    session = phone.create("sessions", date="2025-03-14", gym_id=None, feeling=4, notes=None)
+    kept, gone = (
+        phone.create("croix", session_id=session, photo_url="", color="blue", grade=grade,
+                     status="TOP", notes=None)  # fmt: skip
+        for grade in ("5", "6A")
+    )
+    await phone.synchronize()
+    await tablet.synchronize()
+    phone.delete("croix", gone)
+    await phone.synchronize()
+
+    # 89 days on, the deletion is still remembered: an ordinary pull says it.
+    moved = utcnow() + dt.timedelta(days=89)
+    monkeypatch.setattr(workflows.logbook_sync, "utcnow", lambda: moved)
+    stale = tablet.last_pulled_at
+    answer = await tablet.pull()
+    assert answer["reset"] is False
+    assert answer["changes"]["croix"]["deleted"] == [gone]
+
+    # 91 days on, a device that last pulled then is past the horizon: everything again,
+    # flagged, and it drops what the answer does not hold.
+    tablet.last_pulled_at = stale
+    tablet.tables["croix"][gone] = {**tablet.tables["croix"][kept], "id": gone}  # as it was
+    moved = utcnow() + dt.timedelta(days=91)
+    monkeypatch.setattr(workflows.logbook_sync, "utcnow", lambda: moved)
+    answer = await tablet.pull()
+    assert answer["reset"] is True
+    assert [row["id"] for row in answer["changes"]["croix"]["created"]] == [kept]
+    assert answer["changes"]["croix"]["deleted"] == []
+    assert set(tablet.records("croix")) == {kept}
+    # The next pull is an ordinary one again.
+    assert (await tablet.pull())["reset"] is False
