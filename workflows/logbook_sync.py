@@ -244,6 +244,8 @@ class LogbookSync:
         now = utcnow()
         await self.finish_pending(user_id, now)  # an older push of this device comes first
         ops = await self._plan(user_id, pushed, last_pulled_at)
+        if not ops:  # nothing to write (e.g. deletions of records the server never had)
+            return
         record, fresh = await self.repos.logbook_pushes.record(
             user_id, key, ops, now=now, claim_for=CLAIM_FOR
         )

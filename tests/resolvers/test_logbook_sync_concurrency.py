@@ -23,8 +23,15 @@ CLASSIC_CROIX = 24
 def _pushed_session() -> tuple[str, dict[str, Any]]:
     session = watermelon_id()
     croix = [
-        {"id": watermelon_id(), "session_id": session, "photo_url": "", "color": "red",
-         "grade": "6A", "status": "TOP", "notes": f"{n}"}  # fmt: skip
+        {
+            "id": watermelon_id(),
+            "session_id": session,
+            "photo_url": "",
+            "color": "red",
+            "grade": "6A",
+            "status": "TOP",
+            "notes": f"{n}",
+        }
         for n in range(CROIX_PER_PUSH)
     ]
     changes = {
@@ -102,8 +109,15 @@ async def test_a_device_last_pulled_before_the_horizon_gets_everything_again(
     await phone.synchronize()
     session = phone.create("sessions", date="2025-03-14", gym_id=None, feeling=4, notes=None)
     kept, gone = (
-        phone.create("croix", session_id=session, photo_url="", color="blue", grade=grade,
-                     status="TOP", notes=None)  # fmt: skip
+        phone.create(
+            "croix",
+            session_id=session,
+            photo_url="",
+            color="blue",
+            grade=grade,
+            status="TOP",
+            notes=None,
+        )
         for grade in ("5", "6A")
     )
     await phone.synchronize()

@@ -55,8 +55,15 @@ async def _offline_session(api: Api, account: Account) -> tuple[Device, str, lis
     await phone.synchronize()
     session = phone.create("sessions", date="2025-03-14", gym_id=None, feeling=4, notes=None)
     croix = [
-        phone.create("croix", session_id=session, photo_url="", color="blue", grade=grade,
-                     status="TOP", notes=None)  # fmt: skip
+        phone.create(
+            "croix",
+            session_id=session,
+            photo_url="",
+            color="blue",
+            grade=grade,
+            status="TOP",
+            notes=None,
+        )
         for grade in ("5", "5+", "6A", "6A+", "6B")[:CROIX_COUNT]
     ]
     return phone, session, croix
