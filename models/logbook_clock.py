@@ -122,6 +122,11 @@ class LogbookClockRepository:
         finally:
             await self.end(user_id)
 
+    async def forget(self, user_id: PydanticObjectId) -> int:
+        """Drop the user's clock (account erasure); how many documents went."""
+        result = await _collection().delete_one({"_id": user_id})
+        return result.deleted_count
+
     async def settle(
         self,
         user_id: PydanticObjectId,

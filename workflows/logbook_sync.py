@@ -68,6 +68,7 @@ from rules.logbook_sync import (
 from storage.errors import MediaRejected
 from storage.kinds import MediaKind
 from storage.service import MediaStorage
+from workflows.account_deletion import EXTRA_STEPS, Batch, Step, Target
 from workflows.croix_log import CroixLog, Logged
 from workflows.errors import InvalidInput, WorkflowError
 
@@ -460,6 +461,22 @@ class LogbookSync:
             elif kind == "delete_session":
                 await sessions.delete_stamped(oid, user_id, stamp)
         return skipped, sends
+
+
+def _erasure(repos: Repositories) -> Step:
+    """An erased account's sync bookkeeping goes with its sessions (its tombstones would
+    otherwise outlive it by SYNC_TOMBSTONE_DAYS, its pushes hold its notes)."""
+
+    async def erase(target: Target, limit: int, after: Any) -> Batch:
+        user_id = target.user_id
+        gone = await repos.logbook_pushes.delete_for(user_id)
+        gone += await repos.tombstones.delete_for(user_id)
+        return Batch(gone + await repos.logbook_clock.forget(user_id))
+
+    return Step("logbook_sync", erase)
+
+
+EXTRA_STEPS.append(_erasure)
 
 
 def _object_ids(names: Iterable[str]) -> list[PydanticObjectId]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from tests.support.accounts import DELETE_ACCOUNT, eventually
 from tests.support.client import Api, upload_media
 from tests.support.logbook import (
     CREATE_GYM,
@@ -268,3 +269,30 @@ async def test_a_croix_logged_without_its_photo_gets_it_with_a_later_push(api: A
     extensions = {k: v for k, v in error["extensions"].items() if k != "request_id"}
     assert extensions == {"code": "BAD_USER_INPUT", "field": "photo_url", "table": "croix",
                           "id": croix}  # fmt: skip
+
+
+async def test_an_erased_account_leaves_no_sync_bookkeeping(api: Api, db: Any) -> None:
+    climber = await api.signup()
+    phone = Device(api, climber)
+    await phone.synchronize()
+    session = phone.create("sessions", date="2025-03-14", gym_id=None, feeling=3, notes="mine")
+    croix = phone.create("croix", **_croix(session))
+    await phone.synchronize()
+    phone.delete("croix", croix)
+    await phone.synchronize()
+    owner = ObjectId(climber.id)
+    assert await db.logbook_tombstones.count_documents({"user_id": owner}) == 1
+    assert await db.logbook_pushes.count_documents({"user_id": owner}) == 2
+
+    await api.data(DELETE_ACCOUNT, {"password": climber.password}, climber.token)
+
+    async def erased() -> bool | None:
+        gone = [
+            await db.logbook_tombstones.count_documents({"user_id": owner}),
+            await db.logbook_pushes.count_documents({"user_id": owner}),
+            await db.logbook_clocks.count_documents({"_id": owner}),
+            await db.sessions.count_documents({"user_id": owner}),
+        ]
+        return True if gone == [0, 0, 0, 0] else None
+
+    assert await eventually(erased)
