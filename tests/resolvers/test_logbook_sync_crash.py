@@ -17,6 +17,7 @@ from api.settings import Settings
 from kit.clock import utcnow
 from tests.support.client import Account, Api
 from tests.support.deploy_files import ROOT
+from tests.support.logbook import create_session
 from tests.support.sync import Device, pull, server_logbook
 
 CROIX_COUNT = 5
@@ -131,3 +132,24 @@ async def test_a_push_killed_before_its_record_leaves_nothing(
     logbook = await server_logbook(api, climber)
     assert set(logbook["sessions"]) == {session}
     assert set(logbook["croix"]) == set(croix)
+
+
+async def test_a_lease_left_by_a_killed_classic_write_holds_pulls_back_never_loses(
+    api: Api, db: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    climber = await api.signup()
+    tablet = Device(api, climber)
+    await tablet.synchronize()
+    await _push_then_kill(settings, "classic_write", climber, {}, 0)
+    assert await db.sessions.count_documents({}) == 1  # written, its lease never ended
+    await create_session(api, climber, "2025-03-02")  # a write after it, which ends
+
+    await tablet.pull()  # the clock cannot settle past the dead lease: nothing yet
+    assert tablet.records("sessions") == {}
+
+    # No lease began for STALE_LEASE: the dead one is closed, and both writes show.
+    _later(monkeypatch, workflows.logbook_sync.STALE_LEASE.total_seconds() + 1)
+    await tablet.pull()
+    assert sorted(row["date"] for row in tablet.records("sessions").values()) == [
+        "2025-03-01", "2025-03-02",
+    ]  # fmt: skip

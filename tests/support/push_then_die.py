@@ -4,7 +4,9 @@
         (the push's changes as JSON on stdin; MONGODB_URL, MONGODB_DB in the environment)
 
 `where`: `before_record` stops before the journal is written; `mid_apply` stops after two
-croix of the push were written. Either way it prints PAUSED and sleeps until killed.
+croix of the push were written; `classic_write` makes a classic write (a session, as
+createSession does) and stops before ending its clock lease. Each prints PAUSED and
+sleeps until killed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import sys
 import tempfile
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,10 @@ from beanie import PydanticObjectId
 from api.database import connect
 from api.settings import Settings
 from api.wiring import storage_from
+from kit.clock import midnight_utc
+from models.climb_session import ClimbSession
 from models.logbook_changes import LogbookChangesRepository
+from models.logbook_clock import LogbookClockRepository
 from models.logbook_push import LogbookPushRepository
 from models.registry import Repositories, logbook_repositories
 from tests.support.app import TEST_JWT_SECRET
@@ -39,6 +44,13 @@ async def _pause() -> None:
 
 
 def _stop_at(where: str) -> None:
+    if where == "classic_write":
+
+        async def end(self: LogbookClockRepository, user_id: PydanticObjectId) -> None:
+            await _pause()
+
+        LogbookClockRepository.end = end  # type: ignore[method-assign]
+        return
     if where == "before_record":
         original_record = LogbookPushRepository.record
 
@@ -73,6 +85,10 @@ async def main(where: str, user_id: str, last_pulled_at: float, changes: Any) ->
     async with AsyncExitStack() as stack:
         await connect(settings, stack)
         repos = Repositories(**logbook_repositories(timedelta(days=90)))
+        if where == "classic_write":
+            await repos.sessions.create(
+                ClimbSession(user_id=PydanticObjectId(user_id), date=midnight_utc(date(2025, 3, 1)))
+            )
         sync = LogbookSync(repos, storage_from(settings, TEST_JWT_SECRET))
         await sync.push(PydanticObjectId(user_id), changes, last_pulled_at)
     print("DONE", flush=True)
