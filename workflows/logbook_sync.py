@@ -417,20 +417,22 @@ class LogbookSync:
 
     async def _apply(self, push: LogbookPushDocument, dead_leases: Iterable[int]) -> None:
         """Apply every write of `push` under one lease of its own; end the leases of
-        appliers that died (after taking its own: the clock never settles in between)."""
+        appliers that died (after taking its own: the clock never settles in between).
+
+        A failure part-way (an error, a cancelled request) leaves the lease held, as a
+        crash does: pulls keep showing none of the push until it is taken over and
+        finished, never a part of it."""
         assert push.id is not None
         pushes, clock, user_id = self.repos.logbook_pushes, self.repos.logbook_clock, push.user_id
         at = utcnow_ms()
         seq = await clock.begin(user_id, at)
         await pushes.hold(push.id, seq)
-        try:
-            for dead in dead_leases:
-                if await pushes.release(push.id, dead):
-                    await clock.end(user_id)
-            skipped, sends = await self._write(push, Stamp(seq, at))
-        finally:
-            if await pushes.release(push.id, seq):
+        for dead in dead_leases:
+            if await pushes.release(push.id, dead):
                 await clock.end(user_id)
+        skipped, sends = await self._write(push, Stamp(seq, at))
+        if await pushes.release(push.id, seq):
+            await clock.end(user_id)
         await pushes.finish(push.id, skipped, now=utcnow(), keep=KEEP_DONE_PUSHES)
         for logged in sends:  # as createCroix does: a send closes the projects it tops
             await self.croix_log.close_projects(user_id, logged)
