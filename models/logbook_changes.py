@@ -9,7 +9,6 @@ by the classic mutations without one): see `models.climb_session.sync_id`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -184,8 +183,3 @@ class LogbookChangesRepository:
         # Another applier of the same push may have logged it meanwhile.
         again = await _sessions().find_one({"user_id": user_id, "croix.id": entry.id}, {"_id": 1})
         return again is not None
-
-
-def ensure_utc(instant: dt.datetime) -> dt.datetime:
-    """BSON dates come back naive (UTC): make them aware."""
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
