@@ -1,12 +1,16 @@
 """Sync pushes: the `logbook_pushes` collection, each push a record of work to finish.
 
-A push is checked whole first (nothing written); then its writes, fully resolved (ids
-chosen, values validated), are recorded in one document before any is applied, so a crash
-at any later point leaves a record of the work left, which the next pull or push of the
-climber finishes (see workflows.logbook_sync):
+A push first opens its record (at most one pending per climber: pushes of one logbook go
+one at a time, so each is checked against everything pushed before it); then it is
+checked whole (nothing written); then its writes, fully resolved (ids chosen, values
+validated), are written into the record (`planned`) before any is applied, so a crash at
+any later point leaves a record of the work left, which the next pull or push of the
+climber finishes (see workflows.logbook_sync). A record never planned (a crash while
+checking) is dropped once its claim lapsed: nothing of it was written.
 
     {user_id, key,              # the push's fingerprint: a replay finds this record
      state: "pending" | "done",
+     planned,                   # false while the push is being checked
      ops: [{op: "session" | "croix" | "delete_croix" | "delete_session", ...}],
      claimed_until,             # who applies it now, until then (a crash lets it lapse)
      leases: [seq],             # the clock leases its appliers hold (models.logbook_clock)
@@ -35,6 +39,7 @@ class LogbookPushDocument(Document):
     user_id: PydanticObjectId
     key: str
     state: str = PENDING
+    planned: bool = False
     ops: list[dict[str, Any]] = Field(default_factory=list)
     claimed_until: dt.datetime
     leases: list[int] = Field(default_factory=list)  # clock leases its appliers hold
@@ -50,6 +55,13 @@ class LogbookPushDocument(Document):
                 [("user_id", ASCENDING), ("key", ASCENDING)], unique=True, name="one_per_push"
             ),
             IndexModel([("user_id", ASCENDING), ("state", ASCENDING)], name="user_state"),
+            # One push at a time per climber: the slot a push holds until it is done.
+            IndexModel(
+                [("user_id", ASCENDING)],
+                unique=True,
+                partialFilterExpression={"state": PENDING},
+                name="one_pending_per_user",
+            ),
             IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="ttl"),
         ]
 
@@ -69,28 +81,29 @@ class LogbookPushRepository:
         raw = await _collection().find_one({"user_id": user_id, "key": key})
         return None if raw is None else _push(raw)
 
-    async def record(
-        self,
-        user_id: PydanticObjectId,
-        key: str,
-        ops: list[dict[str, Any]],
-        *,
-        now: dt.datetime,
-        claim_for: dt.timedelta,
-    ) -> tuple[LogbookPushDocument, bool]:
-        """Write the push down, claimed by the caller; (the record, whether it is new).
-        The same push recorded before (a replay, or two at once) returns that record."""
+    async def open(
+        self, user_id: PydanticObjectId, key: str, *, now: dt.datetime, claim_for: dt.timedelta
+    ) -> LogbookPushDocument | None:
+        """Open the push's record, claimed by the caller; None when another push of the
+        user's is pending (or this one was opened meanwhile by a twin request)."""
         push = LogbookPushDocument(
-            user_id=user_id, key=key, ops=ops, claimed_until=now + claim_for, created_at=now
+            user_id=user_id, key=key, claimed_until=now + claim_for, created_at=now
         )
         try:
             await push.insert()
         except DuplicateKeyError:
-            earlier = await self.find(user_id, key)
-            if earlier is None:
-                raise
-            return earlier, False
-        return push, True
+            return None
+        return push
+
+    async def plan(self, push_id: PydanticObjectId, ops: list[dict[str, Any]]) -> None:
+        """Write the push's resolved writes down: from here on it will be applied."""
+        await _collection().update_one(
+            {"_id": push_id, "state": PENDING}, {"$set": {"ops": ops, "planned": True}}
+        )
+
+    async def abandon(self, push_id: PydanticObjectId) -> None:
+        """Drop a push never planned (refused, or its checker died): nothing was written."""
+        await _collection().delete_one({"_id": push_id, "state": PENDING, "planned": False})
 
     async def pending(self, user_id: PydanticObjectId) -> list[LogbookPushDocument]:
         """The user's pushes recorded and not finished, oldest first."""

@@ -11,13 +11,17 @@ kept SYNC_TOMBSTONE_DAYS; a device whose last pull is older gets the whole logbo
 with `reset`.
 
 **Push** (`push`), all or nothing:
-1. the change set is checked whole without writing (rules.logbook_sync, then what needs
+1. it opens its journal document (models.logbook_push): one pending push per climber, so
+   two devices pushing at once go one after the other and the second is checked against
+   the first (a conflict, not a lost update); a push finding the slot taken waits a
+   little, then answers SYNC_CONFLICT (pull, push again);
+2. the change set is checked whole without writing (rules.logbook_sync, then what needs
    the database: ownership, conflicts, gyms, photos, session sizes); any fault refuses
-   the whole push;
-2. its writes, resolved (ObjectIds chosen), are recorded in one journal document
-   (models.logbook_push) before any is applied: the commit point;
-3. they are applied under one clock lease, each idempotent, then the journal is done.
-A process killed during 3 leaves the journal pending and its lease open: pulls keep
+   the whole push and drops the journal;
+3. its writes, resolved (ObjectIds chosen), are written into the journal before any is
+   applied: the commit point;
+4. they are applied under one clock lease, each idempotent, then the journal is done.
+A process killed during 4 leaves the journal pending and its lease open: pulls keep
 showing none of the push (the clock stays settled before it) until the next pull or push
 of the climber, once the dead applier's claim lapsed, applies the journal again under a
 lease of its own and ends the dead one. MongoDB transactions would do this in one step on
@@ -37,6 +41,7 @@ by their ObjectId as a string (models.climb_session.sync_id).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -78,6 +83,8 @@ CLAIM_FOR = dt.timedelta(seconds=60)
 # No write lasts this long: a lease open longer, with no push journal to end it, was
 # left by a dead process and is closed.
 STALE_LEASE = dt.timedelta(minutes=2)
+# A push waits this long, at most, for the climber's push before it (another device's).
+BUSY_ATTEMPTS, BUSY_WAIT = 40, dt.timedelta(milliseconds=50)
 # A push done is remembered this long: a replay within it changes nothing.
 KEEP_DONE_PUSHES = dt.timedelta(days=7)
 SCHEMA_VERSION = 1
@@ -86,11 +93,10 @@ SCHEMA_VERSION = 1
 class SyncConflict(WorkflowError):
     """Records of the push changed on the server after the device's last pull."""
 
-    def __init__(self, conflicts: list[tuple[str, str]]) -> None:
-        super().__init__(
-            "changed on the server since your last pull: pull, then push again "
-            f"({len(conflicts)} record{'s' if len(conflicts) > 1 else ''})"
-        )
+    def __init__(self, conflicts: list[tuple[str, str]], why: str | None = None) -> None:
+        plural = "s" if len(conflicts) > 1 else ""
+        why = why or f"{len(conflicts)} record{plural} changed on the server since your last pull"
+        super().__init__(f"{why}: pull, then push again")
         self.conflicts = conflicts
 
 
@@ -222,12 +228,15 @@ class LogbookSync:
         """Apply the user's pushes whose applier died; whether some are still waiting
         (their applier's claim has not lapsed yet)."""
         waiting = False
-        for push in await self.repos.logbook_pushes.pending(user_id):
+        pushes = self.repos.logbook_pushes
+        for push in await pushes.pending(user_id):
             assert push.id is not None
-            if await self.repos.logbook_pushes.claim(push.id, now=now, claim_for=CLAIM_FOR):
-                await self._apply(push, dead_leases=push.leases)
-            else:
+            if not await pushes.claim(push.id, now=now, claim_for=CLAIM_FOR):
                 waiting = True
+            elif push.planned:
+                await self._apply(push, dead_leases=push.leases)
+            else:  # its checker died before writing anything: nothing to finish
+                await pushes.abandon(push.id)
         return waiting
 
     # --- push -----------------------------------------------------------------------
@@ -237,21 +246,37 @@ class LogbookSync:
             raise InvalidInput("last_pulled_at", "must be the timestamp of your last pull")
         pushed = parse_push(changes)
         key = fingerprint(user_id, changes, last_pulled_at)
-        earlier = await self.repos.logbook_pushes.find(user_id, key)
-        if earlier is not None:  # a replay: what it recorded is (or is being) applied
-            if earlier.state != DONE:
-                await self.finish_pending(user_id, utcnow())
+        pushes = self.repos.logbook_pushes
+        record = None
+        for _ in range(BUSY_ATTEMPTS):
+            now = utcnow()
+            earlier = await pushes.find(user_id, key)
+            if earlier is not None and earlier.planned:
+                # A replay: what it recorded is applied, or will be (a dead applier's).
+                if earlier.state != DONE:
+                    await self.finish_pending(user_id, now)
+                return
+            await self.finish_pending(user_id, now)  # what dead appliers left comes first
+            record = await pushes.open(user_id, key, now=now, claim_for=CLAIM_FOR)
+            if record is not None:
+                break
+            await asyncio.sleep(BUSY_WAIT.total_seconds())  # another push is being applied
+        if record is None or record.id is None:
+            raise SyncConflict([], "another push of this logbook is being applied")
+        planned = False
+        try:
+            # Checked while holding the user's one push slot: against every push before.
+            ops = await self._plan(user_id, pushed, last_pulled_at)
+            if ops:  # else nothing to write (e.g. deletions of records never had)
+                await pushes.plan(record.id, ops)
+                planned = True
+        finally:
+            if not planned:
+                await pushes.abandon(record.id)
+        if not planned:
             return
-        now = utcnow()
-        await self.finish_pending(user_id, now)  # an older push of this device comes first
-        ops = await self._plan(user_id, pushed, last_pulled_at)
-        if not ops:  # nothing to write (e.g. deletions of records the server never had)
-            return
-        record, fresh = await self.repos.logbook_pushes.record(
-            user_id, key, ops, now=now, claim_for=CLAIM_FOR
-        )
-        if fresh:
-            await self._apply(record, dead_leases=[])
+        record.ops, record.planned = ops, True
+        await self._apply(record, dead_leases=[])
 
     async def _plan(
         self, user_id: PydanticObjectId, pushed: PushedChanges, last_pulled_at: float

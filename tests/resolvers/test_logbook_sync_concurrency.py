@@ -146,3 +146,41 @@ async def test_a_device_last_pulled_before_the_horizon_gets_everything_again(
     assert set(tablet.records("croix")) == {kept}
     # The next pull is an ordinary one again.
     assert (await tablet.pull())["reset"] is False
+
+
+async def test_two_devices_pushing_the_same_record_at_once_one_wins_one_conflicts(
+    api: Api, db: Any
+) -> None:
+    climber = await api.signup()
+    phone, tablet = Device(api, climber), Device(api, climber)
+    await phone.synchronize()
+    session = phone.create("sessions", date="2025-03-14", gym_id=None, feeling=3, notes=None)
+    await phone.synchronize()
+    for round_ in range(5):
+        await phone.synchronize()
+        await tablet.synchronize()
+        await phone.pull()  # both have seen everything, their own pushes included
+        await tablet.pull()
+        phone.update("sessions", session, notes=f"phone {round_}")
+        tablet.update("sessions", session, notes=f"tablet {round_}")
+        bodies = await asyncio.gather(
+            push(api, climber, phone.local_changes(), phone.last_pulled_at or 0),
+            push(api, climber, tablet.local_changes(), tablet.last_pulled_at or 0),
+        )
+        codes = sorted(
+            "ok" if not body.get("errors") else body["errors"][0]["extensions"]["code"]
+            for body in bodies
+        )
+        assert codes == ["SYNC_CONFLICT", "ok"], bodies
+        [refused] = [body for body in bodies if body.get("errors")]
+        assert refused["errors"][0]["extensions"]["conflicts"] == [
+            {"table": "sessions", "id": session}
+        ]
+        winner = phone if bodies[0] is not refused else tablet
+        stored = await db.sessions.find_one({"client_id": session})
+        assert stored["notes"] == f"{'phone' if winner is phone else 'tablet'} {round_}"
+        winner.mark_synced(winner.local_changes())
+    await phone.synchronize()
+    await tablet.synchronize()
+    await phone.synchronize()
+    assert phone.records("sessions") == tablet.records("sessions")

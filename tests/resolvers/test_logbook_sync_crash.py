@@ -122,11 +122,13 @@ async def test_a_push_killed_before_its_record_leaves_nothing(
     await _push_then_kill(
         settings, "before_record", climber, phone.local_changes(), phone.last_pulled_at or 0
     )
-    _later(monkeypatch, workflows.logbook_sync.CLAIM_FOR.total_seconds() + 1)
     assert await db.sessions.count_documents({}) == 0
-    assert await db.logbook_pushes.count_documents({}) == 0
+    assert (await db.logbook_pushes.find_one({}))["planned"] is False
+    _later(monkeypatch, workflows.logbook_sync.CLAIM_FOR.total_seconds() + 1)
     answer = await pull(api, climber, None)
     assert answer["changes"]["sessions"]["created"] == []
+    assert await db.sessions.count_documents({}) == 0
+    assert await db.logbook_pushes.count_documents({}) == 0  # dropped: nothing to finish
 
     await phone.synchronize()  # the app retries: now it all goes
     logbook = await server_logbook(api, climber)

@@ -3,10 +3,10 @@
     python -m tests.support.push_then_die <where> <user_id> <last_pulled_at>
         (the push's changes as JSON on stdin; MONGODB_URL, MONGODB_DB in the environment)
 
-`where`: `before_record` stops before the journal is written; `mid_apply` stops after two
-croix of the push were written; `classic_write` makes a classic write (a session, as
-createSession does) and stops before ending its clock lease. Each prints PAUSED and
-sleeps until killed.
+`where`: `before_record` stops before the push's writes are written into its journal;
+`mid_apply` stops after two croix of the push were written; `classic_write` makes a
+classic write (a session, as createSession does) and stops before ending its clock
+lease. Each prints PAUSED and sleeps until killed.
 """
 
 from __future__ import annotations
@@ -52,13 +52,13 @@ def _stop_at(where: str) -> None:
         LogbookClockRepository.end = end  # type: ignore[method-assign]
         return
     if where == "before_record":
-        original_record = LogbookPushRepository.record
+        original_plan = LogbookPushRepository.plan
 
-        async def record(self: LogbookPushRepository, *args: Any, **kwargs: Any) -> Any:
+        async def plan(self: LogbookPushRepository, *args: Any, **kwargs: Any) -> Any:
             await _pause()
-            return await original_record(self, *args, **kwargs)
+            return await original_plan(self, *args, **kwargs)
 
-        LogbookPushRepository.record = record  # type: ignore[method-assign]
+        LogbookPushRepository.plan = plan  # type: ignore[method-assign]
         return
     original_put = LogbookChangesRepository.put_croix
     written = 0
