@@ -136,12 +136,13 @@ class LogbookChangesRepository:
             "$max": {"last_change_seq": stamp.seq},
             "$setOnInsert": {"croix": [], "client_id": client_id, "created_at": stamp.at},
         }
+        where = {"_id": session_id, "user_id": user_id}
         try:
-            await _sessions().update_one(
-                {"_id": session_id, "user_id": user_id}, update, upsert=True
-            )
+            await _sessions().update_one(where, update, upsert=True)
         except DuplicateKeyError:
-            return False
+            # A twin applier inserted it first (its `_id`), or the client id is taken.
+            result = await _sessions().update_one(where, update)
+            return result.matched_count == 1
         return True
 
     async def put_croix(

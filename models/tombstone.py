@@ -20,6 +20,7 @@ from typing import Any
 from beanie import Document, PydanticObjectId
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from models.logbook_clock import Stamp
 from rules.logbook_sync import CROIX, SESSIONS
@@ -29,6 +30,7 @@ DEFAULT_KEEP = dt.timedelta(days=90)
 # The TTL monitor may remove a tombstone once its day is past; a day more than the
 # horizon keeps every tombstone a device inside the horizon may still need.
 _SLACK = dt.timedelta(days=1)
+_DUPLICATE_KEY = 11000
 
 
 class TombstoneDocument(Document):
@@ -70,23 +72,28 @@ class TombstoneRepository:
         if not record_ids:
             return
         expires_at = stamp.at + self.keep + _SLACK
-        await _collection().bulk_write(
-            [
-                UpdateOne(
-                    {"user_id": user_id, "table": table, "record_id": record_id},
-                    {
-                        "$set": {
-                            "change_seq": stamp.seq,
-                            "deleted_at": stamp.at,
-                            "expires_at": expires_at,
-                        }
-                    },
-                    upsert=True,
-                )
-                for record_id in record_ids
-            ],
-            ordered=False,
-        )
+        writes = [
+            UpdateOne(
+                {"user_id": user_id, "table": table, "record_id": record_id},
+                {
+                    "$set": {
+                        "change_seq": stamp.seq,
+                        "deleted_at": stamp.at,
+                        "expires_at": expires_at,
+                    }
+                },
+                upsert=True,
+            )
+            for record_id in record_ids
+        ]
+        try:
+            await _collection().bulk_write(writes, ordered=False)
+        except BulkWriteError as error:
+            # Two deletions of one record at once (a double tap): the upsert that lost
+            # the race on the unique index finds the winner's tombstone the second time.
+            if any(e.get("code") != _DUPLICATE_KEY for e in error.details["writeErrors"]):
+                raise
+            await _collection().bulk_write(writes, ordered=False)
 
     async def between(
         self, user_id: PydanticObjectId, after: int, upto: int

@@ -12,7 +12,13 @@ import pytest
 import workflows.logbook_sync
 from kit.clock import utcnow
 from tests.support.client import Api, upload_media
-from tests.support.logbook import CREATE_CROIX, DELETE_CROIX, UPDATE_CROIX, create_session
+from tests.support.logbook import (
+    CREATE_CROIX,
+    DELETE_CROIX,
+    DELETE_SESSION,
+    UPDATE_CROIX,
+    create_session,
+)
 from tests.support.sync import Device, push, server_logbook, watermelon_id
 
 PUSHES = 6
@@ -184,3 +190,34 @@ async def test_two_devices_pushing_the_same_record_at_once_one_wins_one_conflict
     await tablet.synchronize()
     await phone.synchronize()
     assert phone.records("sessions") == tablet.records("sessions")
+
+
+async def test_a_double_tapped_delete_leaves_one_tombstone_and_no_server_error(
+    api: Api, db: Any
+) -> None:
+    climber = await api.signup()
+    photo = await upload_media(api, climber, "PHOTO")
+    session = await create_session(api, climber, "2025-03-14")
+    watcher = Device(api, climber)
+    await watcher.pull()
+    croix = [
+        (await api.data(CREATE_CROIX, {"photo_url": photo, "color": "red", "grade": "5",
+                                       "status": "TOP", "session_id": session["id"]},
+                        climber.token))["createCroix"]["id"]
+        for _ in range(3)
+    ]  # fmt: skip
+    await watcher.pull()
+    taps = await asyncio.gather(
+        *(api.post(DELETE_CROIX, {"id": croix[0]}, climber.token) for _ in range(6)),
+        *(api.post(DELETE_SESSION, {"id": session["id"]}, climber.token) for _ in range(6)),
+    )
+    codes = [
+        "ok" if not body.get("errors") else body["errors"][0]["extensions"]["code"]
+        for body in (tap.json() for tap in taps)
+    ]
+    assert set(codes) <= {"ok", "NOT_FOUND"}, codes
+    assert codes[6:].count("ok") == 1  # the session went once
+    answer = await watcher.pull()
+    assert sorted(answer["changes"]["croix"]["deleted"]) == sorted(croix)
+    assert answer["changes"]["sessions"]["deleted"] == [session["id"]]
+    assert await db.logbook_tombstones.count_documents({}) == 4
