@@ -26,7 +26,7 @@ from api.middleware import RequestMiddleware
 from api.settings import Settings
 from kit.background import Background
 from kit.passwords import PasswordHasher
-from models.registry import Repositories
+from models.registry import Repositories, logbook_repositories
 from resolvers.context import services_of
 from resolvers.schema import build_schema
 from storage.local import LocalStorage
@@ -83,7 +83,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 server.start()
                 stack.callback(server.stop)
             mongo = await connect(settings, stack, listeners=[metrics.database_listener()])
-            repos = Repositories()
+            repos = Repositories(
+                **logbook_repositories(timedelta(days=settings.sync_tombstone_days))
+            )
             background = Background()
             # Closed before the database client (the stack unwinds last in, first out).
             stack.push_async_callback(background.close, SHUTDOWN_GRACE_SECONDS)

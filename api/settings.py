@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     export_interval_seconds: int = Field(default=300, ge=1, le=86_400)
     # Unfinished account erasures are looked for this often (and at every start).
     deletion_sweep_seconds: int = Field(default=300, ge=1, le=86_400)
+    # Logbook sync: deletions are remembered this long; a device that last pulled
+    # earlier gets its whole logbook again (workflows.logbook_sync).
+    sync_tombstone_days: int = Field(default=90, ge=1, le=3650)
 
     # Automatic persisted queries (Apollo's protocol): documents registered by their
     # SHA-256 in MongoDB, shared by every machine, forgotten this long after last use,

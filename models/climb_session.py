@@ -18,6 +18,8 @@ from pymongo.errors import DuplicateKeyError
 
 from kit.clock import midnight_utc, utcnow_ms
 from models.keyset import DayKey, PageKey, strictly_after_day
+from models.logbook_clock import LogbookClockRepository, Stamp
+from models.tombstone import CROIX, SESSIONS, TombstoneRepository
 
 # 100 croix is more than any climber ticks in a day (a whole competition is ~40
 # problems); the cap keeps a session document, and a page of `mySessions`, bounded.
@@ -55,6 +57,14 @@ class CroixEntry(BaseModel):
     # Project journeys (see models.projects), on croix of status PROJECT only: null
     # while the project is open, the send once it went.
     sent: ProjectSend | None = None
+    # Sync (models.logbook_clock): the stamp of the last change of the croix' fields and
+    # when it was made; null on croix logged before sync existed.
+    change_seq: int | None = None
+    updated_at: dt.datetime | None = None
+
+    @property
+    def sync_id(self) -> str:
+        return sync_id(self.client_id, self.id)
 
 
 class ClimbSession(Document):
@@ -69,6 +79,12 @@ class ClimbSession(Document):
     auto_created: bool = False
     client_id: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow_ms)
+    # Sync (models.logbook_clock): the stamp of the last change of the session's own
+    # fields and when it was made; `last_change_seq`, of the last change of anything in
+    # the document (its croix too), which pulls look for. Null before sync existed.
+    change_seq: int | None = None
+    updated_at: dt.datetime | None = None
+    last_change_seq: int | None = None
 
     class Settings:
         name = "sessions"
@@ -100,7 +116,21 @@ class ClimbSession(Document):
             # A gym's sessions by day: the crowd's circuits, ladders and "also topped"
             # read one gym's days in a window (models.gym_crowd).
             IndexModel([("gym_id", ASCENDING), ("date", ASCENDING)], name="gym_days"),
+            # What a sync pull asks: the user's sessions changed after a stamp.
+            IndexModel(
+                [("user_id", ASCENDING), ("last_change_seq", ASCENDING)], name="user_changes"
+            ),
         ]
+
+
+def sync_id(client_id: str | None, object_id: PydanticObjectId | None) -> str:
+    """The id devices know a record by: the id the phone gave it, else its ObjectId."""
+    return client_id if client_id is not None else str(object_id)
+
+
+def stamped(stamp: Stamp, prefix: str = "") -> dict[str, Any]:
+    """The `$set` of a change's stamp on a session (prefix "") or a croix."""
+    return {f"{prefix}change_seq": stamp.seq, f"{prefix}updated_at": stamp.at}
 
 
 class SessionChanges(TypedDict, total=False):
@@ -153,6 +183,18 @@ def _collection() -> AsyncCollection[dict[str, Any]]:
 
 
 class ClimbSessionRepository:
+    """Every write holds a lease on its owner's logbook clock and stamps what it changes
+    (models.logbook_clock); a deletion leaves tombstones first (models.tombstone), so the
+    sync's pulls see what the classic mutations do."""
+
+    def __init__(
+        self,
+        clock: LogbookClockRepository | None = None,
+        tombstones: TombstoneRepository | None = None,
+    ) -> None:
+        self.clock = clock or LogbookClockRepository()
+        self.tombstones = tombstones or TombstoneRepository()
+
     # --- sessions -------------------------------------------------------------------
 
     async def create(self, session: ClimbSession) -> ClimbSession:
@@ -166,7 +208,10 @@ class ClimbSessionRepository:
             if earlier is not None:
                 return earlier
         try:
-            await session.insert()
+            async with self.clock.lease(session.user_id) as stamp:
+                session.change_seq = session.last_change_seq = stamp.seq
+                session.updated_at = stamp.at
+                await session.insert()
         except DuplicateKeyError:
             if session.client_id is None:
                 raise
@@ -218,17 +263,43 @@ class ClimbSessionRepository:
         self, session_id: PydanticObjectId, user_id: PydanticObjectId, changes: SessionChanges
     ) -> ClimbSession | None:
         """Apply a `$set` of validated fields to the user's session; None if it is gone."""
-        update: dict[str, Any] = {"$set": dict(changes)}
-        if "date" in changes:
-            # Moved to another day, it is no longer "today's" session opened on demand:
-            # leave the one-per-day index so it cannot collide with that day's own.
-            update["$set"] = {**changes, "auto_created": False}
-        raw = await _collection().find_one_and_update(
-            {"_id": session_id, "user_id": user_id}, update, return_document=ReturnDocument.AFTER
-        )
+        async with self.clock.lease(user_id) as stamp:
+            update: dict[str, Any] = {
+                "$set": {**changes, **stamped(stamp)},
+                "$max": {"last_change_seq": stamp.seq},
+            }
+            if "date" in changes:
+                # Moved to another day, it is no longer "today's" session opened on
+                # demand: leave the one-per-day index so it cannot collide with that
+                # day's own.
+                update["$set"]["auto_created"] = False
+            raw = await _collection().find_one_and_update(
+                {"_id": session_id, "user_id": user_id},
+                update,
+                return_document=ReturnDocument.AFTER,
+            )
         return _session(raw)
 
     async def delete(self, session_id: PydanticObjectId, user_id: PydanticObjectId) -> bool:
+        """Delete the user's session and its croix, their tombstones written first."""
+        async with self.clock.lease(user_id) as stamp:
+            return await self.delete_stamped(session_id, user_id, stamp)
+
+    async def delete_stamped(
+        self, session_id: PydanticObjectId, user_id: PydanticObjectId, stamp: Stamp
+    ) -> bool:
+        """`delete` under a lease the caller holds (a sync push's)."""
+        raw = await _collection().find_one(
+            {"_id": session_id, "user_id": user_id},
+            {"client_id": 1, "croix.id": 1, "croix.client_id": 1},
+        )
+        if raw is None:
+            return False
+        croix_ids = [sync_id(item.get("client_id"), item["id"]) for item in raw.get("croix", [])]
+        await self.tombstones.bury(user_id, CROIX, croix_ids, stamp)
+        await self.tombstones.bury(
+            user_id, SESSIONS, [sync_id(raw.get("client_id"), session_id)], stamp
+        )
         result = await _collection().delete_one({"_id": session_id, "user_id": user_id})
         return result.deleted_count == 1
 
@@ -248,7 +319,16 @@ class ClimbSessionRepository:
         )
         if existing is not None:
             return PydanticObjectId(existing["_id"])
-        fresh = ClimbSession(user_id=user_id, date=date, auto_created=True)
+        async with self.clock.lease(user_id) as stamp:
+            return await self._open_day(user_id, day, date, stamp)
+
+    async def _open_day(
+        self, user_id: PydanticObjectId, day: dt.date, date: dt.datetime, stamp: Stamp
+    ) -> PydanticObjectId:
+        fresh = ClimbSession(
+            user_id=user_id, date=date, auto_created=True, change_seq=stamp.seq,
+            last_change_seq=stamp.seq, updated_at=stamp.at,
+        )  # fmt: skip
         on_insert = fresh.model_dump(exclude={"id", "user_id", "date", "auto_created"})
         for _ in range(_UPSERT_ATTEMPTS):
             try:
@@ -286,7 +366,12 @@ class ClimbSessionRepository:
         }
         if entry.client_id is not None:
             where["croix.client_id"] = {"$ne": entry.client_id}
-        result = await _collection().update_one(where, {"$push": {"croix": entry.model_dump()}})
+        async with self.clock.lease(user_id) as stamp:
+            entry.change_seq, entry.updated_at = stamp.seq, stamp.at
+            result = await _collection().update_one(
+                where,
+                {"$push": {"croix": entry.model_dump()}, "$max": {"last_change_seq": stamp.seq}},
+            )
         if result.modified_count == 1:
             return entry
         if entry.client_id is None:
@@ -379,17 +464,37 @@ class ClimbSessionRepository:
         where = {"user_id": user_id, "croix.id": croix_id}
         if not changes:
             return _only_croix(await _collection().find_one(where), croix_id)
-        raw = await _collection().find_one_and_update(
-            where,
-            {"$set": {f"croix.$[c].{name}": value for name, value in changes.items()}},
-            array_filters=[{"c.id": croix_id}],
-            return_document=ReturnDocument.AFTER,
-        )
+        async with self.clock.lease(user_id) as stamp:
+            fields = {**changes, **stamped(stamp)}
+            raw = await _collection().find_one_and_update(
+                where,
+                {
+                    "$set": {f"croix.$[c].{name}": value for name, value in fields.items()},
+                    "$max": {"last_change_seq": stamp.seq},
+                },
+                array_filters=[{"c.id": croix_id}],
+                return_document=ReturnDocument.AFTER,
+            )
         return _only_croix(raw, croix_id)
 
     async def delete_croix(self, croix_id: PydanticObjectId, user_id: PydanticObjectId) -> bool:
+        """Delete one of the user's croix, its tombstone written first."""
+        async with self.clock.lease(user_id) as stamp:
+            return await self.delete_croix_stamped(croix_id, user_id, stamp)
+
+    async def delete_croix_stamped(
+        self, croix_id: PydanticObjectId, user_id: PydanticObjectId, stamp: Stamp
+    ) -> bool:
+        """`delete_croix` under a lease the caller holds (a sync push's)."""
+        where = {"user_id": user_id, "croix.id": croix_id}
+        raw = await _collection().find_one(where, {"croix": {"$elemMatch": {"id": croix_id}}})
+        if raw is None or not raw.get("croix"):
+            return False
+        await self.tombstones.bury(
+            user_id, CROIX, [sync_id(raw["croix"][0].get("client_id"), croix_id)], stamp
+        )
         result = await _collection().update_one(
-            {"user_id": user_id, "croix.id": croix_id}, {"$pull": {"croix": {"id": croix_id}}}
+            where, {"$pull": {"croix": {"id": croix_id}}, "$max": {"last_change_seq": stamp.seq}}
         )
         return result.modified_count == 1
 

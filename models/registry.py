@@ -7,6 +7,8 @@ New areas add their document to `DOCUMENT_MODELS` and their repository to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from beanie import Document
 
@@ -20,12 +22,16 @@ from models.data_export import DataExportDocument, DataExportRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
 from models.gym_crowd import GymCrowdRepository
+from models.logbook_changes import LogbookChangesRepository
+from models.logbook_clock import LogbookClockDocument, LogbookClockRepository
+from models.logbook_push import LogbookPushDocument, LogbookPushRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
 from models.password_reset import PasswordResetDocument, PasswordResetRepository
 from models.persisted_query import PersistedQueryDocument, PersistedQueryRepository
 from models.projects import ProjectRepository
 from models.report import ReportCaseDocument, ReportDocument, ReportRepository
 from models.stats import StatsRepository
+from models.tombstone import TombstoneDocument, TombstoneRepository
 from models.user import UserDocument, UserRepository
 from models.video import VideoDocument, VideoRepository
 
@@ -44,6 +50,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ReportCaseDocument,
     ModerationLogEntry,
     PersistedQueryDocument,
+    LogbookClockDocument,
+    TombstoneDocument,
+    LogbookPushDocument,
 ]
 # Every declared index is named `pb_…` in MongoDB, so the release command knows the app's
 # own from an operator's (models/app_indexes.py).
@@ -69,3 +78,22 @@ class Repositories:
     moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)
     persisted_queries: PersistedQueryRepository = field(default_factory=PersistedQueryRepository)
     gym_crowd: GymCrowdRepository = field(default_factory=GymCrowdRepository)
+    # The logbook's sync (workflows.logbook_sync); `sessions` shares the clock and the
+    # tombstones: see `logbook_repositories`.
+    logbook_clock: LogbookClockRepository = field(default_factory=LogbookClockRepository)
+    tombstones: TombstoneRepository = field(default_factory=TombstoneRepository)
+    logbook_pushes: LogbookPushRepository = field(default_factory=LogbookPushRepository)
+    logbook_changes: LogbookChangesRepository = field(default_factory=LogbookChangesRepository)
+
+
+def logbook_repositories(tombstone_keep: timedelta) -> dict[str, Any]:
+    """The logbook's repositories keeping tombstones `tombstone_keep` (SYNC_TOMBSTONE_DAYS),
+    sharing one clock and one tombstone repository: `Repositories(**logbook_repositories(k))`.
+    """
+    clock = LogbookClockRepository()
+    tombstones = TombstoneRepository(tombstone_keep)
+    return {
+        "logbook_clock": clock,
+        "tombstones": tombstones,
+        "sessions": ClimbSessionRepository(clock, tombstones),
+    }

@@ -24,6 +24,7 @@ from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loaders import Loaders, build_loaders
 from workflows.croix_log import CroixLog
 from workflows.gym_crowd import GymCrowd
+from workflows.logbook_sync import LogbookSync
 from workflows.services import Policy, Services
 
 
@@ -76,6 +77,10 @@ class Context:
             min_climbers=policy.crowd_min_climbers,
             match_days=policy.circuit_match_days,
         )
+
+    @property
+    def logbook_sync(self) -> LogbookSync:
+        return LogbookSync(self.services.repos, self.services.storage)
 
     @property
     def viewer_id(self) -> PydanticObjectId | None:

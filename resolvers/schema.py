@@ -24,6 +24,7 @@ from resolvers.gym_crowd import GymCrowdQuery
 from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
 from resolvers.logbook_pages import LogbookPageQuery
+from resolvers.logbook_sync import LogbookSyncMutation, LogbookSyncQuery
 from resolvers.moderation import ModerationMutation, ModerationQuery
 from resolvers.projects import ProjectMutation, ProjectQuery
 from resolvers.reports import ReportMutation
@@ -40,6 +41,7 @@ Query = merge_types(
         VideoQuery,
         LogbookQuery,
         LogbookPageQuery,
+        LogbookSyncQuery,
         GymQuery,
         GymCrowdQuery,
         FollowQuery,
@@ -58,6 +60,7 @@ Mutation = merge_types(
         UserMutation,
         VideoMutation,
         LogbookMutation,
+        LogbookSyncMutation,
         GymMutation,
         UploadMutation,
         FollowMutation,
