@@ -31,8 +31,12 @@ from storage.local_routes import local_storage_routes
 from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
 from workflows.blocking import Blocking
+from workflows.comments import Comments
 from workflows.data_export import DataExports
+from workflows.following import Following
+from workflows.likes import Likes
 from workflows.moderation import Moderation
+from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
 from workflows.reporting import Reporting
 from workflows.services import Services
@@ -77,6 +81,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             token_versions = TokenVersions(repos.users)
             audiences = Audiences(repos.audience)
             throttle = Throttle(repos.auth_attempts, wiring.throttle_rules(settings))
+            notifications = Notifications(repos, timedelta(days=settings.notifications_ttl_days))
+            comments = Comments(
+                repos,
+                wiring.comment_cap(settings, repos.auth_attempts),
+                policy.blocked_words,
+                notifications,
+            )
             deletion = AccountDeletion(
                 repos,
                 storage,
@@ -88,7 +99,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             exports = DataExports(
                 repos, storage, timedelta(seconds=settings.export_interval_seconds)
             )
-            moderation = Moderation(repos, token_versions)
+            moderation = Moderation(repos, token_versions, notifications)
             passwords = PasswordHasher(settings.password_hash_concurrency)
             passwords.warm_up()
             services = Services(
@@ -115,6 +126,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 blocking=Blocking(repos, audiences),
                 moderation=moderation,
                 reporting=Reporting(repos, moderation, policy.reports_to_hide),
+                notifications=notifications,
+                likes=Likes(repos, notifications),
+                following=Following(repos, audiences, notifications),
+                comments=comments,
             )
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")

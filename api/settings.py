@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     reports_per_hour: int = Field(default=30, ge=1, le=10_000)
     # Distinct climbers whose reports hide a video pending a moderator's review.
     reports_to_hide: int = Field(default=3, ge=1, le=1_000)
+    # Comments one climber may post per sliding hour (commentVideo), then RATE_LIMITED.
+    comments_per_hour: int = Field(default=60, ge=1, le=10_000)
+    # How long a notification stays in the inbox after its last change (a TTL index).
+    notifications_ttl_days: int = Field(default=90, ge=1, le=3650)
     # A word list (UTF-8, one word or phrase a line) replacing the shipped one
     # (rules/blocked_words.txt) for pseudos, bios, captions and gym names.
     blocked_words_file: Path | None = None

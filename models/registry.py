@@ -15,10 +15,16 @@ from models.audience import AudienceRepository
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
 from models.block import BlockEdge, BlockRepository
 from models.climb_session import ClimbSession, ClimbSessionRepository
+from models.comment import CommentDocument, CommentRepository
 from models.data_export import DataExportDocument, DataExportRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
+from models.notification import NotificationDocument, NotificationRepository
+from models.notification_settings import (
+    NotificationSettingsDocument,
+    NotificationSettingsRepository,
+)
 from models.password_reset import PasswordResetDocument, PasswordResetRepository
 from models.persisted_query import PersistedQueryDocument, PersistedQueryRepository
 from models.projects import ProjectRepository
@@ -42,6 +48,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ReportCaseDocument,
     ModerationLogEntry,
     PersistedQueryDocument,
+    CommentDocument,
+    NotificationDocument,
+    NotificationSettingsDocument,
 ]
 
 
@@ -63,3 +72,8 @@ class Repositories:
     reports: ReportRepository = field(default_factory=ReportRepository)
     moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)
     persisted_queries: PersistedQueryRepository = field(default_factory=PersistedQueryRepository)
+    comments: CommentRepository = field(default_factory=CommentRepository)
+    notifications: NotificationRepository = field(default_factory=NotificationRepository)
+    notification_settings: NotificationSettingsRepository = field(
+        default_factory=NotificationSettingsRepository
+    )

@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from resolvers.account import AccountMutation, AccountQuery
 from resolvers.auth import AuthMutation
 from resolvers.blocks import BlockMutation, BlockQuery
+from resolvers.comments import CommentMutation
 from resolvers.extensions.document_gate import DocumentLimits
 from resolvers.extensions.error_policy import ErrorPolicy
 from resolvers.extensions.executor_fence import check_fast_executor
@@ -24,6 +25,7 @@ from resolvers.gyms import GymMutation, GymQuery
 from resolvers.logbook import LogbookMutation, LogbookQuery
 from resolvers.logbook_pages import LogbookPageQuery
 from resolvers.moderation import ModerationMutation, ModerationQuery
+from resolvers.notifications import NotificationMutation, NotificationQuery
 from resolvers.projects import ProjectMutation, ProjectQuery
 from resolvers.reports import ReportMutation
 from resolvers.stats import StatsQuery
@@ -46,6 +48,7 @@ Query = merge_types(
         AccountQuery,
         BlockQuery,
         ModerationQuery,
+        NotificationQuery,
     ),
 )
 Mutation = merge_types(
@@ -63,6 +66,8 @@ Mutation = merge_types(
         BlockMutation,
         ReportMutation,
         ModerationMutation,
+        CommentMutation,
+        NotificationMutation,
     ),
 )
 
