@@ -38,6 +38,7 @@ from workflows.likes import Likes
 from workflows.moderation import Moderation
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
+from workflows.push import Devices, PushOutbox, PushWorker
 from workflows.reporting import Reporting
 from workflows.services import Services
 from workflows.throttle import Throttle
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     storage = wiring.storage_from(settings, secret)
     mailer = wiring.mailer(settings)
     policy = wiring.policy(settings)  # reads the word list: refused before anything starts
+    fcm = wiring.fcm_client(settings)  # reads the service account: likewise
     metrics = Metrics()
 
     @asynccontextmanager
@@ -81,7 +83,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             token_versions = TokenVersions(repos.users)
             audiences = Audiences(repos.audience)
             throttle = Throttle(repos.auth_attempts, wiring.throttle_rules(settings))
-            notifications = Notifications(repos, timedelta(days=settings.notifications_ttl_days))
+            pusher = None
+            if fcm is not None:  # push on: a delivery worker in this process
+                stack.push_async_callback(fcm.close)
+                worker = PushWorker(repos, fcm, concurrency=settings.push_concurrency)
+                pusher = PushOutbox(repos, worker)
+                background.spawn(worker.run(), "push-worker")
+            ttl = timedelta(days=settings.notifications_ttl_days)
+            notifications = Notifications(repos, ttl, pusher)
             comments = Comments(
                 repos,
                 wiring.comment_cap(settings, repos.auth_attempts),
@@ -130,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 likes=Likes(repos, notifications),
                 following=Following(repos, audiences, notifications),
                 comments=comments,
+                devices=Devices(repos),
             )
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")

@@ -7,6 +7,7 @@ from datetime import timedelta
 from api.persisted_queries import PersistedQueries, RegistryPolicy
 from api.settings import ConfigurationError, Settings
 from api.trusted_documents import load_manifest
+from kit.fcm import FcmClient, FcmConfigError, ServiceAccount
 from kit.mail import Mailer, OutboxMailer, SmtpConfig, SmtpMailer
 from kit.tokens import TokenService
 from models.auth_attempt import AuthAttemptRepository
@@ -63,6 +64,20 @@ def throttle_rules(settings: Settings) -> Rules:
 
 def comment_cap(settings: Settings, repo: AuthAttemptRepository) -> HourlyCap:
     return HourlyCap(repo, "comment-account", settings.comments_per_hour, "comments")
+
+
+def fcm_client(settings: Settings) -> FcmClient | None:
+    """The FCM client the settings describe; None (push off) without a service account."""
+    try:
+        if settings.fcm_service_account_json:
+            account = ServiceAccount.from_json(settings.fcm_service_account_json)
+        elif settings.fcm_service_account_file:
+            account = ServiceAccount.from_file(settings.fcm_service_account_file)
+        else:
+            return None
+    except FcmConfigError as error:
+        raise ConfigurationError(f"FCM service account: {error}") from None
+    return FcmClient(account, endpoint=settings.fcm_endpoint, token_url=settings.fcm_token_url)
 
 
 def upload_budget(settings: Settings) -> UploadBudget:

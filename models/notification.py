@@ -227,6 +227,11 @@ class NotificationRepository:
         await _collection().update_many({**match, "actors": actor}, {"$pull": {"actors": actor}})
         await _collection().delete_many({**match, "actors": {"$size": 0}})
 
+    async def actor_count(self, entry_id: PydanticObjectId) -> int | None:
+        """How many actors the entry has now; None once it is gone (withdrawn)."""
+        raw = await _collection().find_one({"_id": entry_id}, projection={"actors": 1})
+        return None if raw is None else len(raw.get("actors") or ())
+
     async def delete_for_comments(self, comment_ids: Sequence[PydanticObjectId]) -> int:
         if not comment_ids:
             return 0

@@ -17,6 +17,7 @@ from models.block import BlockEdge, BlockRepository
 from models.climb_session import ClimbSession, ClimbSessionRepository
 from models.comment import CommentDocument, CommentRepository
 from models.data_export import DataExportDocument, DataExportRepository
+from models.device import DeviceDocument, DeviceRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
@@ -28,6 +29,7 @@ from models.notification_settings import (
 from models.password_reset import PasswordResetDocument, PasswordResetRepository
 from models.persisted_query import PersistedQueryDocument, PersistedQueryRepository
 from models.projects import ProjectRepository
+from models.push_outbox import PushEntryDocument, PushOutboxRepository
 from models.report import ReportCaseDocument, ReportDocument, ReportRepository
 from models.stats import StatsRepository
 from models.user import UserDocument, UserRepository
@@ -51,6 +53,8 @@ DOCUMENT_MODELS: list[type[Document]] = [
     CommentDocument,
     NotificationDocument,
     NotificationSettingsDocument,
+    DeviceDocument,
+    PushEntryDocument,
 ]
 
 
@@ -77,3 +81,5 @@ class Repositories:
     notification_settings: NotificationSettingsRepository = field(
         default_factory=NotificationSettingsRepository
     )
+    devices: DeviceRepository = field(default_factory=DeviceRepository)
+    push_outbox: PushOutboxRepository = field(default_factory=PushOutboxRepository)

@@ -16,6 +16,7 @@ from resolvers.account import AccountMutation, AccountQuery
 from resolvers.auth import AuthMutation
 from resolvers.blocks import BlockMutation, BlockQuery
 from resolvers.comments import CommentMutation
+from resolvers.devices import DeviceMutation
 from resolvers.extensions.document_gate import DocumentLimits
 from resolvers.extensions.error_policy import ErrorPolicy
 from resolvers.extensions.executor_fence import check_fast_executor
@@ -68,6 +69,7 @@ Mutation = merge_types(
         ModerationMutation,
         CommentMutation,
         NotificationMutation,
+        DeviceMutation,
     ),
 )
 

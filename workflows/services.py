@@ -23,6 +23,7 @@ from workflows.likes import Likes
 from workflows.moderation import Moderation
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
+from workflows.push import Devices
 from workflows.reporting import DEFAULT_REPORTS_TO_HIDE, Reporting
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
@@ -67,3 +68,4 @@ class Services:
     likes: Likes
     following: Following
     comments: Comments
+    devices: Devices
