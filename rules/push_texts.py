@@ -13,6 +13,7 @@ TITLE = "Perfect Boulder"
 _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     "fr": {
         "LIKE": ("{actor} a aimé ta vidéo", "{actor} et {others} autres ont aimé ta vidéo"),
+        "LIKE_TWO": ("{actor} et 1 autre personne ont aimé ta vidéo",) * 2,
         "FOLLOW": ("{actor} te suit", "{actor} te suit"),
         "COMMENT": ("{actor} a commenté ta vidéo", "{actor} a commenté ta vidéo"),
         "REPLY": ("{actor} a répondu à ton commentaire", "{actor} a répondu à ton commentaire"),
@@ -24,6 +25,7 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "en": {
         "LIKE": ("{actor} liked your video", "{actor} and {others} others liked your video"),
+        "LIKE_TWO": ("{actor} and 1 other liked your video",) * 2,
         "FOLLOW": ("{actor} started following you", "{actor} started following you"),
         "COMMENT": ("{actor} commented on your video", "{actor} commented on your video"),
         "REPLY": ("{actor} replied to your comment", "{actor} replied to your comment"),
@@ -42,6 +44,8 @@ def language_of(locale: str | None) -> str:
 
 def push_text(kind: str, locale: str | None, actor: str | None, actor_count: int) -> str:
     """The body of a push of `kind` for a device in `locale`."""
+    if kind == "LIKE" and actor_count == 2:
+        kind = "LIKE_TWO"  # "and 1 other", not "and 1 others"
     one, several = _TEXTS[language_of(locale)][kind]
     template = several if actor_count > 1 else one
     return template.format(actor=actor or "?", others=max(0, actor_count - 1))
