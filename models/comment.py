@@ -66,8 +66,12 @@ class CommentDocument(Document):
             IndexModel([("video_id", ASCENDING), *THREAD_ORDER], name="video_threads"),
             # A thread's replies (deleted with it).
             IndexModel([("thread_id", ASCENDING)], name="thread"),
-            # A climber's comments (suspension, erasure), and those under their videos.
-            IndexModel([("user_id", ASCENDING)], name="by_author"),
+            # A climber's comments, oldest first (suspension, erasure, export), and
+            # those under their videos.
+            IndexModel(
+                [("user_id", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)],
+                name="by_author",
+            ),
             IndexModel([("video_owner_id", ASCENDING)], name="by_video_owner"),
         ]
 
@@ -277,3 +281,8 @@ class CommentRepository:
             {"user_id": user_id, "withheld": reason}, {"$pull": {"withheld": reason}}
         )
         return result.modified_count
+
+    async def authored_for_export(self, user_id: PydanticObjectId) -> list[dict[str, Any]]:
+        """The user's comments as stored, oldest first (an export)."""
+        cursor = _comments().find({"user_id": user_id}).sort([("created_at", 1), ("_id", 1)])
+        return [raw async for raw in cursor]

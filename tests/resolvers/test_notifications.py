@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from bson import ObjectId
 
 import workflows.notifications
 from tests.support.client import Account, Api, code_of
@@ -236,3 +237,37 @@ async def test_a_like_costs_one_write_plus_the_notifications(commands: Any, api:
     reads = [cmd for cmd in sent if cmd not in writes]
     assert ("find", "notification_settings") in reads
     assert len(sent) <= 5, sent  # + the token's version and the liker's audience, if stale
+
+
+async def test_an_erased_account_leaves_no_notification_device_or_setting(
+    api: Api, db: Any
+) -> None:
+    from tests.support.accounts import DELETE_ACCOUNT, eventually
+
+    owner, leaver, bob = await accounts(api, 3)
+    video = (await post_video(api, owner))["id"]
+    theirs = (await post_video(api, leaver))["id"]
+    await _like(api, leaver, video)
+    await _like(api, bob, video)
+    await _like(api, owner, theirs)
+    await api.data(FOLLOW, {"id": owner.id}, leaver.token)
+    register = 'mutation { registerDevice(token: "leaver-phone", platform: IOS) }'
+    await api.data(register, None, leaver.token)
+    switch = [{"kind": "LIKE", "push": False}]
+    await api.data(UPDATE_SETTINGS, {"settings": switch}, leaver.token)
+
+    await api.data(DELETE_ACCOUNT, {"password": leaver.password}, leaver.token)
+
+    async def erased() -> bool:
+        left = [
+            await db.notifications.count_documents({"user_id": ObjectId(leaver.id)}),
+            await db.notifications.count_documents({"actors": ObjectId(leaver.id)}),
+            await db.devices.count_documents({}),
+            await db.notification_settings.count_documents({}),
+        ]
+        return left == [0, 0, 0, 0]
+
+    await eventually(erased)
+    (entry,) = await inbox(api, owner)  # the FOLLOW went; the LIKE group keeps bob
+    assert entry["kind"] == "LIKE"
+    assert entry["actor_count"] == 1
