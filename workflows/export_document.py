@@ -3,8 +3,8 @@
 The shape is documented by `docs/export.schema.json` (a JSON Schema, checked by the
 tests): the account, the public profile, sessions with their croix, videos with their
 like counts (never who liked them), follows both ways, comments written, the videos
-liked, projects, and every media URL. Nothing of another climber's but what they show everyone: their id
-and pseudo on a follow, and the id, author and URL of a video liked.
+liked, projects, and every media URL. Nothing of another climber's but what they show
+everyone: their id and pseudo on a follow, and the id, author and URL of a video liked.
 """
 
 from __future__ import annotations
