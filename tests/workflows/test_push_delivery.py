@@ -5,6 +5,8 @@ FCM's errors, its bounds, and a delivery cut short by a crash."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -462,3 +464,36 @@ def test_a_service_account_that_cannot_sign_stops_the_service(settings: Settings
     for broken in ("{}", "not json", KEY.account_json("x").replace("PRIVATE KEY", "KEY")):
         with pytest.raises(ConfigurationError, match="FCM service account"):
             create_app(settings.model_copy(update={"fcm_service_account_json": broken}))
+
+
+async def test_a_worker_process_killed_mid_delivery_is_resumed_by_another(
+    repos: Repositories, db: Any, settings: Settings, fcm: FcmServer, clock: Clock,
+    people: list[Any], clients: list[FcmClient],
+) -> None:  # fmt: skip
+    fcm.hang = asyncio.Event()  # FCM takes the message, and does not answer yet
+    worker = PushWorker(repos, client_for(fcm, clients), poll_seconds=0.02)
+    await _follow_noted(repos, worker, people, ["phone"])
+    env = {**os.environ, "FCM_SERVICE_ACCOUNT_JSON": KEY.account_json(fcm.token_url)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.support.push_worker_process",
+        str(settings.mongodb_url), settings.mongodb_db, fcm.url,
+        env=env, stdout=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        await eventually(lambda: _received(fcm, 1), within=60)
+    finally:
+        process.kill()  # SIGKILL, mid-delivery: nothing of it runs after this
+        await process.wait()
+    fcm.hang.set()
+    fcm.hang = None
+    leased = await db.push_outbox.find_one({})
+    assert leased["state"] == PENDING
+    assert leased["lease"] is not None
+    # The dead worker's lease (taken on the real clock, a few seconds after this one's
+    # start) runs out.
+    clock.move(seconds=120)
+    async with running(worker):
+        await eventually(lambda: _received(fcm, 2))
+        await eventually(lambda: _state_is(db, SENT))
+    keys = {m["android"]["collapse_key"] for m in fcm.received}
+    assert len(keys) == 1  # sent twice at most, under one collapse key
