@@ -119,9 +119,12 @@ async def notifications_of(info: Info, views: Sequence[NotificationView]) -> lis
     }
     comment_ids = [v.comment_id for v in views if v.comment_id is not None]
     found_comments = await repos.comments.visible_many(comment_ids, audience)
+    # A comment shows with its video only: one on a video the reader may no longer see
+    # (made private, hidden) is not shown either.
     comments = {
         PydanticObjectId(comment.id): comment
         for comment in await comments_with_videos(info, found_comments)
+        if comment.video is not None
     }
     return [
         Notification(

@@ -107,10 +107,14 @@ class Comments:
         """Delete a comment (and, for a top-level one, its replies): by its author, the
         video's owner or a moderator. NOT_FOUND for a comment the caller may not see."""
         viewer = _viewer(audience)
-        comment = await self._repos.comments.visible(comment_id, audience)
+        # Blocks aside: a video's owner who blocked a climber no longer sees their earlier
+        # comments under it, which everyone else still does, and must be able to remove them.
+        comment = await self._repos.comments.visible(comment_id, audience.ignoring_blocks())
         if comment is None or not await self._repos.videos.exists(comment.video_id, audience):
             raise Missing("no comment has this id")
         if viewer not in (comment.user_id, comment.video_owner_id) and not audience.moderator:
+            if comment.user_id in audience.hidden_users:
+                raise Missing("no comment has this id")  # what a block hides stays hidden
             raise Refused("only its author, the video's owner or a moderator may delete it")
         removed = await self._repos.comments.delete_thread(comment)
         await self._removed(removed)

@@ -213,6 +213,23 @@ async def test_who_may_delete_a_comment_and_what_goes_with_it(api: Api, db: Any)
     assert shown["comments"]["edges"] == []
 
 
+async def test_a_videos_owner_removes_the_comments_of_someone_they_blocked(api: Api) -> None:
+    owner, troll, reader = await accounts(api, 3)
+    video = (await post_video(api, owner))["id"]
+    said = (await comment(api, troll, video, "avant le blocage"))["id"]
+    await api.data(BLOCK, {"id": troll.id}, owner.token)
+    assert await comment_ids(api, video, reader) == [said]  # others still see it
+    assert (await api.data(DELETE_COMMENT, {"id": said}, owner.token))["deleteComment"]
+    assert await comment_ids(api, video, reader) == []
+    # Under someone else's video, what the block hides stays hidden: NOT_FOUND, not
+    # FORBIDDEN (which would say it is there).
+    other = (await comment(api, troll, (await post_video(api, reader))["id"], "x"))["id"]
+    error = await api.error(DELETE_COMMENT, {"id": other}, owner.token)
+    assert code_of(error) == "NOT_FOUND"
+    error = await api.error(DELETE_COMMENT, {"id": other}, (await api.signup()).token)
+    assert code_of(error) == "FORBIDDEN"
+
+
 async def test_deleting_a_video_deletes_its_comments(api: Api, db: Any) -> None:
     owner, ada = await accounts(api, 2)
     video = (await post_video(api, owner))["id"]

@@ -21,7 +21,14 @@ from tests.support.comments import (
     inbox,
     unread,
 )
-from tests.support.safety import BLOCK, MODERATE, make_moderator, queue, report_video
+from tests.support.safety import (
+    BLOCK,
+    MODERATE,
+    UPDATE_VIDEO,
+    make_moderator,
+    queue,
+    report_video,
+)
 from tests.support.social import FOLLOW, UNFOLLOW
 from tests.support.videos import LIKE, UNLIKE, accounts, post_video
 
@@ -120,6 +127,21 @@ async def test_comments_replies_and_mentions_each_reach_their_climber_once(api: 
     assert await inbox(api, owner) == []
     assert await inbox(api, ada) == []
     assert await inbox(api, carol) == []
+
+
+async def test_an_entry_shows_no_comment_of_a_video_the_reader_may_no_longer_see(
+    api: Api,
+) -> None:
+    owner, ada, bob = await accounts(api, 3)
+    video = (await post_video(api, owner))["id"]
+    said = await comment(api, ada, video, f"@{bob.pseudo} regarde")
+    (mention,) = await inbox(api, bob)
+    assert mention["comment"] == {"id": said["id"], "text": said["text"]}
+    await api.data(UPDATE_VIDEO, {"id": video, "visibility": "PRIVATE"}, owner.token)
+    (mention,) = await inbox(api, bob)
+    assert mention["kind"] == "MENTION"
+    assert mention["comment"] is None
+    assert mention["video"] is None
 
 
 async def test_nothing_crosses_a_block(api: Api) -> None:
