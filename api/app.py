@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 worker = PushWorker(repos, fcm, concurrency=settings.push_concurrency)
                 pusher = PushOutbox(repos, worker)
                 background.spawn(worker.run(), "push-worker")
+                # Before the background tasks' grace (last in, first out): no new claims.
+                stack.push_async_callback(worker.stop)
             ttl = timedelta(days=settings.notifications_ttl_days)
             notifications = Notifications(repos, ttl, pusher)
             comments = Comments(

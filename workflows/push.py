@@ -143,18 +143,37 @@ class PushWorker:
         self.max_attempts = max_attempts
         self.max_backoff = max_backoff
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._grace = 2.0
+        self._active = False  # whether `run` runs
+        self._ended = asyncio.Event()
 
     def kick(self) -> None:
         """Look for due entries now rather than at the next poll."""
         self._wake.set()
 
+    async def stop(self, grace_seconds: float = 2.0) -> None:
+        """Claim nothing more; `run` returns once the deliveries under way end (those
+        still running after `grace_seconds` are cancelled: their leases run out, and
+        they are sent again after the next start)."""
+        self._grace = grace_seconds
+        self._stopping.set()
+        self._wake.set()
+        if self._active:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ended.wait(), timeout=grace_seconds + 1)
+
     async def run(self) -> None:
-        """Deliver due entries, at most `concurrency` at once, until cancelled."""
+        """Deliver due entries, at most `concurrency` at once, until stopped or cancelled."""
         slots = asyncio.Semaphore(self.concurrency)
         running: set[asyncio.Task[None]] = set()
+        self._active = True
+        self._ended = asyncio.Event()
         try:
-            while True:
+            while not self._stopping.is_set():
                 await slots.acquire()
+                if self._stopping.is_set():
+                    break
                 try:
                     entry = await self._repos.push_outbox.claim(utcnow(), self.lease)
                 except Exception:
@@ -167,13 +186,19 @@ class PushWorker:
                 task = asyncio.create_task(self._deliver_in(slots, entry))
                 running.add(task)
                 task.add_done_callback(running.discard)
+            if running:
+                await asyncio.wait(set(running), timeout=self._grace)
         finally:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
+            self._active = False
+            self._ended.set()
 
     async def _idle(self) -> None:
         self._wake.clear()
+        if self._stopping.is_set():
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
 

@@ -497,3 +497,18 @@ async def test_a_worker_process_killed_mid_delivery_is_resumed_by_another(
         await eventually(lambda: _state_is(db, SENT))
     keys = {m["android"]["collapse_key"] for m in fcm.received}
     assert len(keys) == 1  # sent twice at most, under one collapse key
+
+
+async def test_stopping_lets_the_delivery_under_way_end_and_claims_no_more(
+    repos: Repositories, db: Any, fcm: FcmServer, clock: Clock, people: list[Any],
+    clients: list[FcmClient],
+) -> None:  # fmt: skip
+    fcm.delay = 0.3
+    worker = PushWorker(repos, client_for(fcm, clients), concurrency=1, poll_seconds=10)
+    await _follow_noted(repos, worker, people, ["one", "two"])
+    task = asyncio.create_task(worker.run())
+    await eventually(lambda: _received(fcm, 1))
+    await worker.stop(grace_seconds=5)
+    assert task.done()
+    assert len(fcm.received) == 1  # the second was never claimed
+    assert sorted([raw["state"] async for raw in db.push_outbox.find({})]) == [PENDING, SENT]
