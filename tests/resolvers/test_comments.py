@@ -336,3 +336,23 @@ async def test_reported_comments_enter_the_queue_and_moderators_act_on_them(api:
 QUEUE_COMMENT = """
 query { moderationQueue(first: 5) { edges { node { comment { id text hidden } } } } }
 """
+
+
+async def test_replies_racing_their_threads_deletion_leave_no_orphan_and_a_true_count(
+    api: Api, db: Any
+) -> None:
+    owner, *repliers = await accounts(api, 6)
+    video = (await post_video(api, owner))["id"]
+    thread = (await comment(api, owner, video, "fil"))["id"]
+    variables = [{"video": video, "text": f"re {n}", "reply_to": thread} for n in range(10)]
+    replying = [
+        api.execute(COMMENT, v, repliers[n % len(repliers)].token) for n, v in enumerate(variables)
+    ]
+    deleting = api.execute(DELETE_COMMENT, {"id": thread}, owner.token)
+    bodies = await asyncio.gather(*replying[:5], deleting, *replying[5:])
+    for body in bodies:  # each reply landed before the deletion (and went with it), or not
+        for error in body.get("errors") or []:
+            assert code_of(error) == "NOT_FOUND"
+    assert await db.comments.count_documents({}) == 0
+    shown = (await api.data(COMMENTS, {"id": video}))["video"]
+    assert shown["comment_count"] == 0
