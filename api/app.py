@@ -34,9 +34,14 @@ from storage.local_routes import local_storage_routes
 from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
 from workflows.blocking import Blocking
+from workflows.comments import Comments
 from workflows.data_export import DataExports
+from workflows.following import Following
+from workflows.likes import Likes
 from workflows.moderation import Moderation
+from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
+from workflows.push import Devices, PushOutbox, PushWorker
 from workflows.reporting import Reporting
 from workflows.services import Services
 from workflows.throttle import Throttle
@@ -64,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     storage = wiring.storage_from(settings, secret)
     mailer = wiring.mailer(settings)
     policy = wiring.policy(settings)  # reads the word list: refused before anything starts
+    fcm = wiring.fcm_client(settings)  # reads the service account: likewise
     metrics = Metrics()
     build = build_info(settings)
     metrics.record_build(build.labels())
@@ -92,6 +98,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
             token_versions = TokenVersions(repos.users)
             audiences = Audiences(repos.audience)
             throttle = Throttle(repos.auth_attempts, wiring.throttle_rules(settings))
+            pusher = None
+            if fcm is not None:  # push on: a delivery worker in this process
+                stack.push_async_callback(fcm.close)
+                worker = PushWorker(repos, fcm, concurrency=settings.push_concurrency)
+                pusher = PushOutbox(repos, worker)
+                background.spawn(worker.run(), "push-worker")
+                # Before the background tasks' grace (last in, first out): no new claims.
+                stack.push_async_callback(worker.stop)
+            ttl = timedelta(days=settings.notifications_ttl_days)
+            notifications = Notifications(repos, ttl, pusher)
+            comments = Comments(
+                repos,
+                wiring.comment_cap(settings, repos.auth_attempts),
+                policy.blocked_words,
+                notifications,
+            )
             deletion = AccountDeletion(
                 repos,
                 storage,
@@ -103,7 +125,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             exports = DataExports(
                 repos, storage, timedelta(seconds=settings.export_interval_seconds)
             )
-            moderation = Moderation(repos, token_versions)
+            moderation = Moderation(repos, token_versions, notifications)
             passwords = PasswordHasher(settings.password_hash_concurrency)
             passwords.warm_up()
             services = Services(
@@ -130,6 +152,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 blocking=Blocking(repos, audiences),
                 moderation=moderation,
                 reporting=Reporting(repos, moderation, policy.reports_to_hide),
+                notifications=notifications,
+                likes=Likes(repos, notifications),
+                following=Following(repos, audiences, notifications),
+                comments=comments,
+                devices=Devices(repos),
             )
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")

@@ -98,6 +98,19 @@ class Settings(BaseSettings):
     # at one person), and the days either side of a croix its "also topped" matches.
     crowd_min_climbers: int = Field(default=5, ge=2, le=1_000)
     circuit_match_days: int = Field(default=14, ge=1, le=60)
+    # Comments one climber may post per sliding hour (commentVideo), then RATE_LIMITED.
+    comments_per_hour: int = Field(default=60, ge=1, le=10_000)
+    # How long a notification stays in the inbox after its last change (a TTL index).
+    notifications_ttl_days: int = Field(default=90, ge=1, le=3650)
+    # Push through Firebase Cloud Messaging's HTTP v1 API (kit/fcm.py): a service
+    # account's JSON key, as a file or inline; neither: push is off, the inbox works.
+    fcm_service_account_file: Path | None = None
+    fcm_service_account_json: str | None = None
+    # FCM's base URL and the OAuth token endpoint (unset: the key's `token_uri`).
+    fcm_endpoint: str = "https://fcm.googleapis.com"
+    fcm_token_url: str | None = None
+    # Pushes sent at once by this machine's worker.
+    push_concurrency: int = Field(default=8, ge=1, le=256)
     # A word list (UTF-8, one word or phrase a line) replacing the shipped one
     # (rules/blocked_words.txt) for pseudos, bios, captions and gym names.
     blocked_words_file: Path | None = None

@@ -7,8 +7,10 @@ from datetime import timedelta
 from api.persisted_queries import PersistedQueries, RegistryPolicy
 from api.settings import ConfigurationError, Settings
 from api.trusted_documents import load_manifest
+from kit.fcm import FcmClient, FcmConfigError, ServiceAccount
 from kit.mail import Mailer, OutboxMailer, SmtpConfig, SmtpMailer
 from kit.tokens import TokenService
+from models.auth_attempt import AuthAttemptRepository
 from models.persisted_query import PersistedQueryRepository
 from resolvers.schema import AppSchema
 from rules.blocked_words import SHIPPED_LIST, BlockedWords
@@ -16,6 +18,7 @@ from storage.config import R2Config, StorageConfig
 from storage.errors import StorageConfigError
 from storage.factory import build_storage
 from storage.service import MediaStorage
+from workflows.hourly_cap import HourlyCap
 from workflows.services import Policy
 from workflows.throttle import Rules
 from workflows.upload_quota import UploadBudget
@@ -57,6 +60,24 @@ def throttle_rules(settings: Settings) -> Rules:
         signups_per_address=settings.signups_per_address,
         reports_per_hour=settings.reports_per_hour,
     )
+
+
+def comment_cap(settings: Settings, repo: AuthAttemptRepository) -> HourlyCap:
+    return HourlyCap(repo, "comment-account", settings.comments_per_hour, "comments")
+
+
+def fcm_client(settings: Settings) -> FcmClient | None:
+    """The FCM client the settings describe; None (push off) without a service account."""
+    try:
+        if settings.fcm_service_account_json:
+            account = ServiceAccount.from_json(settings.fcm_service_account_json)
+        elif settings.fcm_service_account_file:
+            account = ServiceAccount.from_file(settings.fcm_service_account_file)
+        else:
+            return None
+    except FcmConfigError as error:
+        raise ConfigurationError(f"FCM service account: {error}") from None
+    return FcmClient(account, endpoint=settings.fcm_endpoint, token_url=settings.fcm_token_url)
 
 
 def upload_budget(settings: Settings) -> UploadBudget:

@@ -140,6 +140,16 @@ def visible_logbook_stages(audience: Audience, user_field: str) -> list[dict[str
     return stages
 
 
+def comment_filter(audience: Audience) -> dict[str, Any]:
+    """The clauses a comments query adds for this viewer: not by someone blocked either
+    way, not withheld (hidden by moderation, or its author suspended) unless the
+    viewer wrote it. Whether the viewer may see the video is the video's query."""
+    if audience.moderator:
+        return {}
+    clauses = [_not_hidden(audience, "user_id"), _or_own(audience, "user_id", dict(NOT_WITHHELD))]
+    return {"$and": [clause for clause in clauses if clause]}
+
+
 def edge_stages(audience: Audience, other_field: str) -> list[dict[str, Any]]:
     """Pipeline stages keeping the follow (or block) edges whose other end, the user in
     `other_field`, the viewer may see. Placed after the `$sort` and before the

@@ -18,7 +18,9 @@ from models.audience import AudienceRepository
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
 from models.block import BlockEdge, BlockRepository
 from models.climb_session import ClimbSession, ClimbSessionRepository
+from models.comment import CommentDocument, CommentRepository
 from models.data_export import DataExportDocument, DataExportRepository
+from models.device import DeviceDocument, DeviceRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
 from models.gym_crowd import GymCrowdRepository
@@ -26,9 +28,15 @@ from models.logbook_changes import LogbookChangesRepository
 from models.logbook_clock import LogbookClockDocument, LogbookClockRepository
 from models.logbook_push import LogbookPushDocument, LogbookPushRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
+from models.notification import NotificationDocument, NotificationRepository
+from models.notification_settings import (
+    NotificationSettingsDocument,
+    NotificationSettingsRepository,
+)
 from models.password_reset import PasswordResetDocument, PasswordResetRepository
 from models.persisted_query import PersistedQueryDocument, PersistedQueryRepository
 from models.projects import ProjectRepository
+from models.push_outbox import PushEntryDocument, PushOutboxRepository
 from models.report import ReportCaseDocument, ReportDocument, ReportRepository
 from models.stats import StatsRepository
 from models.tombstone import TombstoneDocument, TombstoneRepository
@@ -53,6 +61,11 @@ DOCUMENT_MODELS: list[type[Document]] = [
     LogbookClockDocument,
     TombstoneDocument,
     LogbookPushDocument,
+    CommentDocument,
+    NotificationDocument,
+    NotificationSettingsDocument,
+    DeviceDocument,
+    PushEntryDocument,
 ]
 # Every declared index is named `pb_…` in MongoDB, so the release command knows the app's
 # own from an operator's (models/app_indexes.py).
@@ -77,6 +90,13 @@ class Repositories:
     reports: ReportRepository = field(default_factory=ReportRepository)
     moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)
     persisted_queries: PersistedQueryRepository = field(default_factory=PersistedQueryRepository)
+    comments: CommentRepository = field(default_factory=CommentRepository)
+    notifications: NotificationRepository = field(default_factory=NotificationRepository)
+    notification_settings: NotificationSettingsRepository = field(
+        default_factory=NotificationSettingsRepository
+    )
+    devices: DeviceRepository = field(default_factory=DeviceRepository)
+    push_outbox: PushOutboxRepository = field(default_factory=PushOutboxRepository)
     gym_crowd: GymCrowdRepository = field(default_factory=GymCrowdRepository)
     # The logbook's sync (workflows.logbook_sync); `sessions` shares the clock and the
     # tombstones: see `logbook_repositories`.

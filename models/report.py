@@ -27,6 +27,7 @@ from kit.clock import utcnow_ms
 
 VIDEO = "VIDEO"
 USER = "USER"
+COMMENT = "COMMENT"
 OPEN = "OPEN"
 CLOSED = "CLOSED"
 DETAILS_KEPT = 20  # the latest written details a case shows (older ones stay in `reports`)
@@ -37,7 +38,7 @@ CaseKey = tuple[dt.datetime, PydanticObjectId]
 
 class ReportDocument(Document):
     reporter_id: PydanticObjectId
-    target_type: str  # VIDEO or USER
+    target_type: str  # VIDEO, COMMENT or USER
     target_id: PydanticObjectId
     reason: str
     details: str | None = None
@@ -59,7 +60,7 @@ class ReportDocument(Document):
 class ReportCaseDocument(Document):
     target_type: str
     target_id: PydanticObjectId
-    # The user the target belongs to (the video's author, or the reported user).
+    # The user the target belongs to (the video's or comment's author, or the reported user).
     target_user_id: PydanticObjectId
     state: str = OPEN
     report_count: int = 0
@@ -135,6 +136,15 @@ class ReportRepository:
             projection={"_id": 1},
         )
         return found is not None
+
+    async def reporters(
+        self, target_type: str, target_id: PydanticObjectId
+    ) -> list[PydanticObjectId]:
+        """Who reported the target (to tell them it was acted on)."""
+        cursor = ReportDocument.get_pymongo_collection().find(
+            {"target_id": target_id, "target_type": target_type}, {"reporter_id": 1}
+        )
+        return [PydanticObjectId(raw["reporter_id"]) async for raw in cursor]
 
     async def count_on_case(
         self, report: ReportDocument, target_user_id: PydanticObjectId

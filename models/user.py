@@ -158,6 +158,17 @@ class UserRepository:
         raw = await collection.find_one({"_id": user_id, **user_filter(audience)}, _CARD_FIELDS)
         return None if raw is None else _card(raw)
 
+    async def visible_ids_by_pseudo(
+        self, pseudos_normalized: Sequence[str], audience: Audience
+    ) -> dict[str, PydanticObjectId]:
+        """{normalized pseudo: id} of those of `pseudos_normalized` this audience may see,
+        in one query (the `pseudo_unique` index)."""
+        if not pseudos_normalized:
+            return {}
+        match = {"pseudo_normalized": {"$in": list(pseudos_normalized)}, **user_filter(audience)}
+        cursor = UserDocument.get_pymongo_collection().find(match, {"pseudo_normalized": 1})
+        return {raw["pseudo_normalized"]: PydanticObjectId(raw["_id"]) async for raw in cursor}
+
     async def by_email(self, email_normalized: str) -> UserDocument | None:
         return await UserDocument.find_one({"email_normalized": email_normalized})
 

@@ -37,6 +37,8 @@ class VideoDocument(Document):
     # Invariant: like_count == len(likes), kept by the guarded updates below.
     likes: list[PydanticObjectId] = Field(default_factory=list)
     like_count: int = 0
+    # Comments stored on it (models.comment), moved by `$inc` as they come and go.
+    comment_count: int = 0
     created_at: datetime = Field(default_factory=utcnow_ms)
     # When a PROJECT video was topped (sendVideoProject, or its croix journey closed).
     sent_at: datetime | None = None
@@ -76,6 +78,7 @@ class VideoView:
     visibility: str = PUBLIC
     # Why it is hidden (shown to its owner and moderators, the only ones who see it then).
     withheld: tuple[str, ...] = ()
+    comment_count: int = 0
 
     @classmethod
     def from_document(cls, doc: VideoDocument) -> VideoView:
@@ -94,6 +97,7 @@ class VideoView:
             sent_at=doc.sent_at,
             visibility=doc.visibility,
             withheld=tuple(doc.withheld),
+            comment_count=doc.comment_count,
         )
 
 
@@ -118,6 +122,7 @@ def _view_projection(viewer: PydanticObjectId | None) -> dict[str, Any]:
         "sent_at": 1,
         "visibility": 1,
         "withheld": 1,
+        "comment_count": 1,
         "liked_by_me": liked,
     }
 
@@ -137,6 +142,7 @@ def view_from_raw(raw: Mapping[str, Any]) -> VideoView:
         sent_at=raw.get("sent_at"),
         visibility=raw.get("visibility") or PUBLIC,
         withheld=tuple(raw.get("withheld") or ()),
+        comment_count=int(raw.get("comment_count", 0)),
     )
 
 
@@ -258,25 +264,35 @@ class VideoRepository:
 
     async def like(
         self, video_id: PydanticObjectId, user_id: PydanticObjectId, audience: Audience
-    ) -> bool:
+    ) -> PydanticObjectId | None:
         """Add the like if absent, in one atomic update guarded on the audience rule too
-        (no liking what one may not see); True if this call added it."""
-        result = await VideoDocument.get_pymongo_collection().update_one(
+        (no liking what one may not see); the video's owner if this call added it (what
+        the like's notification needs, in the same round trip), else None."""
+        added = await VideoDocument.get_pymongo_collection().find_one_and_update(
             {"_id": video_id, "likes": {"$ne": user_id}, **video_filter(audience)},
             {"$push": {"likes": user_id}, "$inc": {"like_count": 1}},
+            projection={"user_id": 1},
         )
-        return result.modified_count == 1
+        return None if added is None else PydanticObjectId(added["user_id"])
 
     async def unlike(
         self, video_id: PydanticObjectId, user_id: PydanticObjectId, audience: Audience
-    ) -> bool:
+    ) -> PydanticObjectId | None:
         """Remove the like if present (and the video one `audience` may see), in one
-        atomic update; True if this call removed it."""
-        result = await VideoDocument.get_pymongo_collection().update_one(
+        atomic update; the video's owner if this call removed it, else None."""
+        removed = await VideoDocument.get_pymongo_collection().find_one_and_update(
             {"_id": video_id, "likes": user_id, **video_filter(audience)},
             {"$pull": {"likes": user_id}, "$inc": {"like_count": -1}},
+            projection={"user_id": 1},
         )
-        return result.modified_count == 1
+        return None if removed is None else PydanticObjectId(removed["user_id"])
+
+    async def count_comments(self, video_id: PydanticObjectId, change: int) -> None:
+        """Move the video's `comment_count` by `change` (a gone video: nothing to move)."""
+        if change:
+            await VideoDocument.get_pymongo_collection().update_one(
+                {"_id": video_id}, {"$inc": {"comment_count": change}}
+            )
 
     async def update_owned(
         self, video_id: PydanticObjectId, owner_id: PydanticObjectId, changes: VideoChanges

@@ -159,6 +159,7 @@ class AccountMutation:
         new_hash = await services.passwords.hash(new_password)
         version = await services.repos.users.set_password(user_id, new_hash)
         services.token_versions.forget(user_id)
+        await services.devices.drop_all(user_id)  # no pushes to phones logged out
         user = await services.repos.users.get(user_id) if version is not None else None
         if user is None:
             raise BadUserInput("token", "is not valid (wrong, already used or expired)")

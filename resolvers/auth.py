@@ -153,4 +153,5 @@ class AuthMutation:
         services = info.context.services
         await services.repos.users.bump_token_version(viewer)
         services.token_versions.forget(viewer)
+        await services.devices.drop_all(viewer)  # no pushes to phones logged out
         return True

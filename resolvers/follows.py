@@ -152,17 +152,7 @@ class FollowMutation:
     )
     async def follow(self, info: Info, user_id: strawberry.ID) -> User:
         viewer, target = await _target(info, user_id)
-        repos = info.context.repos
-        try:
-            if await repos.follows.follow(viewer, target) and await repos.blocks.between(
-                viewer, target
-            ):
-                # A block landed between the check and the edge (the block removed follows
-                # before this one existed): written first, checked after, so it cannot stay.
-                await repos.follows.unfollow(viewer, target)
-                raise NotFound("no user has this id")
-        finally:
-            info.context.services.audiences.forget(viewer)  # their followees changed
+        await info.context.services.following.follow(viewer, target)
         return await _fresh_user(info, target, followed=True)
 
     @strawberry.mutation(
@@ -171,8 +161,5 @@ class FollowMutation:
     )
     async def unfollow(self, info: Info, user_id: strawberry.ID) -> User:
         viewer, target = await _target(info, user_id)
-        try:
-            await info.context.repos.follows.unfollow(viewer, target)
-        finally:
-            info.context.services.audiences.forget(viewer)
+        await info.context.services.following.unfollow(viewer, target)
         return await _fresh_user(info, target, followed=False)

@@ -12,8 +12,9 @@ from beanie import PydanticObjectId
 
 from kit.clock import utcnow
 from models.moderation_log import ModerationLogEntry
-from models.report import CLOSED, OPEN, VIDEO, ReportCaseDocument
+from models.report import CLOSED, COMMENT, OPEN, VIDEO, ReportCaseDocument
 from resolvers.climbing import iso_utc
+from resolvers.comments import Comment, comments_with_videos
 from resolvers.context import Info
 from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
 from resolvers.reports import ReportReason
@@ -29,9 +30,12 @@ NOTE_MAX = 1000
 @strawberry.enum(name="ModerationAction", description="What a moderator does with a case.")
 class ModerationAction(Enum):
     HIDE = strawberry.enum_value(
-        actions.HIDE, description="Hide the video from everyone but its owner and moderators."
+        actions.HIDE,
+        description="Hide the video or comment from everyone but its author and moderators.",
     )
-    RESTORE = strawberry.enum_value(actions.RESTORE, description="Show a hidden video again.")
+    RESTORE = strawberry.enum_value(
+        actions.RESTORE, description="Show a hidden video or comment again."
+    )
     DISMISS = strawberry.enum_value(
         actions.DISMISS, description="Close the reports; the content stays as it is."
     )
@@ -49,6 +53,7 @@ class ModerationAction(Enum):
 class ReportTarget(Enum):
     VIDEO = "VIDEO"
     USER = "USER"
+    COMMENT = "COMMENT"
 
 
 @strawberry.enum(name="ReportCaseState")
@@ -78,7 +83,14 @@ class ReportCase:
         description="The reported video (shown even when hidden); null for a reported "
         "climber, or a video its owner deleted."
     )
-    user: User = strawberry.field(description="The reported climber, or the video's author.")
+    comment: Comment | None = strawberry.field(
+        default=None,
+        description="The reported comment (shown even when hidden); null for other "
+        "targets, or a comment deleted since.",
+    )
+    user: User = strawberry.field(
+        description="The reported climber, or the video's or comment's author."
+    )
     state: ReportCaseState
     report_count: int = strawberry.field(description="Reports since the case (re)opened.")
     reasons: list[ReasonCount]
@@ -172,6 +184,9 @@ async def report_cases(info: Info, cases: list[ReportCaseDocument]) -> list[Repo
     video_ids = [case.target_id for case in cases if case.target_type == VIDEO]
     views = await info.context.repos.videos.get_views(video_ids, audience)
     videos = {video.id: video for video in await with_authors(info, views)}
+    comment_ids = [case.target_id for case in cases if case.target_type == COMMENT]
+    found_comments = await info.context.repos.comments.get_many(comment_ids)
+    comments = {c.id: c for c in await comments_with_videos(info, found_comments)}
     wanted = list({case.target_user_id: None for case in cases})
     found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
     return [
@@ -179,6 +194,7 @@ async def report_cases(info: Info, cases: list[ReportCaseDocument]) -> list[Repo
             id=strawberry.ID(str(case.id)),
             target_type=ReportTarget(case.target_type),
             video=videos.get(strawberry.ID(str(case.target_id))),
+            comment=comments.get(strawberry.ID(str(case.target_id))),
             user=User.from_card(case.target_user_id, found.get(case.target_user_id)),
             state=ReportCaseState(case.state),
             report_count=case.report_count,

@@ -152,3 +152,41 @@ def decode_ladder_cursor(
         return int(points), PydanticObjectId(user_id)
     except (ValueError, binascii.Error, InvalidId) as error:
         raise BadUserInput(field, "is not a cursor this API issued") from error
+
+
+# A video's comments are ordered by thread (models.comment): their cursors carry it too.
+_COMMENT_VERSION = "c1"
+_COMMENT_CURSOR_MAX_LENGTH = 160  # two ids and two times: longer than the others
+
+
+def encode_comment_cursor(
+    key: tuple[datetime, PydanticObjectId, int, datetime, PydanticObjectId],
+) -> str:
+    thread_at, thread_id, depth, created_at, item_id = key
+    times = (_millis(thread_at), _millis(created_at))
+    raw = f"{_COMMENT_VERSION}:{times[0]}:{thread_id}:{depth}:{times[1]}:{item_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_comment_cursor(
+    cursor: str | None, field: str = "after"
+) -> tuple[datetime, PydanticObjectId, int, datetime, PydanticObjectId] | None:
+    """The thread-order key a comment cursor stands for; None for no cursor."""
+    if cursor is None:
+        return None
+    try:
+        if len(cursor) > _COMMENT_CURSOR_MAX_LENGTH:
+            raise ValueError("too long")
+        parts = base64.urlsafe_b64decode(cursor).decode().split(":")
+        version, thread_at, thread_id, depth, created, item_id = parts
+        if version != _COMMENT_VERSION or depth not in ("0", "1"):
+            raise ValueError("unknown cursor version")
+        return (
+            _EPOCH + timedelta(milliseconds=int(thread_at)),
+            PydanticObjectId(thread_id),
+            int(depth),
+            _EPOCH + timedelta(milliseconds=int(created)),
+            PydanticObjectId(item_id),
+        )
+    except (ValueError, binascii.Error, OverflowError, InvalidId) as error:
+        raise BadUserInput(field, "is not a cursor this API issued") from error

@@ -1,4 +1,4 @@
-"""Reporting a video or a climber to the moderators (workflows.reporting)."""
+"""Reporting a video, a comment or a climber to the moderators (workflows.reporting)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,25 @@ class ReportMutation:
         clean = clean_details(reason, details)
         audience = await _reporter(info)
         await info.context.services.reporting.report_video(audience, target, reason.value, clean)
+        return True
+
+    @strawberry.mutation(
+        name="reportComment",
+        description="Report a comment to the moderators. One report per climber and "
+        "comment: a repeat answers true and adds nothing. Enough reports hide it pending "
+        "review.",
+    )
+    async def report_comment(
+        self,
+        info: Info,
+        comment_id: strawberry.ID,
+        reason: ReportReason,
+        details: str | None = None,
+    ) -> bool:
+        target = parse_id(comment_id, "comment_id")
+        clean = clean_details(reason, details)
+        audience = await _reporter(info)
+        await info.context.services.reporting.report_comment(audience, target, reason.value, clean)
         return True
 
     @strawberry.mutation(

@@ -15,6 +15,8 @@ from strawberry.types import ExecutionContext
 from resolvers.account import AccountMutation, AccountQuery
 from resolvers.auth import AuthMutation
 from resolvers.blocks import BlockMutation, BlockQuery
+from resolvers.comments import CommentMutation
+from resolvers.devices import DeviceMutation
 from resolvers.extensions.document_gate import DocumentLimits
 from resolvers.extensions.error_policy import ErrorPolicy
 from resolvers.extensions.executor_fence import check_fast_executor
@@ -26,6 +28,7 @@ from resolvers.logbook import LogbookMutation, LogbookQuery
 from resolvers.logbook_pages import LogbookPageQuery
 from resolvers.logbook_sync import LogbookSyncMutation, LogbookSyncQuery
 from resolvers.moderation import ModerationMutation, ModerationQuery
+from resolvers.notifications import NotificationMutation, NotificationQuery
 from resolvers.projects import ProjectMutation, ProjectQuery
 from resolvers.reports import ReportMutation
 from resolvers.stats import StatsQuery
@@ -50,6 +53,7 @@ Query = merge_types(
         AccountQuery,
         BlockQuery,
         ModerationQuery,
+        NotificationQuery,
     ),
 )
 Mutation = merge_types(
@@ -68,6 +72,9 @@ Mutation = merge_types(
         BlockMutation,
         ReportMutation,
         ModerationMutation,
+        CommentMutation,
+        NotificationMutation,
+        DeviceMutation,
     ),
 )
 

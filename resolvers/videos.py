@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from beanie import PydanticObjectId
@@ -38,6 +38,9 @@ from rules import climbing as climb_rules
 from rules.ids import parse_id, parse_optional_id
 from rules.text import text_block
 from storage.kinds import MediaKind
+
+if TYPE_CHECKING:  # resolvers.comments imports this module
+    from resolvers.comments import CommentConnection
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,22 @@ class Video:
         description="Hidden from everyone but its owner and moderators (by moderation, or "
         "its owner's suspension). Only they see it, so only they ever see true.",
     )
+    comment_count: int = strawberry.field(
+        default=0,
+        description="Comments on it, replies included (some may be hidden from you: by "
+        "moderation, or by a block).",
+    )
+
+    @strawberry.field(
+        description="Its comments, oldest first, each reply right under the comment it "
+        "answers (one level deep), by cursor; what you may not see left out."
+    )
+    async def comments(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[CommentConnection, strawberry.lazy("resolvers.comments")]:
+        from resolvers.comments import comment_page
+
+        return await comment_page(info, self, first, after)
 
     @classmethod
     def from_view(cls, view: VideoView, author: User) -> Video:
@@ -102,6 +121,7 @@ class Video:
             sent_at=None if view.sent_at is None else iso_utc(view.sent_at),
             visibility=Visibility(view.visibility),
             hidden=bool(view.withheld),
+            comment_count=view.comment_count,
         )
 
 
@@ -325,13 +345,9 @@ class VideoMutation:
         "whether or not it already was. NOT_FOUND for a video you may not see.",
     )
     async def like_video(self, info: Info, video_id: strawberry.ID) -> bool:
-        viewer = info.context.require_viewer()
+        info.context.require_viewer()
         target = parse_id(video_id, "video_id")
-        # The guarded update tells "added" from "nothing to do"; only the latter needs
-        # a second look, to tell "already liked" from "no such video" (for this viewer).
-        audience = await info.context.audience()
-        if not await info.context.repos.videos.like(target, viewer, audience):
-            await _existing_video(info, video_id, "video_id")
+        await info.context.services.likes.like(await info.context.audience(), target)
         return True
 
     @strawberry.mutation(
@@ -340,11 +356,9 @@ class VideoMutation:
         "by you, whether or not it was. NOT_FOUND for a video you may not see.",
     )
     async def unlike_video(self, info: Info, video_id: strawberry.ID) -> bool:
-        viewer = info.context.require_viewer()
+        info.context.require_viewer()
         target = parse_id(video_id, "video_id")
-        audience = await info.context.audience()
-        if not await info.context.repos.videos.unlike(target, viewer, audience):
-            await _existing_video(info, video_id, "video_id")
+        await info.context.services.likes.unlike(await info.context.audience(), target)
         return True
 
     @strawberry.mutation(
@@ -357,6 +371,7 @@ class VideoMutation:
         target = parse_id(id, "id")
         video_url = await info.context.repos.videos.delete_owned(target, viewer)
         if video_url is not None:
+            await info.context.services.comments.video_deleted(target)
             await _discard_media(info, viewer, video_url)
             return True
         await _existing_video(info, id, "id")  # NOT_FOUND when there is nothing to delete

@@ -209,9 +209,10 @@ async def seed_videos(
             videos += 1
             for f, fan in enumerate(climbers):
                 if fan.id != climber.id and (f * 3 + c * 5 + v) % 4 != 0:
-                    likes += await opened.repos.videos.like(
+                    owner = await opened.repos.videos.like(
                         video.id, fan.id, Audience(viewer_id=fan.id)
                     )
+                    likes += owner is not None
     return videos, likes
 
 

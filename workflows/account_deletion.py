@@ -11,10 +11,12 @@ Nothing public of the account's is kept meanwhile, so nothing needs `withheld`.
 
 `run` then erases the rest in the background, a batch at a time: likes given, sessions
 with their croix and projects, reset tokens, export records, stored files (every object
-under the owner's storage prefixes: videos, croix photos, avatar, exports), throttle
-entries; then the `EXTRA_STEPS` other areas register. The record holds the steps done
-and where a step walking a collection stopped, so a run cut short resumes there: at the
-next start (the lifespan sweeps at once) or at the periodic sweep.
+under the owner's storage prefixes: videos, croix photos, avatar, exports), comments
+(under the owner's videos, and their own), notifications (received, and the owner taken
+out of those they caused) with their settings, phones and pushes, throttle entries; then
+the `EXTRA_STEPS` other areas register. The record holds the steps done and where a step
+walking a collection stopped, so a run cut short resumes there: at the next start (the
+lifespan sweeps at once) or at the periodic sweep.
 
 A video whose post was in flight when the user document went is deleted as it lands
 (`settle_new_video`), so that no feed shows it meanwhile.
@@ -42,6 +44,7 @@ from kit.clock import utcnow
 from models.account_deletion import DONE, ERASING, FINAL_CHECK, AccountDeletionRecord
 from models.registry import Repositories
 from storage.service import MediaStorage
+from workflows import comments as comment_erasure
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 
@@ -151,6 +154,17 @@ class AccountDeletion:
         async def report_cases(target: Target, limit: int, after: Any) -> Batch:
             return Batch(await repos.reports.delete_cases_about_batch(target.user_id, limit))
 
+        async def comments(target: Target, limit: int, after: Any) -> Batch:
+            return Batch(await comment_erasure.erase_batch(repos, target.user_id, limit))
+
+        async def notifications(target: Target, limit: int, after: Any) -> Batch:
+            erased = await repos.notifications.erase_batch(target.user_id, limit)
+            return Batch(erased + await repos.notification_settings.delete(target.user_id))
+
+        async def devices(target: Target, limit: int, after: Any) -> Batch:
+            erased = await repos.devices.drop_all_of(target.user_id)
+            return Batch(erased + await repos.push_outbox.delete_for_user(target.user_id))
+
         async def throttle(target: Target, limit: int, after: Any) -> Batch:
             if target.email_normalized is None:
                 return Batch(0)
@@ -168,6 +182,9 @@ class AccountDeletion:
             Step("blocks", blocks),
             Step("reports", reports),
             Step("report_cases", report_cases),
+            Step("comments", comments),
+            Step("notifications", notifications),
+            Step("devices", devices),
             Step("throttle", throttle),
         ]
 

@@ -2,9 +2,9 @@
 
 The shape is documented by `docs/export.schema.json` (a JSON Schema, checked by the
 tests): the account, the public profile, sessions with their croix, videos with their
-like counts (never who liked them), follows both ways, the videos liked, projects, and
-every media URL. Nothing of another climber's but what they show everyone: their id
-and pseudo on a follow, and the id, author and URL of a video liked.
+like counts (never who liked them), follows both ways, comments written, the videos
+liked, projects, and every media URL. Nothing of another climber's but what they show
+everyone: their id and pseudo on a follow, and the id, author and URL of a video liked.
 """
 
 from __future__ import annotations
@@ -169,6 +169,16 @@ async def export_document(
         "videos": videos,
         "followers": await _follows(repos, user_id, followers=True),
         "following": await _follows(repos, user_id, followers=False),
+        "comments": [
+            {
+                "id": str(raw["_id"]),
+                "video_id": str(raw["video_id"]),
+                "text": raw["text"],
+                "reply_to": _id(raw.get("reply_to")),
+                "created_at": iso(raw.get("created_at")),
+            }
+            for raw in await repos.comments.authored_for_export(user_id)
+        ],
         "liked_videos": [
             {
                 "id": str(raw["_id"]),

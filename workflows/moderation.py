@@ -3,8 +3,8 @@
 One place for every action, so the rules hold whoever calls them (the GraphQL layer,
 a test, an operator's shell):
 
-- HIDE / RESTORE a video: the `moderation` reason on it (models.audience hides it from
-  everyone but its owner and moderators);
+- HIDE / RESTORE a video or a comment: the `moderation` reason on it (models.audience
+  hides it from everyone but its author and moderators);
 - DISMISS: the reports are closed, the content stays;
 - SUSPEND_USER: `suspended` on the user and, in one update, on all their videos (a
   video whose post was in flight gets it as it lands: `settle_new_video`); their
@@ -12,8 +12,11 @@ a test, an operator's shell):
   (this machine forgets its cached version at once); log-in answers ACCOUNT_SUSPENDED.
   The account stays, so its pseudo stays taken;
 - REINSTATE_USER: the reverse (a video also hidden by moderation stays hidden).
+  A suspension hides the climber's comments as it hides their videos.
 
-Every action closes its case and appends one entry to the moderation log.
+Every action closes its case and appends one entry to the moderation log. Whose content
+was hidden or restored is told (a MODERATION notification), and so are the reporters
+when the action took something down (HIDE, SUSPEND_USER).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from beanie import PydanticObjectId
 from models.audience import MODERATION, SUSPENDED
 from models.moderation_log import ModerationLogEntry
 from models.registry import Repositories
-from models.report import VIDEO, ReportCaseDocument
+from models.report import COMMENT, VIDEO, ReportCaseDocument
 from workflows.errors import InvalidInput, Missing
+from workflows.notifications import Notifications
 from workflows.token_versions import TokenVersions
 
 HIDE = "HIDE"
@@ -36,9 +40,15 @@ ACTIONS = (HIDE, RESTORE, DISMISS, SUSPEND_USER, REINSTATE_USER)
 
 
 class Moderation:
-    def __init__(self, repos: Repositories, token_versions: TokenVersions) -> None:
+    def __init__(
+        self,
+        repos: Repositories,
+        token_versions: TokenVersions,
+        notifications: Notifications | None = None,
+    ) -> None:
         self._repos = repos
         self._token_versions = token_versions
+        self._notifications = notifications or Notifications(repos)
 
     async def moderate(
         self,
@@ -54,33 +64,52 @@ class Moderation:
         case = await self._repos.reports.case(case_id)
         if case is None:
             raise Missing("no report case has this id")
-        if action in (HIDE, RESTORE) and case.target_type != VIDEO:
-            raise InvalidInput("action", "HIDE and RESTORE apply to videos: suspend a user")
+        if action in (HIDE, RESTORE) and case.target_type not in (VIDEO, COMMENT):
+            raise InvalidInput(
+                "action", "HIDE and RESTORE apply to videos and comments: suspend a user"
+            )
         if action == SUSPEND_USER and case.target_user_id == moderator_id:
             raise InvalidInput("action", "you cannot suspend yourself")
-        videos = self._repos.videos
+        content = self._repos.comments if case.target_type == COMMENT else self._repos.videos
         if action == HIDE:
-            await videos.withhold(case.target_id, MODERATION)
+            await content.withhold(case.target_id, MODERATION)
         elif action == RESTORE:
-            await videos.release(case.target_id, MODERATION)
+            await content.release(case.target_id, MODERATION)
         elif action == SUSPEND_USER:
             await self.suspend(case.target_user_id)
         elif action == REINSTATE_USER:
             await self.reinstate(case.target_user_id)
         closed = await self._repos.reports.close(case_id, action, moderator_id)
         await self._log(case, action, moderator_id, note)
+        await self._tell(case, action)
         assert closed is not None  # cases are never deleted
         return closed
+
+    async def _tell(self, case: ReportCaseDocument, action: str) -> None:
+        """The MODERATION notifications of an action: to whose content it hid or showed,
+        and to the reporters when it took something down."""
+        assert case.id is not None
+        video_id = case.target_id if case.target_type == VIDEO else None
+        comment_id = case.target_id if case.target_type == COMMENT else None
+        told = [case.target_user_id] if action in (HIDE, RESTORE) else []
+        if action in (HIDE, SUSPEND_USER):
+            told += await self._repos.reports.reporters(case.target_type, case.target_id)
+        for user_id in dict.fromkeys(told):
+            await self._notifications.moderated(
+                user_id, action, case_id=case.id, video_id=video_id, comment_id=comment_id
+            )
 
     async def hide_reported(self, case_id: PydanticObjectId, report_count: int) -> None:
         """Hide a video enough climbers reported, pending review (logged once, with no
         moderator, by the report that hid it)."""
         case = await self._repos.reports.case(case_id)
-        if case is None or case.target_type != VIDEO:
+        if case is None or case.target_type not in (VIDEO, COMMENT):
             return
-        if await self._repos.videos.withhold(case.target_id, MODERATION):
+        content = self._repos.comments if case.target_type == COMMENT else self._repos.videos
+        if await content.withhold(case.target_id, MODERATION):
             note = f"hidden pending review after {report_count} reports"
             await self._log(case, HIDE, None, note)
+            await self._tell(case, HIDE)
 
     async def suspend(self, user_id: PydanticObjectId) -> None:
         users = self._repos.users
@@ -89,6 +118,7 @@ class Moderation:
         await users.bump_token_version(user_id)
         self._token_versions.forget(user_id)
         await self._repos.videos.withhold_all_of(user_id, SUSPENDED)
+        await self._repos.comments.withhold_all_of(user_id, SUSPENDED)
 
     async def settle_new_video(
         self, video_id: PydanticObjectId, author_id: PydanticObjectId
@@ -114,6 +144,7 @@ class Moderation:
     async def reinstate(self, user_id: PydanticObjectId) -> None:
         await self._repos.users.release(user_id, SUSPENDED)
         await self._repos.videos.release_all_of(user_id, SUSPENDED)
+        await self._repos.comments.release_all_of(user_id, SUSPENDED)
 
     async def _log(
         self,

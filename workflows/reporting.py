@@ -1,4 +1,4 @@
-"""Reporting a video or a climber: one report per reporter and target, counted on the
+"""Reporting a video, a comment or a climber: one report per reporter and target, counted on the
 target's case; enough distinct reporters of a video hide it pending review.
 
 The reporter must be able to see the target, blocks aside (one blocks, then reports):
@@ -11,7 +11,7 @@ from beanie import PydanticObjectId
 
 from models.audience import Audience
 from models.registry import Repositories
-from models.report import USER, VIDEO
+from models.report import COMMENT, USER, VIDEO
 from workflows.errors import InvalidInput, Missing
 from workflows.moderation import Moderation
 
@@ -43,6 +43,24 @@ class Reporting:
         if owner == reporter:
             raise InvalidInput("video_id", "you cannot report your own video")
         count = await self._report(reporter, VIDEO, video_id, owner, reason, details)
+        if count is not None and count[1] >= self._reports_to_hide:
+            await self._moderation.hide_reported(count[0], count[1])
+
+    async def report_comment(
+        self, audience: Audience, comment_id: PydanticObjectId, reason: str, details: str | None
+    ) -> None:
+        """Report a comment the reporter may see (on a video they may see), blocks aside;
+        enough reporters hide it pending review, as a video."""
+        reporter = _reporter(audience)
+        seeing = audience.ignoring_blocks()
+        comment = await self._repos.comments.visible(comment_id, seeing)
+        if comment is None or not await self._repos.videos.exists(comment.video_id, seeing):
+            if await self._repos.reports.exists(reporter, COMMENT, comment_id):
+                return
+            raise Missing("no comment has this id")
+        if comment.user_id == reporter:
+            raise InvalidInput("comment_id", "you cannot report your own comment")
+        count = await self._report(reporter, COMMENT, comment_id, comment.user_id, reason, details)
         if count is not None and count[1] >= self._reports_to_hide:
             await self._moderation.hide_reported(count[0], count[1])
 

@@ -17,9 +17,14 @@ from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
 from workflows.blocking import Blocking
+from workflows.comments import Comments
 from workflows.data_export import DataExports
+from workflows.following import Following
+from workflows.likes import Likes
 from workflows.moderation import Moderation
+from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
+from workflows.push import Devices
 from workflows.reporting import DEFAULT_REPORTS_TO_HIDE, Reporting
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
@@ -63,3 +68,8 @@ class Services:
     blocking: Blocking
     moderation: Moderation
     reporting: Reporting
+    notifications: Notifications
+    likes: Likes
+    following: Following
+    comments: Comments
+    devices: Devices

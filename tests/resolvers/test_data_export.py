@@ -19,6 +19,7 @@ from storage.local import LocalStorage
 from tests.support.accounts import EXPORT, Climbers, eventually, seed_climbers
 from tests.support.app import running_api
 from tests.support.client import Api, code_of, upload_media
+from tests.support.comments import comment
 from tests.support.logbook import create_croix
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "export.schema.json").read_text())
@@ -42,6 +43,8 @@ async def test_the_export_holds_everything_of_the_climber_and_nothing_private_of
     alice = world.alice
     photo = await upload_media(api, alice, "PHOTO", b"project photo")
     project = await create_croix(api, alice, photo, status="PROJECT", date="2025-05-09")
+    said = await comment(api, alice, world.bob_video, "Joli jeté !")
+    await comment(api, world.bob, world.bob_video, "Merci", reply_to=said["id"])
     started = datetime.now(UTC)
 
     ticket, response = await _export(api, alice.token)
@@ -67,6 +70,10 @@ async def test_the_export_holds_everything_of_the_climber_and_nothing_private_of
     assert {f["pseudo"] for f in document["followers"]} == {"Bob", "Carol"}
     assert {f["pseudo"] for f in document["following"]} == {"Bob", "Carol"}
     assert [v["id"] for v in document["liked_videos"]] == [world.bob_video]
+    assert document["comments"] == [
+        {"id": said["id"], "video_id": world.bob_video, "text": "Joli jeté !",
+         "reply_to": None, "created_at": said["created_at"]},
+    ]  # fmt: skip
     assert [p["first_croix_id"] for p in document["projects"]["open"]] == [project["id"]]
     assert set(world.alice_media) | {project["photo_url"]} == set(document["media"])
 

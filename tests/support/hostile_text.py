@@ -57,6 +57,16 @@ async def _croix_notes(api: Api, account: Account, text: str, media: bool) -> di
     return await api.execute(CREATE_CROIX, croix_vars(url, notes=text), account.token)
 
 
+async def _comment(api: Api, account: Account, text: str, _media: bool) -> dict[str, Any]:
+    from tests.support.comments import COMMENT
+    from tests.support.videos import post_video
+
+    videos: dict[str, str] = api.__dict__.setdefault("_commented_videos", {})
+    if account.id not in videos:
+        videos[account.id] = (await post_video(api, account))["id"]
+    return await api.execute(COMMENT, {"video": videos[account.id], "text": text}, account.token)
+
+
 @dataclass(frozen=True)
 class TextField:
     label: str
@@ -81,6 +91,7 @@ TEXT_FIELDS = [
     TextField("gym location", "location", False, False, _location, ("createGym", "location")),
     TextField("session notes", "notes", True, False, _session_notes, ("createSession", "notes")),
     TextField("croix notes", "notes", True, False, _croix_notes, ("createCroix", "notes")),
+    TextField("comment", "text", True, True, _comment, ("commentVideo", "text")),
 ]
 
 # --- generated text -------------------------------------------------------------------------

@@ -1,0 +1,204 @@
+"""The notifications inbox (models.notification, workflows.notifications): the reader's
+entries newest first, their unread count, read marks and per-kind settings.
+
+A page reads its videos and comments in one query each (those the reader may still
+see: an entry about a video hidden since shows no video); its actors come through the
+users DataLoader, so a page costs one users query whatever its entries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from enum import Enum
+
+import strawberry
+from beanie import PydanticObjectId
+
+from models.notification import ACTORS_SHOWN_MAX, KINDS, NotificationView
+from models.notification_settings import Switches
+from resolvers.climbing import iso_utc
+from resolvers.comments import Comment, comments_with_videos
+from resolvers.context import Info
+from resolvers.errors import BadUserInput
+from resolvers.moderation import ModerationAction
+from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
+from resolvers.users import User, load_user
+from resolvers.videos import Video, with_authors
+from rules.ids import parse_optional_id
+from workflows.notifications import Switch
+
+
+@strawberry.enum(name="NotificationKind", description="What a notification is about.")
+class NotificationKind(Enum):
+    LIKE = strawberry.enum_value("LIKE", description="Likes of your video, one per video a day.")
+    FOLLOW = strawberry.enum_value("FOLLOW", description="A climber followed you.")
+    COMMENT = strawberry.enum_value("COMMENT", description="A comment on your video.")
+    REPLY = strawberry.enum_value("REPLY", description="A reply to your comment.")
+    MENTION = strawberry.enum_value("MENTION", description="A comment named you (@pseudo).")
+    MODERATION = strawberry.enum_value(
+        "MODERATION",
+        description="A moderator hid or restored your content, or acted on your report.",
+    )
+
+
+@strawberry.type(name="Notification")
+class Notification:
+    id: strawberry.ID
+    kind: NotificationKind
+    created_at: str = strawberry.field(description="ISO-8601, UTC.")
+    updated_at: str = strawberry.field(
+        description="Its last change (a LIKE group's latest like): the inbox's order."
+    )
+    read: bool
+    actor_count: int = strawberry.field(description='How many did it ("ada and 12 others").')
+    video: Video | None = strawberry.field(
+        description="The video it is about, if any and you may still see it."
+    )
+    comment: Comment | None = strawberry.field(
+        description="The comment it is about, if any and you may still see it."
+    )
+    action: ModerationAction | None = strawberry.field(description="For MODERATION: what was done.")
+    actor_ids: strawberry.Private[tuple[PydanticObjectId, ...]]
+
+    @strawberry.field(description="Who did it, the most recent first.")
+    async def actors(self, info: Info, first: int = 3) -> list[User]:
+        if not 0 <= first <= ACTORS_SHOWN_MAX:
+            raise BadUserInput("first", f"must be between 0 and {ACTORS_SHOWN_MAX}")
+        wanted = self.actor_ids[:first]
+        cards = await asyncio.gather(*(load_user(info, user) for user in wanted))
+        return [User.from_card(user, card) for user, card in zip(wanted, cards, strict=True)]
+
+
+@strawberry.type(name="NotificationEdge")
+class NotificationEdge:
+    cursor: str
+    node: Notification
+
+
+@strawberry.type(name="NotificationConnection", description="Your inbox, the newest first.")
+class NotificationConnection:
+    edges: list[NotificationEdge]
+    page_info: PageInfo = strawberry.field(name="pageInfo")
+
+
+@strawberry.type(name="NotificationSetting")
+class NotificationSetting:
+    kind: NotificationKind
+    inbox: bool = strawberry.field(description="Shown in the inbox.")
+    push: bool = strawberry.field(description="Sent to your phones.")
+
+
+@strawberry.input(name="NotificationSettingInput")
+class NotificationSettingInput:
+    kind: NotificationKind
+    inbox: bool | None = strawberry.field(default=None, description="Null: unchanged.")
+    push: bool | None = strawberry.field(default=None, description="Null: unchanged.")
+
+
+def settings_of(switches: Switches) -> list[NotificationSetting]:
+    return [
+        NotificationSetting(
+            kind=NotificationKind[kind],
+            inbox=kind not in switches.inbox_off,
+            push=kind not in switches.push_off,
+        )
+        for kind in KINDS
+    ]
+
+
+async def notifications_of(info: Info, views: Sequence[NotificationView]) -> list[Notification]:
+    """The entries with their videos and comments, one query each."""
+    audience = await info.context.audience()
+    repos = info.context.repos
+    video_ids = list({v.video_id: None for v in views if v.video_id is not None})
+    found_videos = await repos.videos.get_views(video_ids, audience)
+    videos = {
+        view.id: video
+        for view, video in zip(found_videos, await with_authors(info, found_videos), strict=True)
+    }
+    comment_ids = [v.comment_id for v in views if v.comment_id is not None]
+    found_comments = await repos.comments.visible_many(comment_ids, audience)
+    # A comment shows with its video only: one on a video the reader may no longer see
+    # (made private, hidden) is not shown either.
+    comments = {
+        PydanticObjectId(comment.id): comment
+        for comment in await comments_with_videos(info, found_comments)
+        if comment.video is not None
+    }
+    return [
+        Notification(
+            id=strawberry.ID(str(view.id)),
+            kind=NotificationKind[view.kind],
+            created_at=iso_utc(view.created_at),
+            updated_at=iso_utc(view.updated_at),
+            read=view.read,
+            actor_count=view.actor_count,
+            video=None if view.video_id is None else videos.get(view.video_id),
+            comment=None if view.comment_id is None else comments.get(view.comment_id),
+            action=None if view.action is None else ModerationAction(view.action),
+            actor_ids=view.actors,
+        )
+        for view in views
+    ]
+
+
+@strawberry.type
+class NotificationQuery:
+    @strawberry.field(description="Your notifications, the newest first, by cursor.")
+    async def notifications(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> NotificationConnection:
+        info.context.require_viewer()
+        size, key = page_size(first), decode_cursor(after)
+        views, has_next = await info.context.repos.notifications.page(
+            audience=await info.context.audience(), first=size, after=key
+        )
+        nodes = await notifications_of(info, views)
+        edges = [
+            NotificationEdge(cursor=encode_cursor(*view.key), node=node)
+            for view, node in zip(views, nodes, strict=True)
+        ]
+        cursors = [edge.cursor for edge in edges]
+        return NotificationConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+
+    @strawberry.field(name="unreadNotificationCount", description="Your unread notifications.")
+    async def unread_notification_count(self, info: Info) -> int:
+        info.context.require_viewer()
+        return await info.context.repos.notifications.unread_count(await info.context.audience())
+
+    @strawberry.field(
+        name="notificationSettings",
+        description="Each kind of notification, on or off for the inbox and for push.",
+    )
+    async def notification_settings(self, info: Info) -> list[NotificationSetting]:
+        viewer = info.context.require_viewer()
+        return settings_of(await info.context.repos.notification_settings.of(viewer))
+
+
+@strawberry.type
+class NotificationMutation:
+    @strawberry.mutation(
+        name="markNotificationsRead",
+        description="Mark your notifications read: `up_to` and every older one, or all "
+        "when null. Answers how many changed.",
+    )
+    async def mark_notifications_read(self, info: Info, up_to: strawberry.ID | None = None) -> int:
+        viewer = info.context.require_viewer()
+        entry = parse_optional_id(up_to, "up_to")
+        return await info.context.services.notifications.mark_read(viewer, entry)
+
+    @strawberry.mutation(
+        name="updateNotificationSettings",
+        description="Switch kinds of notification on or off, for the inbox and for push "
+        "separately; what is not named stays. Answers every kind's setting.",
+    )
+    async def update_notification_settings(
+        self, info: Info, settings: list[NotificationSettingInput]
+    ) -> list[NotificationSetting]:
+        viewer = info.context.require_viewer()
+        changes = [
+            Switch(kind=item.kind.name, inbox=item.inbox, push=item.push) for item in settings
+        ]
+        switches = await info.context.services.notifications.switch(viewer, changes)
+        return settings_of(switches)

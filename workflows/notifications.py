@@ -1,0 +1,156 @@
+"""What lands in a climber's notifications inbox, and what is taken back.
+
+The use cases that cause a notification call this module (workflows.likes,
+workflows.following, workflows.comments, workflows.moderation); it decides:
+
+- none for one's own actions;
+- never across a block: the actor could act only on what their audience let them see
+  (a video, a comment, a profile: models.audience), and the inbox's query leaves out
+  actors the reader may not see, so a block made afterwards hides them too;
+- none of a kind the recipient switched off for the inbox (models.notification_settings);
+- LIKEs grouped per video and per day (models.notification); an unlike, an unfollow, a
+  deleted comment withdraws what it caused.
+
+Writing an entry is one upsert after one read of the recipient's settings; what a push
+needs is added by workflows.push when push is configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from beanie import PydanticObjectId
+
+from kit.clock import utcnow, utcnow_ms
+from models.comment import CommentView
+from models.notification import COMMENT, FOLLOW, KINDS, LIKE, MENTION, MODERATION, REPLY, Event
+from models.notification_settings import Switches
+from models.registry import Repositories
+from workflows.errors import InvalidInput, Missing
+
+DEFAULT_TTL = timedelta(days=90)
+
+
+@dataclass(frozen=True, slots=True)
+class Switch:
+    """One kind switched on (True) or off (False) for the inbox, push, or both (None:
+    unchanged)."""
+
+    kind: str
+    inbox: bool | None = None
+    push: bool | None = None
+
+
+class Pusher(Protocol):
+    """What delivers a noted event to the recipient's phones (workflows.push)."""
+
+    async def enqueue(self, event: Event, entry_id: PydanticObjectId | None) -> None: ...
+
+
+class Notifications:
+    def __init__(
+        self, repos: Repositories, ttl: timedelta = DEFAULT_TTL, pusher: Pusher | None = None
+    ) -> None:
+        self._repos = repos
+        self._ttl = ttl
+        self._pusher = pusher
+
+    async def _note(self, event: Event) -> None:
+        if event.actor is not None and event.actor == event.user_id:
+            return
+        switches = await self._repos.notification_settings.of(event.user_id)
+        entry_id = None
+        if event.kind not in switches.inbox_off:
+            entry_id = await self._repos.notifications.note(event, utcnow() + self._ttl)
+            if entry_id is None:
+                return  # a repeat (the actor was in the group already): nothing new
+        if self._pusher is not None and event.kind not in switches.push_off:
+            await self._pusher.enqueue(event, entry_id)
+
+    # --- the reader's side ---------------------------------------------------------------
+
+    async def mark_read(self, user_id: PydanticObjectId, up_to: PydanticObjectId | None) -> int:
+        """Mark the reader's entries read (up to `up_to` and older, when given); how many
+        changed. Missing for an entry that is not theirs."""
+        key = None
+        if up_to is not None:
+            key = await self._repos.notifications.position(user_id, up_to)
+            if key is None:
+                raise Missing("no notification has this id")
+        return await self._repos.notifications.mark_read(user_id, key)
+
+    async def switch(self, user_id: PydanticObjectId, changes: Sequence[Switch]) -> Switches:
+        """Switch kinds on or off, for the inbox and for push separately."""
+        for change in changes:
+            if change.kind not in KINDS:
+                raise InvalidInput("kind", "must be one of " + ", ".join(KINDS))
+
+        def kinds(pick: Callable[[Switch], bool | None], value: bool) -> list[str]:
+            return [c.kind for c in changes if pick(c) is value]
+
+        return await self._repos.notification_settings.switch(
+            user_id,
+            inbox_on=kinds(lambda c: c.inbox, True),
+            inbox_off=kinds(lambda c: c.inbox, False),
+            push_on=kinds(lambda c: c.push, True),
+            push_off=kinds(lambda c: c.push, False),
+        )
+
+    # --- likes and follows --------------------------------------------------------------
+
+    async def liked(
+        self, video_id: PydanticObjectId, owner: PydanticObjectId, actor: PydanticObjectId
+    ) -> None:
+        day = utcnow_ms().date().isoformat()
+        key = f"{LIKE}:{video_id}:{day}"
+        await self._note(Event(owner, LIKE, key, actor=actor, video_id=video_id))
+
+    async def unliked(
+        self, video_id: PydanticObjectId, owner: PydanticObjectId, actor: PydanticObjectId
+    ) -> None:
+        await self._repos.notifications.withdraw_like(owner, video_id, actor)
+
+    async def followed(self, follower: PydanticObjectId, followee: PydanticObjectId) -> None:
+        await self._note(Event(followee, FOLLOW, f"{FOLLOW}:{follower}", actor=follower))
+
+    async def unfollowed(self, follower: PydanticObjectId, followee: PydanticObjectId) -> None:
+        await self._repos.notifications.withdraw(followee, f"{FOLLOW}:{follower}", follower)
+
+    # --- comments -----------------------------------------------------------------------
+
+    async def commented(self, comment: CommentView, answered: CommentView | None) -> None:
+        """COMMENT to the video's owner, REPLY to whom it answers, MENTION to those it
+        names: each recipient once, the most specific kind winning."""
+        author = comment.user_id
+        kinds: dict[PydanticObjectId, str] = {}
+        for user in comment.mentions:
+            kinds[user] = MENTION
+        if answered is not None:
+            kinds[answered.user_id] = REPLY
+        kinds.setdefault(comment.video_owner_id, COMMENT)
+        for user, kind in kinds.items():
+            key = f"{kind}:{comment.id}"
+            event = Event(user, kind, key, author, comment.video_id, comment.id)
+            await self._note(event)
+
+    async def comments_removed(self, comment_ids: Sequence[PydanticObjectId]) -> None:
+        await self._repos.notifications.delete_for_comments(comment_ids)
+
+    # --- moderation ---------------------------------------------------------------------
+
+    async def moderated(
+        self,
+        user_id: PydanticObjectId,
+        action: str,
+        *,
+        video_id: PydanticObjectId | None = None,
+        comment_id: PydanticObjectId | None = None,
+        case_id: PydanticObjectId,
+    ) -> None:
+        """Tell `user_id` what a moderator did (to their content, or on their report)."""
+        key = f"{MODERATION}:{case_id}:{action}:{PydanticObjectId()}"
+        event = Event(user_id, MODERATION, key, None, video_id, comment_id, action)
+        await self._note(event)
