@@ -32,6 +32,7 @@ from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
 from workflows.blocking import Blocking
 from workflows.data_export import DataExports
+from workflows.media import MediaWork
 from workflows.moderation import Moderation
 from workflows.password_reset import PasswordResets
 from workflows.reporting import Reporting
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 repos, storage, timedelta(seconds=settings.export_interval_seconds)
             )
             moderation = Moderation(repos, token_versions)
+            media = MediaWork(repos, storage, wiring.media_config(settings))
             passwords = PasswordHasher(settings.password_hash_concurrency)
             passwords.warm_up()
             services = Services(
@@ -115,10 +117,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 blocking=Blocking(repos, audiences),
                 moderation=moderation,
                 reporting=Reporting(repos, moderation, policy.reports_to_hide),
+                media=media,
             )
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")
             background.every(settings.deletion_sweep_seconds, exports.sweep, "export-sweep")
+            if settings.media_workers:  # else a `python -m api.media_worker` process does
+                media.start(background)
             log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)
             # Starlette copies this into every request's `request.state`.
             yield {"services": services}

@@ -127,6 +127,13 @@ class Settings(BaseSettings):
     # Unfinished account erasures are looked for this often (and at every start).
     deletion_sweep_seconds: int = Field(default=300, ge=1, le=86_400)
 
+    # Media jobs (workflows.media): probing tasks run by this process (0: none here, the
+    # jobs are left to a worker process: `python -m api.media_worker`), the longest video
+    # accepted, and the memory cap of each probe's child process.
+    media_workers: int = Field(default=1, ge=0, le=8)
+    max_video_seconds: int = Field(default=90, ge=1, le=3600)
+    media_probe_memory_mb: int = Field(default=768, ge=256, le=16_384)
+
     # Automatic persisted queries (Apollo's protocol): documents registered by their
     # SHA-256 in MongoDB, shared by every machine, forgotten this long after last use,
     # and at most this many (beyond it new documents run but are not registered).

@@ -18,6 +18,7 @@ from models.climb_session import ClimbSession, ClimbSessionRepository
 from models.data_export import DataExportDocument, DataExportRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
+from models.media_job import MediaJobDocument, MediaJobRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
 from models.password_reset import PasswordResetDocument, PasswordResetRepository
 from models.persisted_query import PersistedQueryDocument, PersistedQueryRepository
@@ -42,6 +43,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ReportCaseDocument,
     ModerationLogEntry,
     PersistedQueryDocument,
+    MediaJobDocument,
 ]
 
 
@@ -63,3 +65,4 @@ class Repositories:
     reports: ReportRepository = field(default_factory=ReportRepository)
     moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)
     persisted_queries: PersistedQueryRepository = field(default_factory=PersistedQueryRepository)
+    media_jobs: MediaJobRepository = field(default_factory=MediaJobRepository)

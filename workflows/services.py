@@ -17,6 +17,7 @@ from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
 from workflows.blocking import Blocking
 from workflows.data_export import DataExports
+from workflows.media import MediaWork
 from workflows.moderation import Moderation
 from workflows.password_reset import PasswordResets
 from workflows.reporting import DEFAULT_REPORTS_TO_HIDE, Reporting
@@ -59,3 +60,4 @@ class Services:
     blocking: Blocking
     moderation: Moderation
     reporting: Reporting
+    media: MediaWork
