@@ -34,6 +34,7 @@ from storage.kinds import MediaKind
 from storage.local import LocalStorage
 from storage.r2 import R2Storage
 from storage.service import MediaStorage, UploadTicket
+from tests.support.media import jpeg, png
 
 ACCESS_KEY, SECRET_KEY = "test-access-key", "test-secret-key"
 PUBLIC_URL = "https://media.example.com"
@@ -147,7 +148,7 @@ async def test_verify_media_url_vouches_for_public_and_upload_urls(r2: R2Storage
         kind=MediaKind.PHOTO, content_type="image/jpeg", size=None, owner_id=OWNER
     )
     async with httpx.AsyncClient() as http:
-        put = await http.put(ticket.upload_url, content=b"jpeg", headers=ticket.headers)
+        put = await http.put(ticket.upload_url, content=jpeg(), headers=ticket.headers)
     assert put.status_code == 200, put.text
 
     # The first call copies the upload to a final key; naming the upload again (by either
@@ -180,7 +181,7 @@ async def _uploaded(storage: MediaStorage, kind: MediaKind, body: bytes) -> Uplo
 
 async def test_discard_deletes_stored_copies_and_nothing_else(r2: R2Storage) -> None:
     storage = MediaStorage(r2)
-    ticket = await _uploaded(storage, MediaKind.PHOTO, b"jpeg")
+    ticket = await _uploaded(storage, MediaKind.PHOTO, jpeg())
     final_url = await storage.verify_media_url(
         ticket.public_url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
     )
@@ -188,7 +189,7 @@ async def test_discard_deletes_stored_copies_and_nothing_else(r2: R2Storage) -> 
     assert final_key is not None
     assert await r2.head(final_key) is not None
 
-    other = await _uploaded(storage, MediaKind.PHOTO, b"jpeg")
+    other = await _uploaded(storage, MediaKind.PHOTO, jpeg())
     # An upload (not a stored copy) and another site's URL are left alone.
     assert await storage.discard(other.public_url) is False
     assert await r2.head(other.key) is not None
@@ -230,7 +231,7 @@ async def test_erasing_an_owner_deletes_every_object_under_their_prefixes_only(
     r2: R2Storage,
 ) -> None:
     storage = MediaStorage(r2)
-    mine = [await _uploaded(storage, MediaKind.PHOTO, b"jpeg") for _ in range(3)]
+    mine = [await _uploaded(storage, MediaKind.PHOTO, jpeg()) for _ in range(3)]
     final = await storage.verify_media_url(
         mine[0].public_url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
     )
@@ -275,18 +276,19 @@ async def test_an_export_downloads_as_an_attachment_through_a_presigned_get(
 async def test_a_type_only_url_cannot_grow_a_vouched_object_past_its_cap(r2: R2Storage) -> None:
     storage = MediaStorage(r2)
     # The seed's flow: the URL signs the type only, so R2 takes a body of any size.
-    ticket = await _uploaded(storage, MediaKind.AVATAR, b"1")
+    ticket = await _uploaded(storage, MediaKind.AVATAR, png())
     final_url = await storage.verify_media_url(
         ticket.public_url, kind=MediaKind.AVATAR, owner_id=OWNER, field="avatar_url"
     )
     assert final_url.startswith(f"{PUBLIC_URL}/media/avatars/{OWNER}/")
+    clean = await _body(r2, final_url)  # the avatar re-encoded (kit.images)
 
     over_cap = b"p" * (5 * 1024 * 1024 + 1)
     await _put(ticket.upload_url, over_cap, ticket.headers)  # same URL, still valid
-    assert await _body(r2, final_url) == b"1"
+    assert await _body(r2, final_url) == clean
     final = await r2.head(r2.key_from_url(final_url) or "")
     assert final is not None
-    assert (final.size, final.content_type) == (1, "image/png")
+    assert (final.size, final.content_type) == (len(clean), "image/jpeg")
     # The new upload is vouched for on its own, and refused.
     with pytest.raises(MediaRejected, match="larger"):
         await storage.verify_media_url(
