@@ -79,6 +79,8 @@ def probe(source: Path, poster: Path, max_seconds: float) -> Probe:
 
     if source.stat().st_size == 0:
         raise VideoRefused("the file is empty")
+    if _is_boxed(source) and not _boxes_complete(source):
+        raise VideoRefused("the video is cut short (its last part is missing)")
     try:
         container = av.open(str(source), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError) as error:
@@ -102,6 +104,39 @@ def probe(source: Path, poster: Path, max_seconds: float) -> Probe:
         # One decoding thread: bounded memory, and the other core stays the API's.
         stream.codec_context.thread_count = 1
         return _read_through(container, stream, poster, stated, max_seconds, codec)
+
+
+# The boxes an MP4 or a QuickTime file may start with.
+_FIRST_BOXES = frozenset({b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"})
+
+
+def _is_boxed(source: Path) -> bool:
+    with source.open("rb") as reader:
+        return reader.read(8)[4:8] in _FIRST_BOXES
+
+
+def _boxes_complete(source: Path) -> bool:
+    """Whether the MP4/MOV file's top-level boxes end exactly at its end: FFmpeg plays a
+    file whose last box is cut (often metadata), but that file did not arrive whole."""
+    size = source.stat().st_size
+    offset = 0
+    with source.open("rb") as reader:
+        while offset < size:
+            reader.seek(offset)
+            header = reader.read(16)
+            if len(header) < 8:
+                return False
+            length = int.from_bytes(header[:4], "big")
+            if length == 1:  # a 64-bit size follows the type
+                if len(header) < 16:
+                    return False
+                length = int.from_bytes(header[8:16], "big")
+            elif length == 0:  # the last box, up to the end of the file
+                return True
+            if length < 8:
+                return False
+            offset += length
+    return offset == size
 
 
 def _stated_seconds(container_duration: int | None, stream: Any) -> float | None:
