@@ -30,6 +30,7 @@ WEBP_QUALITY = 85
 _FORMATS = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+_TOO_MANY_PIXELS = f"the image decodes to more than {MAX_PIXELS // 1_000_000} megapixels"
 register_heif_opener()
 
 
@@ -60,11 +61,10 @@ def clean_image(raw: bytes) -> CleanImage:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(raw), formats=sorted(_FORMATS)) as image:
+                # Pillow's guard fires first; this one holds should a library loaded
+                # later change Image.MAX_IMAGE_PIXELS (a process-wide setting).
                 if image.width * image.height > MAX_PIXELS:
-                    raise ImageRefused(
-                        f"the image is {image.width}x{image.height}, more than "
-                        f"{MAX_PIXELS // 1_000_000} megapixels"
-                    )
+                    raise ImageRefused(_TOO_MANY_PIXELS)
                 # A JPEG decodes at 1/2, 1/4 or 1/8 scale when that still covers
                 # MAX_SIDE: a quarter of the time and memory for a 12 MP photo.
                 image.draft("RGB", (MAX_SIDE, MAX_SIDE))
@@ -73,7 +73,7 @@ def clean_image(raw: bytes) -> CleanImage:
     except ImageRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageRefused("the image decodes to too many pixels") from error
+        raise ImageRefused(_TOO_MANY_PIXELS) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ImageRefused("not a JPEG, PNG, HEIC or WebP image that can be read") from error
     return _encode(upright)
