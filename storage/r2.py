@@ -199,7 +199,8 @@ class R2Storage:
             if _code(error) in _MISSING:
                 return None
             raise
-        async with found["Body"] as body:
+        body = found["Body"]
+        async with body:
             if found["ContentLength"] > limit:
                 raise ValueError(f"{key} is larger than {limit} bytes")
             data: bytes = await body.read()
@@ -214,7 +215,9 @@ class R2Storage:
                 return False
             raise
         # Streamed to disk a chunk at a time: a 100 MiB video never sits in memory whole.
-        async with found["Body"] as body, await anyio.open_file(target, "wb") as out:
+        # (`async with` on the body gives aiohttp's response: read the body itself.)
+        body = found["Body"]
+        async with body, await anyio.open_file(target, "wb") as out:
             while chunk := await body.read(_CHUNK):
                 await out.write(chunk)
         return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -21,20 +22,26 @@ from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlsplit
 import aioboto3
 import httpx
 import pytest
+from beanie import PydanticObjectId
 from moto.s3.exceptions import PreconditionFailed
 from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
+from PIL import Image
 
 from api.app import create_app
 from api.settings import ConfigurationError, Settings
 from api.wiring import storage_from as build_storage
+from models.audience import Audience
+from models.registry import Repositories
+from models.video import PROCESSING
 from storage.base import MAX_EXPIRY_SECONDS, StoredObject
 from storage.errors import MediaRejected
 from storage.kinds import MediaKind
 from storage.local import LocalStorage
 from storage.r2 import R2Storage
 from storage.service import MediaStorage, UploadTicket
-from tests.support.media import jpeg, png
+from tests.support.media import clip, jpeg, png
+from workflows.media import MediaWork
 
 ACCESS_KEY, SECRET_KEY = "test-access-key", "test-secret-key"
 PUBLIC_URL = "https://media.example.com"
@@ -505,3 +512,52 @@ def test_half_done_r2_settings_are_refused_naming_what_is_missing(
     with pytest.raises(ConfigurationError, match="R2 storage is missing") as caught:
         build_storage(_settings(tmp_path, **given), JWT_SECRET)
     assert missing in str(caught.value)
+
+
+# --- media jobs on R2: the video read back, its poster written beside it -----------------
+
+
+async def _posted_video(storage: MediaStorage, repos: Repositories, body: bytes) -> Any:
+    ticket = await storage.create_upload(
+        kind=MediaKind.VIDEO, content_type="video/mp4", size=len(body), owner_id=OWNER
+    )
+    await _put(ticket.upload_url, body, ticket.headers)
+    url = await storage.verify_media_url(
+        ticket.public_url, kind=MediaKind.VIDEO, owner_id=OWNER, field="video_url"
+    )
+    return await repos.videos.create(
+        user_id=PydanticObjectId(OWNER), video_url=url, caption=None, color="blue",
+        grade="6A", status="TOP", session_id=None, media_state=PROCESSING,
+    )  # fmt: skip
+
+
+async def test_a_video_on_r2_is_probed_and_postered_beside_it(
+    r2: R2Storage, repos: Repositories
+) -> None:
+    storage = MediaStorage(r2)
+    media = MediaWork(repos, storage)
+    good = await _posted_video(storage, repos, clip(1.5, 1280, 720, 10))
+    bad = await _posted_video(storage, repos, jpeg())
+    for video in (good, bad):
+        await media.enqueue_new(video.id)
+    assert await media.drain() == 2
+
+    owner = Audience(viewer_id=PydanticObjectId(OWNER))
+    ready = await repos.videos.get_view(good.id, owner)
+    assert ready is not None
+    assert (ready.media_state, ready.duration_ms, ready.width, ready.height) == (
+        "READY", 1500, 1280, 720,
+    )  # fmt: skip
+    assert ready.poster_url is not None
+    assert ready.poster_url.startswith(f"{PUBLIC_URL}/media/videos/{OWNER}/")
+    poster = await r2.head(r2.key_from_url(ready.poster_url) or "")
+    assert poster is not None
+    assert poster.content_type == "image/jpeg"
+    picture = Image.open(io.BytesIO(await _body(r2, ready.poster_url)))
+    assert picture.size == (720, 405)
+
+    rejected = await repos.videos.get_view(bad.id, owner)
+    assert rejected is not None
+    assert rejected.media_state == "REJECTED"
+    assert await r2.head(r2.key_from_url(bad.video_url) or "") is None  # file deleted
+    assert await repos.videos.get_view(bad.id, Audience()) is None  # nobody else sees it
