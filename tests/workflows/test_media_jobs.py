@@ -23,7 +23,16 @@ from models.media_job import MediaJobRepository
 from tests.support.client import Account, Api, upload_media
 from tests.support.media import clip
 from tests.support.social import FOLLOWING_FEED, follow
-from tests.support.videos import FEED, POST_VIDEO, USER_VIDEOS, accounts, video_vars
+from tests.support.videos import (
+    FEED,
+    FEED_PAGE,
+    POST_VIDEO,
+    USER_VIDEOS,
+    CommandLog,
+    accounts,
+    post_video,
+    video_vars,
+)
 from workflows.media import GAVE_UP, MediaWork, WorkerConfig
 
 MEDIA = "id media_state media_error duration_ms width height poster_url hidden"
@@ -295,3 +304,30 @@ def _jpeg_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (32, 32), (1, 2, 3)).save(out, "JPEG")
     return out.getvalue()
+
+
+# --- what the feed pays for it -----------------------------------------------------------
+
+
+async def test_the_feed_shows_posters_and_sizes_in_the_same_round_trips(
+    commands: CommandLog, api: Api
+) -> None:
+    author, reader = await accounts(api, 2)
+    for _ in range(3):
+        await post_video(api, author)
+    plain = FEED_PAGE
+    with_media = FEED_PAGE.replace("visibility", "visibility poster_url duration_ms width height")
+    assert with_media != plain
+
+    await api.data(plain, {"first": 10}, reader.token)  # the reader's audience, cached
+    sent = []
+    for document in (plain, with_media):
+        commands.start()
+        page = (await api.data(document, {"first": 10}, reader.token))["feedPage"]
+        commands.stop()
+        assert len(page["edges"]) == 3
+        sent.append([event.command_name for event in commands.sent])
+    assert sent[0] == sent[1]  # the same commands, in the same order
+    nodes = [edge["node"] for edge in page["edges"]]
+    assert all(node["poster_url"] and node["duration_ms"] == 2000 for node in nodes)
+    assert {(node["width"], node["height"]) for node in nodes} == {(160, 96)}
