@@ -132,7 +132,9 @@ class Settings(BaseSettings):
     # accepted, and the memory cap of each probe's child process.
     media_workers: int = Field(default=1, ge=0, le=8)
     max_video_seconds: int = Field(default=90, ge=1, le=3600)
-    media_probe_memory_mb: int = Field(default=768, ge=256, le=16_384)
+    # (bench/RESULTS.md, "Media probe": 4K HEVC needs ~300 MiB; under that, FFmpeg fails
+    # good files as if damaged.)
+    media_probe_memory_mb: int = Field(default=768, ge=384, le=16_384)
 
     # Automatic persisted queries (Apollo's protocol): documents registered by their
     # SHA-256 in MongoDB, shared by every machine, forgotten this long after last use,

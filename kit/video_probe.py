@@ -3,8 +3,9 @@
 An uploaded file is hostile until proven otherwise: FFmpeg parses it in a child process
 (`probe_in_child`), never in the API's own, so that
 - a decoder that crashes on a crafted file kills the child, not the service;
-- its memory is capped (RLIMIT_AS, set by the child before FFmpeg is loaded) and its CPU
-  priority lowered (nice), so a 4K file cannot starve the requests served beside it;
+- its memory is capped (RLIMIT_AS, set by the child before FFmpeg is loaded), it is the
+  kernel's first choice should memory run out anyway (oom_score_adj), and its CPU
+  priority is lowered (nice), so a 4K file cannot starve the requests served beside it;
 - a file that makes the decoder loop is killed at `timeout`;
 - the event loop only waits on a pipe.
 
@@ -20,6 +21,7 @@ side). Width and height are reported as displayed (the rotation applied).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -83,6 +85,8 @@ def probe(source: Path, poster: Path, max_seconds: float) -> Probe:
         raise VideoRefused("the video is cut short (its last part is missing)")
     try:
         container = av.open(str(source), metadata_errors="ignore")
+    except MemoryError:
+        raise  # FFmpeg's ENOMEM is an FFmpegError too: the cap's verdict, not the file's
     except (av.error.FFmpegError, UnicodeDecodeError) as error:
         raise VideoRefused("not a video file (FFmpeg cannot read it)") from error
     with container:
@@ -169,6 +173,8 @@ def _read_through(
                 if frame.time is not None and frame.time >= target:
                     frame_taken = frame
                     break
+    except MemoryError:
+        raise
     except av.error.FFmpegError as error:
         raise VideoRefused("the video is damaged or cut short (it cannot be read)") from error
     frame = frame_taken or last_frame
@@ -214,11 +220,16 @@ def _child(argv: list[str]) -> int:
     # Before FFmpeg is loaded, so every allocation it ever makes counts.
     resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
     os.nice(10)
+    # Should the machine run out of memory anyway, the kernel kills this child first,
+    # never the API beside it (raising one's own score needs no privilege).
+    with contextlib.suppress(OSError):
+        Path("/proc/self/oom_score_adj").write_text("1000")
     try:
         found = probe(Path(source), Path(poster), float(max_seconds))
     except VideoRefused as refused:
         print(json.dumps({"refused": refused.reason}))
     except MemoryError:
+        # Over the cap: a file this demanding is refused, said as such (not "damaged").
         print(json.dumps({"refused": "the video needs more memory than allowed to decode"}))
     else:
         print(json.dumps({"probe": asdict(found)}))
