@@ -65,8 +65,8 @@ class MediaState(Enum):
     )
     READY = strawberry.enum_value(READY, description="Checked and shown to its audience.")
     REJECTED = strawberry.enum_value(
-        REJECTED, description="Refused (see `media_error`); its file is deleted, only its "
-        "owner sees it.",
+        REJECTED,
+        description="Refused (see `media_error`); its file is deleted, only its owner sees it.",
     )
 
 

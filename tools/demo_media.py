@@ -33,7 +33,8 @@ def placeholder_video() -> bytes:
         stream.width, stream.height, stream.pix_fmt = 180, 320, "yuv420p"
         for index in range(20):
             shade = 60 + index * 8
-            frame = av.VideoFrame.from_image(Image.new("RGB", (180, 320), (shade, 90, 160)))
+            picture = Image.new("RGB", (180, 320), (shade, 90, 160))
+            frame = av.VideoFrame.from_image(picture)  # type: ignore[no-untyped-call]
             frame.pts = index
             frame.time_base = Fraction(1, 10)
             for packet in stream.encode(frame):

@@ -12,6 +12,7 @@ import io
 from fractions import Fraction
 
 import av
+from av.video.stream import VideoStream
 from PIL import Image
 
 # GPS IFD tags (EXIF 2.3): latitude ref / latitude, longitude ref / longitude.
@@ -38,6 +39,7 @@ def clip(
     out = io.BytesIO()
     with av.open(out, "w", format=container) as muxer:
         stream = muxer.add_stream(codec, rate=fps)
+        assert isinstance(stream, VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         if codec == "libx264":
             stream.options = {"preset": "ultrafast"}
