@@ -189,6 +189,13 @@ class MediaStorage:
             await self.backend.delete(poster)
         return True
 
+    async def discard_poster(self, video_url: str) -> None:
+        """Delete the poster of the stored video behind `video_url`, if any."""
+        found = self._key_of(video_url)
+        poster = None if found is None else poster_key(found[0])
+        if poster is not None:
+            await self.backend.delete(poster)
+
     async def fetch_video(self, url: str, target: Path) -> bool:
         """Copy the stored video behind `url` into the local file `target`; False when
         there is none (deleted meanwhile, or not one of this storage's videos)."""

@@ -174,9 +174,12 @@ class MediaWork:
             except ProbeFailed:
                 raise
             poster_url = await self.storage.store_poster(video_url, poster.read_bytes())
-        await self.repos.videos.media_ready(
-            video_id, ProbedMedia(probed.duration_ms, probed.width, probed.height, poster_url)
-        )
+        probed_media = ProbedMedia(probed.duration_ms, probed.width, probed.height, poster_url)
+        if not await self.repos.videos.media_ready(video_id, probed_media):
+            if await self.repos.videos.media_source(video_id) is None:
+                # Deleted while being probed (its file went with it): so does its poster.
+                await self.storage.discard_poster(video_url)
+            return
         log.info("video ready video_id=%s duration_ms=%d size=%dx%d codec=%s", video_id,
                  probed.duration_ms, probed.width, probed.height, probed.codec)  # fmt: skip
 

@@ -331,3 +331,26 @@ async def test_the_feed_shows_posters_and_sizes_in_the_same_round_trips(
     nodes = [edge["node"] for edge in page["edges"]]
     assert all(node["poster_url"] and node["duration_ms"] == 2000 for node in nodes)
     assert {(node["width"], node["height"]) for node in nodes} == {(160, 96)}
+
+
+async def test_a_video_deleted_while_being_probed_leaves_no_poster(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = await api.signup()
+    video_id = await _post(api, owner)
+    full = await api.data("query V($id: ID!) { video(id: $id) { video_url } }", {"id": video_id},
+                          owner.token)  # fmt: skip
+    folder, _, file = full["video"]["video_url"].rpartition("/")
+    name, copy, _ = file.split(".")
+    poster_url = f"{folder}/{name}-poster.{copy}.jpg"
+    probe = workflows.media.probe_in_child
+
+    async def probe_then_delete(*args: Any) -> Any:
+        found = await probe(*args)
+        delete = "mutation D($id: ID!) { deleteVideo(id: $id) }"
+        assert (await api.data(delete, {"id": video_id}, owner.token))["deleteVideo"]
+        return found
+
+    monkeypatch.setattr(workflows.media, "probe_in_child", probe_then_delete)
+    assert await api.media_settled() == 1
+    assert (await api.http.get(poster_url)).status_code == 404
