@@ -96,6 +96,8 @@ def probe(source: Path, poster: Path, max_seconds: float) -> Probe:
         if not container.streams.video:
             raise VideoRefused("the file holds no video stream")
         stream = container.streams.video[0]
+        if stream.codec_context is None:  # a codec id FFmpeg has no decoder for
+            raise VideoRefused("the video's codec is unknown")
         codec = stream.codec_context.name
         if codec not in CODECS:
             raise VideoRefused(f"video codec {codec} is not H.264, HEVC, VP9 or AV1")

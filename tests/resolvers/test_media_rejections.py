@@ -42,6 +42,11 @@ BAD: dict[str, tuple[Callable[[], bytes], str]] = {
     "wider than 4K": (lambda: clip(0.2, 4160, 64, 5), "larger than 4K"),
     "taller than 4K either way up": (lambda: clip(0.2, 2176, 2176, 5), "larger than 4K"),
     "an MPEG-4 part 2 codec": (lambda: clip(1, 64, 48, 10, codec="mpeg4"), "not H.264, HEVC"),
+    # Found by tests/kit/test_video_probe.py: a codec tag no decoder knows.
+    "an unknown codec": (
+        lambda: clip(1, 64, 48, 10).replace(b"avc1", b"zzzz"),
+        "the video's codec is unknown",
+    ),
 }
 
 
