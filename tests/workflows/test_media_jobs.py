@@ -16,6 +16,7 @@ import pytest
 from bson import ObjectId
 from PIL import Image
 
+import kit.video_probe
 import workflows.media
 from kit.clock import utcnow
 from kit.video_probe import Limits
@@ -343,7 +344,7 @@ async def test_a_video_deleted_while_being_probed_leaves_no_poster(
     folder, _, file = full["video"]["video_url"].rpartition("/")
     name, copy, _ = file.split(".")
     poster_url = f"{folder}/{name}-poster.{copy}.jpg"
-    probe = workflows.media.probe_in_child
+    probe = kit.video_probe.probe_in_child
 
     async def probe_then_delete(*args: Any) -> Any:
         found = await probe(*args)
