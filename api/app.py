@@ -38,6 +38,7 @@ from workflows.comments import Comments
 from workflows.data_export import DataExports
 from workflows.following import Following
 from workflows.likes import Likes
+from workflows.media import MediaWork
 from workflows.moderation import Moderation
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 repos, storage, timedelta(seconds=settings.export_interval_seconds)
             )
             moderation = Moderation(repos, token_versions, notifications)
+            media = MediaWork(repos, storage, wiring.media_config(settings))
             passwords = PasswordHasher(settings.password_hash_concurrency)
             passwords.warm_up()
             services = Services(
@@ -157,10 +159,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 following=Following(repos, audiences, notifications),
                 comments=comments,
                 devices=Devices(repos),
+                media=media,
             )
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")
             background.every(settings.deletion_sweep_seconds, exports.sweep, "export-sweep")
+            if settings.media_workers:  # else a `python -m api.media_worker` process does
+                media.start(background)
             log.info(
                 "ready (%s, storage: %s; %s)",
                 settings.app_env.value,

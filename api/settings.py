@@ -160,6 +160,15 @@ class Settings(BaseSettings):
     # earlier gets its whole logbook again (workflows.logbook_sync).
     sync_tombstone_days: int = Field(default=90, ge=1, le=3650)
 
+    # Media jobs (workflows.media): probing tasks run by this process (0: none here, the
+    # jobs are left to a worker process: `python -m api.media_worker`), the longest video
+    # accepted, and the memory cap of each probe's child process.
+    media_workers: int = Field(default=1, ge=0, le=8)
+    max_video_seconds: int = Field(default=90, ge=1, le=3600)
+    # (bench/RESULTS.md, "Media probe": 4K HEVC needs ~300 MiB; under that, FFmpeg fails
+    # good files as if damaged.)
+    media_probe_memory_mb: int = Field(default=768, ge=384, le=16_384)
+
     # Automatic persisted queries (Apollo's protocol): documents registered by their
     # SHA-256 in MongoDB, shared by every machine, forgotten this long after last use,
     # and at most this many (beyond it new documents run but are not registered).

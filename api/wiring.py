@@ -10,6 +10,7 @@ from api.trusted_documents import load_manifest
 from kit.fcm import FcmClient, FcmConfigError, ServiceAccount
 from kit.mail import Mailer, OutboxMailer, SmtpConfig, SmtpMailer
 from kit.tokens import TokenService
+from kit.video_probe import Limits
 from models.auth_attempt import AuthAttemptRepository
 from models.persisted_query import PersistedQueryRepository
 from resolvers.schema import AppSchema
@@ -19,6 +20,7 @@ from storage.errors import StorageConfigError
 from storage.factory import build_storage
 from storage.service import MediaStorage
 from workflows.hourly_cap import HourlyCap
+from workflows.media import WorkerConfig
 from workflows.services import Policy
 from workflows.throttle import Rules
 from workflows.upload_quota import UploadBudget
@@ -50,6 +52,16 @@ def storage_from(settings: Settings, secret: str) -> MediaStorage:
         return build_storage(storage_config(settings, secret))
     except StorageConfigError as error:
         raise ConfigurationError(str(error)) from None
+
+
+def media_config(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(
+        workers=settings.media_workers,
+        limits=Limits(
+            max_seconds=settings.max_video_seconds,
+            memory_bytes=settings.media_probe_memory_mb * 1024 * 1024,
+        ),
+    )
 
 
 def throttle_rules(settings: Settings) -> Rules:

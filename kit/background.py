@@ -46,10 +46,28 @@ class Background:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), timeout=seconds)
 
-        task = self.spawn(loop(), name=name)
+        return self.keep_running(loop(), name)
+
+    def keep_running(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """A task that runs until `close` (a worker): not waited for by `idle`."""
+        task = self.spawn(work, name=name)
         self._loops.add(task)
         task.add_done_callback(self._loops.discard)
         return task
+
+    @property
+    def closing(self) -> bool:
+        return self._closing.is_set()
+
+    async def pause(self, seconds: float, wake: asyncio.Event) -> None:
+        """Wait `seconds`, less if `wake` is set or the background starts closing (a
+        worker waiting for work stops at once at shutdown)."""
+        waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(self._closing.wait())}
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

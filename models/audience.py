@@ -8,6 +8,7 @@ full and cursors stable):
 - the item is not withheld: `withheld` (on users and videos) lists why it is hidden —
   any reason hides it, absent or [] hides nothing. A suspended user carries SUSPENDED,
   and so do all their videos (one `update_many`), so a video query never joins users;
+  a video whose media is not READY (being probed, or rejected) carries MEDIA;
 - a video's `visibility` admits V: PUBLIC everyone, FOLLOWERS A's followers, PRIVATE
   nobody else (absent: PUBLIC, as every video was before visibility existed);
 - owners always see their own (withheld or not); moderators see everything.
@@ -33,7 +34,10 @@ from beanie import PydanticObjectId
 MODERATION = "moderation"  # a video hidden by reports or a moderator's HIDE
 SUSPENDED = "suspended"  # its user is suspended (on the user and all their videos)
 DELETING = "deleting"  # its account is being deleted (set by account deletion only)
-WITHHELD_REASONS = (MODERATION, SUSPENDED, DELETING)
+# Its media is not shown yet: being probed, or rejected (workflows.media). Its owner sees
+# it with its `media_state`; nobody else until it is READY.
+MEDIA = "media"
+WITHHELD_REASONS = (MODERATION, SUSPENDED, DELETING, MEDIA)
 
 # Video visibility (stored as is in `videos.visibility`).
 PUBLIC = "PUBLIC"

@@ -27,6 +27,7 @@ from models.gym_crowd import GymCrowdRepository
 from models.logbook_changes import LogbookChangesRepository
 from models.logbook_clock import LogbookClockDocument, LogbookClockRepository
 from models.logbook_push import LogbookPushDocument, LogbookPushRepository
+from models.media_job import MediaJobDocument, MediaJobRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
 from models.notification import NotificationDocument, NotificationRepository
 from models.notification_settings import (
@@ -66,6 +67,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     NotificationSettingsDocument,
     DeviceDocument,
     PushEntryDocument,
+    MediaJobDocument,
 ]
 # Every declared index is named `pb_…` in MongoDB, so the release command knows the app's
 # own from an operator's (models/app_indexes.py).
@@ -104,6 +106,8 @@ class Repositories:
     tombstones: TombstoneRepository = field(default_factory=TombstoneRepository)
     logbook_pushes: LogbookPushRepository = field(default_factory=LogbookPushRepository)
     logbook_changes: LogbookChangesRepository = field(default_factory=LogbookChangesRepository)
+
+    media_jobs: MediaJobRepository = field(default_factory=MediaJobRepository)
 
 
 def logbook_repositories(tombstone_keep: timedelta) -> dict[str, Any]:

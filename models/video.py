@@ -15,14 +15,20 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from beanie import Document, PydanticObjectId
+from bson import ObjectId
 from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from kit.clock import utcnow_ms
 from models import db_quirks
-from models.audience import PUBLIC, Audience, video_filter
+from models.audience import MEDIA, PUBLIC, Audience, video_filter
 from models.keyset import NEWEST_FIRST, PageKey, strictly_after
 from models.statuses import PROJECT
+
+# `media_state`: probed and shown; being probed (hidden from others); refused (hidden
+# from others, file deleted, `media_error` says why). Absent in videos posted before
+# media probing: shown, as READY, until the backfill probes them.
+PROCESSING, READY, REJECTED = "PROCESSING", "READY", "REJECTED"
 
 
 class VideoDocument(Document):
@@ -46,6 +52,14 @@ class VideoDocument(Document):
     visibility: str = PUBLIC
     # Why it is hidden (models.audience reasons); empty: nothing hides it.
     withheld: list[str] = Field(default_factory=list)
+    # What the media worker found (workflows.media); a new video is PROCESSING and
+    # withheld for MEDIA until then.
+    media_state: str | None = None
+    media_error: str | None = None
+    duration_ms: int | None = None
+    width: int | None = None
+    height: int | None = None
+    poster_url: str | None = None
 
     class Settings:
         name = "videos"
@@ -57,6 +71,8 @@ class VideoDocument(Document):
                 [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
                 name="user_videos",
             ),
+            # The backfill: videos not probed yet (`media_state` absent), in `_id` order.
+            IndexModel([("media_state", ASCENDING), ("_id", ASCENDING)], name="media_state"),
         ]
 
 
@@ -79,6 +95,12 @@ class VideoView:
     # Why it is hidden (shown to its owner and moderators, the only ones who see it then).
     withheld: tuple[str, ...] = ()
     comment_count: int = 0
+    media_state: str = READY
+    media_error: str | None = None
+    duration_ms: int | None = None
+    width: int | None = None
+    height: int | None = None
+    poster_url: str | None = None
 
     @classmethod
     def from_document(cls, doc: VideoDocument) -> VideoView:
@@ -98,7 +120,23 @@ class VideoView:
             visibility=doc.visibility,
             withheld=tuple(doc.withheld),
             comment_count=doc.comment_count,
+            media_state=doc.media_state or READY,
+            media_error=doc.media_error,
+            duration_ms=doc.duration_ms,
+            width=doc.width,
+            height=doc.height,
+            poster_url=doc.poster_url,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ProbedMedia:
+    """What the media worker found of a video it accepted."""
+
+    duration_ms: int
+    width: int
+    height: int
+    poster_url: str
 
 
 class VideoChanges(TypedDict, total=False):
@@ -123,8 +161,12 @@ def _view_projection(viewer: PydanticObjectId | None) -> dict[str, Any]:
         "visibility": 1,
         "withheld": 1,
         "comment_count": 1,
+        **dict.fromkeys(_MEDIA_FIELDS, 1),
         "liked_by_me": liked,
     }
+
+
+_MEDIA_FIELDS = ("media_state", "media_error", "duration_ms", "width", "height", "poster_url")
 
 
 def view_from_raw(raw: Mapping[str, Any]) -> VideoView:
@@ -143,6 +185,12 @@ def view_from_raw(raw: Mapping[str, Any]) -> VideoView:
         visibility=raw.get("visibility") or PUBLIC,
         withheld=tuple(raw.get("withheld") or ()),
         comment_count=int(raw.get("comment_count", 0)),
+        media_state=raw.get("media_state") or READY,
+        media_error=raw.get("media_error"),
+        duration_ms=raw.get("duration_ms"),
+        width=raw.get("width"),
+        height=raw.get("height"),
+        poster_url=raw.get("poster_url"),
     )
 
 
@@ -160,9 +208,13 @@ class VideoRepository:
         croix_id: PydanticObjectId | None = None,
         created_at: datetime | None = None,
         visibility: str = PUBLIC,
+        media_state: str | None = None,
     ) -> VideoView:
-        """Insert a video; `created_at` defaults to now (given only by demo data)."""
+        """Insert a video; `created_at` defaults to now (given only by demo data). A video
+        PROCESSING is withheld for MEDIA (its owner sees it, others not yet)."""
         doc = VideoDocument(
+            media_state=media_state,
+            withheld=[MEDIA] if media_state == PROCESSING else [],
             user_id=user_id,
             video_url=video_url,
             caption=caption,
@@ -365,6 +417,61 @@ class VideoRepository:
             {"_id": video_id, "user_id": owner_id}, projection={"video_url": 1}
         )
         return None if deleted is None else str(deleted["video_url"])
+
+    # --- media (workflows.media) ------------------------------------------------------
+
+    async def media_source(self, video_id: PydanticObjectId) -> tuple[str, str | None] | None:
+        """The video's stored URL and media state, None when the video is gone."""
+        found = await VideoDocument.get_pymongo_collection().find_one(
+            {"_id": video_id}, projection={"video_url": 1, "media_state": 1}
+        )
+        return None if found is None else (str(found["video_url"]), found.get("media_state"))
+
+    async def media_ready(self, video_id: PydanticObjectId, probed: ProbedMedia) -> bool:
+        """READY with what was found, and no longer withheld for MEDIA; guarded on a video
+        not decided yet (PROCESSING, or never probed), so a repeat changes nothing."""
+        result = await VideoDocument.get_pymongo_collection().update_one(
+            {"_id": video_id, "media_state": {"$in": [PROCESSING, None]}},
+            {"$set": {"media_state": READY, "media_error": None, "duration_ms": probed.duration_ms,
+                      "width": probed.width, "height": probed.height,
+                      "poster_url": probed.poster_url},
+             "$pull": {"withheld": MEDIA}},
+        )  # fmt: skip
+        return result.modified_count == 1
+
+    async def media_rejected(self, video_id: PydanticObjectId, reason: str) -> str | None:
+        """REJECTED for `reason`, withheld for MEDIA (an older video, shown until its
+        probe, is hidden now too): the media URL, None if it was decided already."""
+        found = await VideoDocument.get_pymongo_collection().find_one_and_update(
+            {"_id": video_id, "media_state": {"$in": [PROCESSING, None]}},
+            {"$set": {"media_state": REJECTED, "media_error": reason},
+             "$addToSet": {"withheld": MEDIA}},
+            projection={"video_url": 1},
+        )  # fmt: skip
+        return None if found is None else str(found["video_url"])
+
+    async def unprobed_batch(
+        self, after: PydanticObjectId | None, limit: int
+    ) -> list[PydanticObjectId]:
+        """Up to `limit` videos never probed (`media_state` absent), after `after` in `_id`
+        order (the `media_state` index): the backfill's walk."""
+        match: dict[str, Any] = {"media_state": None}
+        if after is not None:
+            match["_id"] = {"$gt": after}
+        cursor = (
+            VideoDocument.get_pymongo_collection()
+            .find(match, {"_id": 1})
+            .sort("_id", ASCENDING)
+            .limit(limit)
+        )
+        return [PydanticObjectId(raw["_id"]) async for raw in cursor]
+
+    async def processing_before(self, before: datetime, limit: int) -> list[PydanticObjectId]:
+        """Up to `limit` videos still PROCESSING that were inserted before `before` (their
+        `_id` says when: the `media_state` index serves it)."""
+        match = {"media_state": PROCESSING, "_id": {"$lt": ObjectId.from_datetime(before)}}
+        cursor = VideoDocument.get_pymongo_collection().find(match, {"_id": 1}).limit(limit)
+        return [PydanticObjectId(raw["_id"]) async for raw in cursor]
 
     async def owner_uses_media(self, owner_id: PydanticObjectId, video_url: str) -> bool:
         """Whether another of the owner's videos shows `video_url`: only its owner can post

@@ -18,9 +18,9 @@ import strawberry
 from beanie import PydanticObjectId
 
 from kit.clock import utcnow_ms
-from models.audience import FOLLOWERS, PRIVATE, PUBLIC
+from models.audience import FOLLOWERS, MEDIA, PRIVATE, PUBLIC
 from models.statuses import PROJECT
-from models.video import VideoChanges, VideoView
+from models.video import PROCESSING, READY, REJECTED, VideoChanges, VideoView
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
@@ -61,6 +61,18 @@ class Visibility(Enum):
     PUBLIC = PUBLIC
     FOLLOWERS = strawberry.enum_value(FOLLOWERS, description="The owner's followers only.")
     PRIVATE = strawberry.enum_value(PRIVATE, description="Nobody but the owner.")
+
+
+@strawberry.enum(name="MediaState", description="Where a video's file stands.")
+class MediaState(Enum):
+    PROCESSING = strawberry.enum_value(
+        PROCESSING, description="Being checked; only its owner sees the video meanwhile."
+    )
+    READY = strawberry.enum_value(READY, description="Checked and shown to its audience.")
+    REJECTED = strawberry.enum_value(
+        REJECTED,
+        description="Refused (see `media_error`); its file is deleted, only its owner sees it.",
+    )
 
 
 @strawberry.type(name="Video")
@@ -105,8 +117,32 @@ class Video:
 
         return await comment_page(info, self, first, after)
 
+    media_state: MediaState = strawberry.field(
+        default=MediaState.READY,
+        description="Others see a video only once READY; its owner sees it at once.",
+    )
+    media_error: str | None = strawberry.field(
+        default=None, description="Why the file was REJECTED; shown to the owner only."
+    )
+    duration_ms: int | None = strawberry.field(
+        default=None, description="Length in milliseconds; null until READY."
+    )
+    width: int | None = strawberry.field(
+        default=None, description="Width as displayed (rotation applied); null until READY."
+    )
+    height: int | None = strawberry.field(
+        default=None, description="Height as displayed (rotation applied); null until READY."
+    )
+    poster_url: str | None = strawberry.field(
+        default=None,
+        description="A JPEG frame from about one second in, at most 720 px wide, to show "
+        "while the video loads; null until READY.",
+    )
+
     @classmethod
-    def from_view(cls, view: VideoView, author: User) -> Video:
+    def from_view(
+        cls, view: VideoView, author: User, viewer: PydanticObjectId | None = None
+    ) -> Video:
         return cls(
             id=strawberry.ID(str(view.id)),
             user=author,
@@ -120,8 +156,15 @@ class Video:
             created_at=iso_utc(view.created_at),
             sent_at=None if view.sent_at is None else iso_utc(view.sent_at),
             visibility=Visibility(view.visibility),
-            hidden=bool(view.withheld),
             comment_count=view.comment_count,
+            # Media not READY is told by `media_state`, not as moderation's `hidden`.
+            hidden=any(reason != MEDIA for reason in view.withheld),
+            media_state=MediaState(view.media_state),
+            media_error=view.media_error if view.user_id == viewer else None,
+            duration_ms=view.duration_ms,
+            width=view.width,
+            height=view.height,
+            poster_url=view.poster_url,
         )
 
 
@@ -136,7 +179,8 @@ async def with_authors(info: Info, views: Sequence[VideoView]) -> list[Video]:
     wanted = list({view.user_id: None for view in views})  # distinct, in order
     found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
     authors = {user_id: User.from_card(user_id, found.get(user_id)) for user_id in wanted}
-    return [Video.from_view(view, authors[view.user_id]) for view in views]
+    viewer = info.context.viewer_id
+    return [Video.from_view(view, authors[view.user_id], viewer) for view in views]
 
 
 async def _discard_media(info: Info, owner: PydanticObjectId, video_url: str) -> None:
@@ -283,10 +327,14 @@ class VideoMutation:
             session_id=owned_session,
             croix_id=owned_croix,
             visibility=visibility.value,
+            media_state=PROCESSING,
         )
+        # Shown to others once its file is probed (workflows.media); queued now, worked
+        # on by the media worker, so the post answers at once.
+        services = info.context.services
+        await services.media.enqueue_new(view.id)
         # A deletion or a suspension of the account that landed while this post was in
         # flight applies to it too.
-        services = info.context.services
         if not await services.account_deletion.settle_new_video(view.id, viewer):
             raise Unauthenticated("this account no longer exists")
         await services.moderation.settle_new_video(view.id, viewer)

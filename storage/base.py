@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from pathlib import Path
 from typing import Protocol
 
 # Presigned URLs live at most this long (the uploads issue caps them at 15 minutes).
@@ -65,6 +66,18 @@ class StorageBackend(Protocol):
     async def delete_prefix(self, prefix: str, limit: int) -> int:
         """Delete up to `limit` objects whose key starts with `prefix` (a folder, ending
         in "/"); how many went. Zero: none is left."""
+        ...
+
+    async def read(self, key: str, limit: int) -> bytes | None:
+        """The object's bytes (None when it does not exist); ValueError past `limit`."""
+        ...
+
+    async def fetch_to(self, key: str, target: Path) -> bool:
+        """Copy the object into the local file `target`; False when it does not exist."""
+        ...
+
+    async def put_public(self, key: str, body: bytes, content_type: str) -> None:
+        """Store an object the server made (a poster, a cleaned photo) at a public URL."""
         ...
 
     async def put_private(self, key: str, body: bytes, content_type: str) -> None:

@@ -90,6 +90,28 @@ def new_final_key(upload: ParsedKey, kind: MediaKind) -> str:
     return f"{copies_prefix(upload, kind)}{copy}.{upload.extension}"
 
 
+def new_clean_key(upload: ParsedKey, kind: MediaKind, extension: str) -> str:
+    """A fresh final key for the cleaned copy of an uploaded image (re-encoded, so its
+    extension may differ from the upload's); found again by `copies_prefix` on a retry."""
+    copy = secrets.token_urlsafe(_COPY_BYTES)
+    return f"{copies_prefix(upload, kind)}{copy}.{extension}"
+
+
+POSTER_SUFFIX = "-poster"
+
+
+def poster_key(video_key: str) -> str | None:
+    """Where the poster of the stored video at `video_key` lives: beside it, under the
+    same owner and copy, named so that no upload's copies prefix (`copies_prefix`) ever
+    lists it and no video, photo or avatar rule accepts it (a `.jpg` under videos/)."""
+    parsed = parse_key(video_key)
+    if parsed is None or not parsed.final or parsed.prefix != RULES[MediaKind.VIDEO].prefix:
+        return None
+    folder, _, file = video_key.rpartition("/")
+    name, copy, _ = file.split(".")
+    return f"{folder}/{name}{POSTER_SUFFIX}.{copy}.jpg"
+
+
 def owner_prefixes(owner_id: str) -> list[str]:
     """Every prefix under which the server stores an object of this owner's."""
     if not _OWNER.fullmatch(owner_id):

@@ -63,6 +63,18 @@ def _copy_if_match(source: Path, target: Path, etag: str) -> Copied:
     return Copied.DONE
 
 
+def _write_whole(path: Path, body: bytes, mode: int) -> None:
+    """Write `body` beside `path` and rename it into place: never seen half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    try:
+        part.write_bytes(body)
+        part.chmod(mode)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 class LocalStorage:
     name = "local"
 
@@ -131,19 +143,38 @@ class LocalStorage:
         return f"{self.base_url}{DOWNLOAD_PATH}{key}?{query}"
 
     async def put_private(self, key: str, body: bytes, content_type: str) -> None:
+        await anyio.to_thread.run_sync(_write_whole, self.path_for(key), body, 0o600)
+
+    async def put_public(self, key: str, body: bytes, content_type: str) -> None:
+        # Served with the type its extension names (content_type_for_key).
+        await anyio.to_thread.run_sync(_write_whole, self.path_for(key), body, 0o644)
+
+    async def read(self, key: str, limit: int) -> bytes | None:
         path = self.path_for(key)
 
-        def write() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            part = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        def read() -> bytes | None:
             try:
-                part.write_bytes(body)
-                part.chmod(0o600)
-                os.replace(part, path)
-            finally:
-                part.unlink(missing_ok=True)
+                with path.open("rb") as reader:
+                    body = reader.read(limit + 1)
+            except FileNotFoundError:
+                return None
+            if len(body) > limit:
+                raise ValueError(f"{key} is larger than {limit} bytes")
+            return body
 
-        await anyio.to_thread.run_sync(write)
+        return await anyio.to_thread.run_sync(read)
+
+    async def fetch_to(self, key: str, target: Path) -> bool:
+        source = self.path_for(key)
+
+        def copy() -> bool:
+            try:
+                shutil.copyfile(source, target)
+            except FileNotFoundError:
+                return False
+            return True
+
+        return await anyio.to_thread.run_sync(copy)
 
     async def delete_prefix(self, prefix: str, limit: int) -> int:
         if not prefix.endswith("/"):

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+import anyio
 from botocore.exceptions import ClientError  # light: not the SDK itself
 
 from storage.base import Copied, SignedPut, StoredObject
@@ -26,6 +28,7 @@ from storage.errors import StorageConfigError
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
 
+_CHUNK = 1024 * 1024
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CHANGED = frozenset({"412", "PreconditionFailed"})
 
@@ -187,6 +190,41 @@ class R2Storage:
                     f"{first.get('Code')} {first.get('Message')}"
                 )
         return len(keys)
+
+    async def read(self, key: str, limit: int) -> bytes | None:
+        s3 = await self._s3()
+        try:
+            found = await s3.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if _code(error) in _MISSING:
+                return None
+            raise
+        body = found["Body"]
+        async with body:
+            if found["ContentLength"] > limit:
+                raise ValueError(f"{key} is larger than {limit} bytes")
+            data: bytes = await body.read()
+        return data
+
+    async def fetch_to(self, key: str, target: Path) -> bool:
+        s3 = await self._s3()
+        try:
+            found = await s3.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if _code(error) in _MISSING:
+                return False
+            raise
+        # Streamed to disk a chunk at a time: a 100 MiB video never sits in memory whole.
+        # (`async with` on the body gives aiohttp's response: read the body itself.)
+        body = found["Body"]
+        async with body, await anyio.open_file(target, "wb") as out:
+            while chunk := await body.read(_CHUNK):
+                await out.write(chunk)
+        return True
+
+    async def put_public(self, key: str, body: bytes, content_type: str) -> None:
+        s3 = await self._s3()
+        await s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
     async def put_private(self, key: str, body: bytes, content_type: str) -> None:
         s3 = await self._s3()

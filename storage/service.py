@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import anyio.to_thread
 
 from storage.base import MAX_EXPIRY_SECONDS, Copied, StorageBackend
 from storage.errors import MediaRejected
@@ -11,11 +15,13 @@ from storage.keys import (
     ParsedKey,
     copies_prefix,
     is_export_key,
+    new_clean_key,
     new_export_key,
     new_final_key,
     new_key,
     owner_prefixes,
     parse_key,
+    poster_key,
 )
 from storage.kinds import RULES, MediaKind
 
@@ -29,6 +35,8 @@ _ACCEPTED_PREFIXES: dict[MediaKind, frozenset[str]] = {
 
 
 EXPORT_CONTENT_TYPE = "application/json"
+POSTER_CONTENT_TYPE = "image/jpeg"
+CLEANINGS_AT_ONCE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,8 @@ class MediaStorage:
             raise ValueError("upload URLs must live at least one second")
         self.backend = backend
         self.expires_in = min(expires_in, MAX_EXPIRY_SECONDS)
+        # Photos cleaned at once (each decodes up to kit.images.MAX_PIXELS): memory bound.
+        self._cleaning = asyncio.Semaphore(CLEANINGS_AT_ONCE)
 
     async def create_upload(
         self, *, kind: MediaKind, content_type: str, size: int | None, owner_id: str
@@ -119,6 +129,8 @@ class MediaStorage:
         cap = RULES[kind].max_bytes
         if stored.size > cap:
             raise MediaRejected(field, f"the file is larger than the {cap} bytes allowed")
+        if kind is not MediaKind.VIDEO:
+            return await self._cleaned(key, upload, kind, field)
         target = new_final_key(upload, kind)
         copied = await self.backend.copy_if_match(key, target, stored.etag)
         if copied is Copied.CHANGED:
@@ -127,6 +139,35 @@ class MediaStorage:
             return await self._earlier_copy(upload, kind, field)
         # The copy is what gets stored. A later PUT through the still-valid URL makes a
         # new upload nobody references, to be vouched for (and copied) on its own.
+        await self.backend.delete(key)
+        return target
+
+    async def _cleaned(self, key: str, upload: ParsedKey, kind: MediaKind, field: str) -> str:
+        """Store a clean copy of an uploaded image (kit.images: upright, at most 2048 px,
+        no EXIF, GPS or any other block) and drop the upload.
+
+        Done here, in the mutation, rather than as a job: a photo is at most 15 MiB and
+        cleans in well under a second, the app needs the clean URL at once (an avatar is
+        shown right after it is set), and nothing of the upload is ever stored. What is
+        stored is re-encoded from the pixels read here, so an upload written again
+        meanwhile cannot slip through (no version check is needed, unlike a copy).
+        """
+        from kit.images import ImageRefused, clean_image  # Pillow: loaded on first use
+
+        cap = RULES[kind].max_bytes
+        try:
+            body = await self.backend.read(key, cap)
+        except ValueError:
+            raise MediaRejected(field, f"the file is larger than the {cap} bytes allowed") from None
+        if body is None:  # promoted meanwhile by a concurrent call
+            return await self._earlier_copy(upload, kind, field)
+        async with self._cleaning:
+            try:
+                clean = await anyio.to_thread.run_sync(clean_image, body)
+            except ImageRefused as refused:
+                raise MediaRejected(field, refused.reason) from None
+        target = new_clean_key(upload, kind, clean.extension)
+        await self.backend.put_public(target, clean.body, clean.content_type)
         await self.backend.delete(key)
         return target
 
@@ -143,7 +184,35 @@ class MediaStorage:
         if found is None or not found[1].final:
             return False
         await self.backend.delete(found[0])
+        poster = poster_key(found[0])
+        if poster is not None:
+            await self.backend.delete(poster)
         return True
+
+    async def discard_poster(self, video_url: str) -> None:
+        """Delete the poster of the stored video behind `video_url`, if any."""
+        found = self._key_of(video_url)
+        poster = None if found is None else poster_key(found[0])
+        if poster is not None:
+            await self.backend.delete(poster)
+
+    async def fetch_video(self, url: str, target: Path) -> bool:
+        """Copy the stored video behind `url` into the local file `target`; False when
+        there is none (deleted meanwhile, or not one of this storage's videos)."""
+        found = self._key_of(url)
+        if found is None or not found[1].final or poster_key(found[0]) is None:
+            return False
+        return await self.backend.fetch_to(found[0], target)
+
+    async def store_poster(self, video_url: str, body: bytes) -> str:
+        """Store the poster (JPEG) of the stored video behind `video_url`, beside it; its
+        public URL. Written again by a retried job: the same key, the same picture."""
+        found = self._key_of(video_url)
+        key = None if found is None else poster_key(found[0])
+        if key is None:
+            raise ValueError(f"not a stored video: {video_url!r}")
+        await self.backend.put_public(key, body, POSTER_CONTENT_TYPE)
+        return self.backend.public_url(key)
 
     async def erase_owner_batch(self, owner_id: str, limit: int) -> int:
         """Delete up to `limit` of the owner's objects (uploads, stored copies, exports);

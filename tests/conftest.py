@@ -89,6 +89,8 @@ def settings(mongo_url: str, tmp_path: Path) -> Settings:
         # Every test client shares one address; tests of the per-address sign-up limit
         # lower it again (tests/test_throttling.py).
         signups_per_address=10_000,
+        # No worker task: tests run the media jobs when they choose (Api.media_settled).
+        media_workers=0,
     )
 
 

@@ -192,7 +192,7 @@ async def seed_videos(
                     MediaKind.VIDEO,
                     str(climber.id),
                     "video/mp4",
-                    demo_media.PLACEHOLDER_VIDEO,
+                    demo_media.placeholder_video(),
                 ),
                 caption=_pick(CAPTIONS, c, v),
                 color=climb.color if climb else _pick(COLORS, v, c),

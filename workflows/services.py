@@ -21,6 +21,7 @@ from workflows.comments import Comments
 from workflows.data_export import DataExports
 from workflows.following import Following
 from workflows.likes import Likes
+from workflows.media import MediaWork
 from workflows.moderation import Moderation
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
@@ -73,3 +74,4 @@ class Services:
     following: Following
     comments: Comments
     devices: Devices
+    media: MediaWork

@@ -120,7 +120,7 @@ async def test_the_release_drops_only_the_apps_own_indexes(settings: Settings) -
             await videos.create_index([("caption", ASCENDING)])
             await videos.create_index([("grade", ASCENDING)], name="by_grade")
             await videos.create_index([("color", ASCENDING)], name=f"{APP_INDEX_PREFIX}gone")
-            indexes = await migrate(settings)
+            indexes, _ = await migrate(settings)
         assert {"caption_1", "by_grade"} <= set(indexes["videos"])
         assert f"{APP_INDEX_PREFIX}gone" not in indexes["videos"]
         declared_names = {str(index.document["name"]) for index in declared(VideoDocument)}
@@ -167,7 +167,7 @@ async def test_the_first_release_with_the_prefix_replaces_the_bare_named_indexes
 ) -> None:
     try:
         await _build_as_the_previous_release(settings)
-        indexes = await migrate(settings)
+        indexes, _ = await migrate(settings)
         for model in DOCUMENT_MODELS:
             names = set(indexes[collection_of(model)]) - {"_id_", "caption_1"}
             assert names == {str(index.document["name"]) for index in declared(model)}

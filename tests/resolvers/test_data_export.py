@@ -41,7 +41,7 @@ async def test_the_export_holds_everything_of_the_climber_and_nothing_private_of
 ) -> None:
     world: Climbers = await seed_climbers(api)
     alice = world.alice
-    photo = await upload_media(api, alice, "PHOTO", b"project photo")
+    photo = await upload_media(api, alice, "PHOTO")
     project = await create_croix(api, alice, photo, status="PROJECT", date="2025-05-09")
     said = await comment(api, alice, world.bob_video, "Joli jeté !")
     await comment(api, world.bob, world.bob_video, "Merci", reply_to=said["id"])

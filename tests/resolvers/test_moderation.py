@@ -184,6 +184,7 @@ async def _suspend_during_a_post(
         if then_reinstate:
             await api.data(MODERATE, {"case": case["id"], "action": "REINSTATE_USER"}, mod.token)
     video: str = (await posting)["data"]["postVideo"]["id"]
+    await api.media_settled()  # its file probed: only the suspension may hide it now
     return troll, mod, fan, video
 
 

@@ -31,6 +31,7 @@ async def _post(api: Api, who: Account, status: str, croix: str | None = None) -
     url = await upload_media(api, who, "VIDEO")
     variables = video_vars(url, color="green", grade="7a", status=status, croix=croix)
     video: dict[str, Any] = (await api.data(POST_VIDEO, variables, who.token))["postVideo"]
+    await api.media_settled()  # probed: others see it
     return video
 
 

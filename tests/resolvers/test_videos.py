@@ -40,7 +40,10 @@ async def test_a_posted_video_is_stored_normalized_and_readable(api: Api, db: An
     created = datetime.fromisoformat(posted["created_at"])
     assert abs((datetime.now(UTC) - created).total_seconds()) < 60
 
-    # Read back, it is the same video, same instant.
+    # Read back by its owner, it is the same video, same instant (others see it once its
+    # file is probed: tests/workflows/test_media_jobs.py).
+    assert (await api.data(VIDEO, {"id": posted["id"]}, climber.token))["video"] == posted
+    await api.media_settled()
     assert (await api.data(VIDEO, {"id": posted["id"]}))["video"] == posted
     stored = await db.videos.find_one({"_id": ObjectId(posted["id"])})
     assert stored["user_id"] == ObjectId(climber.id)

@@ -8,6 +8,7 @@ the local backend; tests/test_r2_storage.py runs it against an S3 endpoint.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from httpx import ASGITransport, AsyncClient
+from PIL import Image
 from starlette.applications import Starlette
 
 from storage.base import StoredObject
@@ -26,6 +28,7 @@ from storage.local_routes import local_storage_routes
 from storage.service import MediaStorage
 from tests.support.client import BASE_URL, CREATE_UPLOAD, Account, Api, code_of, is_copy_of
 from tests.support.logbook import CREATE_CROIX, croix_vars
+from tests.support.media import jpeg, png
 from tests.support.videos import POST_VIDEO, video_vars
 
 PRESIGN = "mutation Presign($f: String!) { getPresignedUploadUrl(filename: $f) }"
@@ -85,12 +88,14 @@ async def test_the_seed_url_cannot_grow_a_posted_video_past_anything(api: Api) -
 
 async def test_the_upload_itself_is_gone_once_promoted(api: Api) -> None:
     climber = await api.signup()
-    ticket = await _ticket(api, climber, "PHOTO", "image/jpeg", 4)
-    await api.http.put(ticket["upload_url"], content=b"jpeg", headers=_headers(ticket))
+    photo = jpeg(30, 20)
+    ticket = await _ticket(api, climber, "PHOTO", "image/jpeg", len(photo))
+    await api.http.put(ticket["upload_url"], content=photo, headers=_headers(ticket))
     croix = await api.data(CREATE_CROIX, croix_vars(ticket["public_url"]), climber.token)
     assert is_copy_of(croix["createCroix"]["photo_url"], ticket["public_url"])
     assert (await api.http.get(ticket["public_url"])).status_code == 404
-    assert (await api.http.get(croix["createCroix"]["photo_url"])).content == b"jpeg"
+    stored = (await api.http.get(croix["createCroix"]["photo_url"])).content
+    assert Image.open(io.BytesIO(stored)).size == (30, 20)
 
 
 async def test_naming_a_promoted_upload_again_gives_the_same_copy(api: Api) -> None:
@@ -124,8 +129,9 @@ async def test_no_signed_url_writes_a_final_key(tmp_path: Path) -> None:
 
 async def test_a_final_url_is_accepted_again_for_its_owner_and_kind_only(api: Api) -> None:
     owner, other = await api.signup(), await api.signup()
-    ticket = await _ticket(api, owner, "AVATAR", "image/png", 3)
-    await api.http.put(ticket["upload_url"], content=b"png", headers=_headers(ticket))
+    avatar = png()
+    ticket = await _ticket(api, owner, "AVATAR", "image/png", len(avatar))
+    await api.http.put(ticket["upload_url"], content=avatar, headers=_headers(ticket))
     final_url = (await api.data(SET_AVATAR, {"url": ticket["public_url"]}, owner.token))[
         "updateProfile"
     ]["avatar_url"]
@@ -151,8 +157,10 @@ async def test_a_file_written_again_while_being_checked_is_refused(
 ) -> None:
     backend = LocalStorage(tmp_path, BASE_URL, "unit-test-secret")
     storage = MediaStorage(backend)
+    # A video is copied as uploaded (a photo is re-encoded from what was read, whatever
+    # a PUT does meanwhile: tests/storage/test_image_cleaning.py).
     ticket = await storage.create_upload(
-        kind=MediaKind.PHOTO, content_type="image/png", size=None, owner_id=OWNER
+        kind=MediaKind.VIDEO, content_type="video/mp4", size=None, owner_id=OWNER
     )
     path = backend.path_for(ticket.key)
     path.parent.mkdir(parents=True)
@@ -161,17 +169,17 @@ async def test_a_file_written_again_while_being_checked_is_refused(
 
     async def head_then_put_again(key: str) -> StoredObject | None:
         found = await real_head(key)
-        # What a PUT does: a new file renamed into place (here, past the photo cap).
+        # What a PUT does: a new file renamed into place (here, past the video cap).
         replacement = path.with_name("replacement")
         with replacement.open("wb") as file:
-            file.truncate(16 * 1024 * 1024)
+            file.truncate(101 * 1024 * 1024)
         os.replace(replacement, path)
         return found
 
     monkeypatch.setattr(backend, "head", head_then_put_again)
     with pytest.raises(MediaRejected, match="file changed while being checked, try again"):
         await storage.verify_media_url(
-            ticket.public_url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
+            ticket.public_url, kind=MediaKind.VIDEO, owner_id=OWNER, field="video_url"
         )
     assert not (tmp_path / "media").exists()  # nothing was copied
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -21,19 +22,26 @@ from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlsplit
 import aioboto3
 import httpx
 import pytest
+from beanie import PydanticObjectId
 from moto.s3.exceptions import PreconditionFailed
 from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
+from PIL import Image
 
 from api.app import create_app
 from api.settings import ConfigurationError, Settings
 from api.wiring import storage_from as build_storage
+from models.audience import Audience
+from models.registry import Repositories
+from models.video import PROCESSING
 from storage.base import MAX_EXPIRY_SECONDS, StoredObject
 from storage.errors import MediaRejected
 from storage.kinds import MediaKind
 from storage.local import LocalStorage
 from storage.r2 import R2Storage
 from storage.service import MediaStorage, UploadTicket
+from tests.support.media import clip, jpeg, png
+from workflows.media import MediaWork
 
 ACCESS_KEY, SECRET_KEY = "test-access-key", "test-secret-key"
 PUBLIC_URL = "https://media.example.com"
@@ -147,7 +155,7 @@ async def test_verify_media_url_vouches_for_public_and_upload_urls(r2: R2Storage
         kind=MediaKind.PHOTO, content_type="image/jpeg", size=None, owner_id=OWNER
     )
     async with httpx.AsyncClient() as http:
-        put = await http.put(ticket.upload_url, content=b"jpeg", headers=ticket.headers)
+        put = await http.put(ticket.upload_url, content=jpeg(), headers=ticket.headers)
     assert put.status_code == 200, put.text
 
     # The first call copies the upload to a final key; naming the upload again (by either
@@ -180,7 +188,7 @@ async def _uploaded(storage: MediaStorage, kind: MediaKind, body: bytes) -> Uplo
 
 async def test_discard_deletes_stored_copies_and_nothing_else(r2: R2Storage) -> None:
     storage = MediaStorage(r2)
-    ticket = await _uploaded(storage, MediaKind.PHOTO, b"jpeg")
+    ticket = await _uploaded(storage, MediaKind.PHOTO, jpeg())
     final_url = await storage.verify_media_url(
         ticket.public_url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
     )
@@ -188,7 +196,7 @@ async def test_discard_deletes_stored_copies_and_nothing_else(r2: R2Storage) -> 
     assert final_key is not None
     assert await r2.head(final_key) is not None
 
-    other = await _uploaded(storage, MediaKind.PHOTO, b"jpeg")
+    other = await _uploaded(storage, MediaKind.PHOTO, jpeg())
     # An upload (not a stored copy) and another site's URL are left alone.
     assert await storage.discard(other.public_url) is False
     assert await r2.head(other.key) is not None
@@ -230,7 +238,7 @@ async def test_erasing_an_owner_deletes_every_object_under_their_prefixes_only(
     r2: R2Storage,
 ) -> None:
     storage = MediaStorage(r2)
-    mine = [await _uploaded(storage, MediaKind.PHOTO, b"jpeg") for _ in range(3)]
+    mine = [await _uploaded(storage, MediaKind.PHOTO, jpeg()) for _ in range(3)]
     final = await storage.verify_media_url(
         mine[0].public_url, kind=MediaKind.PHOTO, owner_id=OWNER, field="photo_url"
     )
@@ -275,18 +283,19 @@ async def test_an_export_downloads_as_an_attachment_through_a_presigned_get(
 async def test_a_type_only_url_cannot_grow_a_vouched_object_past_its_cap(r2: R2Storage) -> None:
     storage = MediaStorage(r2)
     # The seed's flow: the URL signs the type only, so R2 takes a body of any size.
-    ticket = await _uploaded(storage, MediaKind.AVATAR, b"1")
+    ticket = await _uploaded(storage, MediaKind.AVATAR, png())
     final_url = await storage.verify_media_url(
         ticket.public_url, kind=MediaKind.AVATAR, owner_id=OWNER, field="avatar_url"
     )
     assert final_url.startswith(f"{PUBLIC_URL}/media/avatars/{OWNER}/")
+    clean = await _body(r2, final_url)  # the avatar re-encoded (kit.images)
 
     over_cap = b"p" * (5 * 1024 * 1024 + 1)
     await _put(ticket.upload_url, over_cap, ticket.headers)  # same URL, still valid
-    assert await _body(r2, final_url) == b"1"
+    assert await _body(r2, final_url) == clean
     final = await r2.head(r2.key_from_url(final_url) or "")
     assert final is not None
-    assert (final.size, final.content_type) == (1, "image/png")
+    assert (final.size, final.content_type) == (len(clean), "image/jpeg")
     # The new upload is vouched for on its own, and refused.
     with pytest.raises(MediaRejected, match="larger"):
         await storage.verify_media_url(
@@ -503,3 +512,52 @@ def test_half_done_r2_settings_are_refused_naming_what_is_missing(
     with pytest.raises(ConfigurationError, match="R2 storage is missing") as caught:
         build_storage(_settings(tmp_path, **given), JWT_SECRET)
     assert missing in str(caught.value)
+
+
+# --- media jobs on R2: the video read back, its poster written beside it -----------------
+
+
+async def _posted_video(storage: MediaStorage, repos: Repositories, body: bytes) -> Any:
+    ticket = await storage.create_upload(
+        kind=MediaKind.VIDEO, content_type="video/mp4", size=len(body), owner_id=OWNER
+    )
+    await _put(ticket.upload_url, body, ticket.headers)
+    url = await storage.verify_media_url(
+        ticket.public_url, kind=MediaKind.VIDEO, owner_id=OWNER, field="video_url"
+    )
+    return await repos.videos.create(
+        user_id=PydanticObjectId(OWNER), video_url=url, caption=None, color="blue",
+        grade="6A", status="TOP", session_id=None, media_state=PROCESSING,
+    )  # fmt: skip
+
+
+async def test_a_video_on_r2_is_probed_and_postered_beside_it(
+    r2: R2Storage, repos: Repositories
+) -> None:
+    storage = MediaStorage(r2)
+    media = MediaWork(repos, storage)
+    good = await _posted_video(storage, repos, clip(1.5, 1280, 720, 10))
+    bad = await _posted_video(storage, repos, jpeg())
+    for video in (good, bad):
+        await media.enqueue_new(video.id)
+    assert await media.drain() == 2
+
+    owner = Audience(viewer_id=PydanticObjectId(OWNER))
+    ready = await repos.videos.get_view(good.id, owner)
+    assert ready is not None
+    assert (ready.media_state, ready.duration_ms, ready.width, ready.height) == (
+        "READY", 1500, 1280, 720,
+    )  # fmt: skip
+    assert ready.poster_url is not None
+    assert ready.poster_url.startswith(f"{PUBLIC_URL}/media/videos/{OWNER}/")
+    poster = await r2.head(r2.key_from_url(ready.poster_url) or "")
+    assert poster is not None
+    assert poster.content_type == "image/jpeg"
+    picture = Image.open(io.BytesIO(await _body(r2, ready.poster_url)))
+    assert picture.size == (720, 405)
+
+    rejected = await repos.videos.get_view(bad.id, owner)
+    assert rejected is not None
+    assert rejected.media_state == "REJECTED"
+    assert await r2.head(r2.key_from_url(bad.video_url) or "") is None  # file deleted
+    assert await repos.videos.get_view(bad.id, Audience()) is None  # nobody else sees it

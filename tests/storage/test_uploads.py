@@ -6,6 +6,7 @@ The local backend plays R2's part: the API signs a PUT URL, serves that PUT itse
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from PIL import Image
 
 from storage import local_routes
 from storage.errors import MediaRejected
@@ -29,6 +31,7 @@ from tests.support.client import (
     is_copy_of,
     upload_media,
 )
+from tests.support.media import jpeg, png
 
 PRESIGN = "mutation Presign($f: String!) { getPresignedUploadUrl(filename: $f) }"
 SET_AVATAR = """
@@ -87,14 +90,16 @@ async def test_ask_put_then_get_the_bytes_back_from_the_public_url(api: Api) -> 
 
 async def test_an_uploaded_avatar_becomes_the_profile_picture(api: Api) -> None:
     account = await api.signup()
-    url = await upload_media(api, account, "AVATAR", b"\x89PNG fake")
+    url = await upload_media(api, account, "AVATAR", png(40, 30))
     assert url.startswith(f"{BASE_URL}/media/avatars/{account.id}/")
     data = await api.data(SET_AVATAR, {"url": url}, account.token)
     # What is stored is a copy under a key no upload URL can write.
     stored = data["updateProfile"]["avatar_url"]
     assert is_copy_of(stored, url)
+    # ...and a clean one: the picture re-encoded (tests/storage/test_image_cleaning.py).
     got = await api.http.get(stored)
-    assert (got.content, got.headers["content-type"]) == (b"\x89PNG fake", "image/png")
+    assert got.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(got.content)).size == (40, 30)
 
 
 async def test_the_seed_flow_signs_the_type_and_accepts_the_upload_url_as_media(
@@ -103,7 +108,7 @@ async def test_the_seed_flow_signs_the_type_and_accepts_the_upload_url_as_media(
     account = await api.signup()
     upload_url = await presign(api, account, "Summit.JPG")
     assert upload_url.startswith(f"{BASE_URL}/uploads/photos/{account.id}/")
-    body = b"\xff\xd8\xff a jpeg"
+    body = jpeg(24, 16)
 
     put = await api.http.put(upload_url, content=body, headers={"Content-Type": "image/jpeg"})
     assert put.status_code == 200, put.text
@@ -117,7 +122,8 @@ async def test_the_seed_flow_signs_the_type_and_accepts_the_upload_url_as_media(
         public_url,
     )
     got = await api.http.get(public_url)
-    assert (got.content, got.headers["content-type"]) == (body, "image/jpeg")
+    assert got.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(got.content)).size == (24, 16)
 
 
 @pytest.mark.parametrize("sent_type", [None, "image/png", "image/jpeg; charset=utf-8"])
@@ -423,8 +429,10 @@ def storage(tmp_path: Path) -> MediaStorage:
     return MediaStorage(LocalStorage(tmp_path / "uploads", BASE_URL, "unit-test-secret"))
 
 
-async def stored(storage: MediaStorage, kind: MediaKind, content_type: str, size: int) -> str:
-    """Sign an upload and put a (sparse) file of `size` bytes where the PUT would."""
+async def stored(
+    storage: MediaStorage, kind: MediaKind, content_type: str, size: int, body: bytes = b""
+) -> str:
+    """Sign an upload and put `body`, then (sparse) bytes up to `size`, where the PUT would."""
     ticket = await storage.create_upload(
         kind=kind, content_type=content_type, size=None, owner_id=OWNER
     )
@@ -433,7 +441,8 @@ async def stored(storage: MediaStorage, kind: MediaKind, content_type: str, size
     path = backend.path_for(ticket.key)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as file:
-        file.truncate(size)
+        file.write(body)
+        file.truncate(max(size, len(body)))
     return ticket.public_url
 
 
@@ -466,7 +475,7 @@ async def test_a_url_is_vouched_for_only_as_its_own_kind(
     wanted: MediaKind,
     accepted: bool,
 ) -> None:
-    url = await stored(storage, uploaded, content_type, 10)
+    url = await stored(storage, uploaded, content_type, 10, png() if accepted else b"")
     if accepted:
         vouched = await storage.verify_media_url(url, kind=wanted, owner_id=OWNER, field="f")
         # The copy is filed under the kind it was vouched for.

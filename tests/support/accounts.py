@@ -144,15 +144,15 @@ async def seed_climbers(api: Any) -> Climbers:
     from tests.support.videos import LIKE, post_video
 
     alice, bob, carol = [await api.signup(name) for name in ("Alice", "Bob", "Carol")]
-    avatar = await upload_media(api, alice, "AVATAR", b"\x89PNG avatar")
+    avatar = await upload_media(api, alice, "AVATAR")
     update = "mutation A($u: String) { updateProfile(avatar_url: $u) { avatar_url } }"
     stored_avatar = (await api.data(update, {"u": avatar}, alice.token))["updateProfile"]
     sessions, croix, media = [], [], [stored_avatar["avatar_url"]]
     for day in ("2025-05-01", "2025-05-08"):
         session = await create_session(api, alice, day, notes=f"alice's notes {day}")
         sessions.append(session["id"])
-        for n in range(3):
-            photo = await upload_media(api, alice, "PHOTO", f"photo {day} {n}".encode())
+        for _ in range(3):
+            photo = await upload_media(api, alice, "PHOTO")
             entry = await create_croix(
                 api, alice, photo, session_id=session["id"], notes="alice croix"
             )
@@ -169,7 +169,7 @@ async def seed_climbers(api: Any) -> Climbers:
     await api.data(LIKE, {"id": bob_video}, alice.token)
     await api.data(LIKE, {"id": bob_video}, carol.token)
     bob_session = await create_session(api, bob, "2025-05-02", notes="bob's private notes")
-    bob_photo = await upload_media(api, bob, "PHOTO", b"bob photo")
+    bob_photo = await upload_media(api, bob, "PHOTO")
     await create_croix(api, bob, bob_photo, session_id=bob_session["id"], notes="bob secret")
     for who, whom in ((alice, bob), (bob, alice), (carol, alice), (alice, carol), (bob, carol)):
         await follow(api, who, whom)

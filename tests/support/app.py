@@ -28,4 +28,5 @@ async def running_api(settings: Settings, peer: str = "127.0.0.1") -> AsyncItera
             transport=ASGITransport(app=manager.app, client=(peer, 40_000)), base_url=BASE_URL
         ) as http,
     ):
-        yield Api(http)
+        # The lifespan's state, as asgi-lifespan keeps it (it has no public accessor).
+        yield Api(http, services=manager._state.get("services"))

@@ -36,6 +36,15 @@ class GraphQLErrorResponse(AssertionError):
 @dataclass
 class Api:
     http: AsyncClient
+    # The app's services (workflows.services.Services), from its lifespan state: for
+    # tests that run the app's background work to its end (`media_settled`).
+    services: Any = None
+
+    async def media_settled(self) -> int:
+        """Run the media jobs queued so far (tests run no worker task: MEDIA_WORKERS=0),
+        as the worker would; how many ran."""
+        ran: int = await self.services.media.drain()
+        return ran
 
     async def post(
         self,
@@ -105,11 +114,24 @@ mutation Upload($kind: UploadKind!, $type: String!, $size: Int!) {
 _DEFAULT_TYPES = {"VIDEO": "video/mp4", "PHOTO": "image/jpeg", "AVATAR": "image/png"}
 
 
+def _default_body(kind: str) -> bytes:
+    # Real media: videos are probed and photos decoded (tests.support.media).
+    from tests.support import media
+
+    return {"VIDEO": media.small_clip, "PHOTO": media.small_jpeg, "AVATAR": media.small_png}[kind]()
+
+
 async def upload_media(
-    api: Api, account: Account, kind: str = "VIDEO", body: bytes = b"\x00fake media bytes"
+    api: Api,
+    account: Account,
+    kind: str = "VIDEO",
+    body: bytes | None = None,
+    content_type: str | None = None,
 ) -> str:
-    """Ask for an upload, PUT the bytes as the phone would, return the public URL."""
-    content_type = _DEFAULT_TYPES[kind]
+    """Ask for an upload, PUT the bytes as the phone would (a small real file of the kind
+    unless `body` is given), return the public URL."""
+    body = _default_body(kind) if body is None else body
+    content_type = content_type or _DEFAULT_TYPES[kind]
     data = await api.data(
         CREATE_UPLOAD, {"kind": kind, "type": content_type, "size": len(body)}, account.token
     )
@@ -129,7 +151,6 @@ def is_copy_of(stored_url: str, uploaded_url: str) -> bool:
     folder, _, file = key.rpartition("/")
     name, _, extension = file.partition(".")
     copy = rf"{re.escape(base)}/media/media/{re.escape(folder)}/{re.escape(name)}"
-    return (
-        re.fullmatch(rf"{copy}\.[A-Za-z0-9_-]{{16}}\.{re.escape(extension)}", stored_url)
-        is not None
-    )
+    # A video keeps its extension; a photo is re-encoded (JPEG, or WebP with alpha).
+    kept = re.escape(extension) if folder.startswith("videos/") else "(jpg|webp)"
+    return re.fullmatch(rf"{copy}\.[A-Za-z0-9_-]{{16}}\.{kept}", stored_url) is not None

@@ -68,10 +68,12 @@ def video_vars(video_url: str, **overrides: Any) -> dict[str, Any]:
 
 
 async def post_video(api: Api, account: Account, **overrides: Any) -> dict[str, Any]:
-    """Upload a video as the phone would, then post it; returns the Video."""
+    """Upload a video as the phone would, then post it and let the media worker probe it
+    (READY: others see it); returns the Video as the post answered it."""
     url = await upload_media(api, account, "VIDEO")
     data = await api.data(POST_VIDEO, video_vars(url, **overrides), account.token)
     video: dict[str, Any] = data["postVideo"]
+    await api.media_settled()
     return video
 
 
