@@ -45,9 +45,9 @@ async def check_password(info: Info, user: UserDocument | None, password: str) -
     used to be cut to the maximum, so any suffix passed); it is still verified, against
     the dummy hash, so it is answered in the same time and with the same message.
     """
-    too_long = len(password) > account_rules.PASSWORD_MAX
+    too_long = account_rules.password_length(password) > account_rules.PASSWORD_MAX
     return await info.context.services.passwords.verify(
-        password[: account_rules.PASSWORD_MAX],
+        password[: account_rules.PASSWORD_MAX] if too_long else password,
         None if user is None or too_long else user.password_hash,
     )
 
