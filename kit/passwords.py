@@ -5,7 +5,7 @@ once is capped by a semaphore: a burst of 100 logins queues instead of asking a
 256 MB machine for 1.9 GB.
 
 Passwords are hashed in NFKC: "é" typed as one code point (most keyboards) or as "e" and
-an accent (some Android keyboards), a full-width "Ａ" from a Japanese keyboard and the
+an accent (some Android keyboards), a full-width A from a Japanese keyboard and the
 "A" of a laptop, are one password. A hash made before this rule from a password that
 NFKC changes still verifies: its raw form is tried after the NFKC one (only then, so
 an ordinary password costs one verification as before).
