@@ -32,12 +32,14 @@ from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
 from workflows.blocking import Blocking
 from workflows.data_export import DataExports
+from workflows.email_verification import EmailVerification
 from workflows.moderation import Moderation
 from workflows.password_reset import PasswordResets
 from workflows.reporting import Reporting
 from workflows.services import Services
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
+from workflows.unverified_posts import UnverifiedPosts
 from workflows.upload_quota import UploadQuota
 
 log = logging.getLogger(__name__)
@@ -114,7 +116,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 data_exports=exports,
                 blocking=Blocking(repos, audiences),
                 moderation=moderation,
-                reporting=Reporting(repos, moderation, policy.reports_to_hide),
+                reporting=Reporting(repos, moderation, policy.report_weight_to_hide),
+                email_verification=EmailVerification(
+                    repos.users,
+                    repos.email_verifications,
+                    mailer,
+                    background,
+                    throttle,
+                    token_versions,
+                    settings.email_verify_url,
+                ),
+                unverified_posts=UnverifiedPosts(
+                    repos.auth_attempts, repos.users, settings.unverified_posts_per_day
+                ),
             )
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")

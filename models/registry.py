@@ -16,6 +16,7 @@ from models.auth_attempt import AuthAttemptRepository, ThrottleKey
 from models.block import BlockEdge, BlockRepository
 from models.climb_session import ClimbSession, ClimbSessionRepository
 from models.data_export import DataExportDocument, DataExportRepository
+from models.email_verification import EmailVerificationDocument, EmailVerificationRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
@@ -42,6 +43,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ReportCaseDocument,
     ModerationLogEntry,
     PersistedQueryDocument,
+    EmailVerificationDocument,
 ]
 
 
@@ -63,3 +65,6 @@ class Repositories:
     reports: ReportRepository = field(default_factory=ReportRepository)
     moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)
     persisted_queries: PersistedQueryRepository = field(default_factory=PersistedQueryRepository)
+    email_verifications: EmailVerificationRepository = field(
+        default_factory=EmailVerificationRepository
+    )

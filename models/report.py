@@ -35,6 +35,10 @@ DETAILS_KEPT = 20  # the latest written details a case shows (older ones stay in
 CaseKey = tuple[dt.datetime, PydanticObjectId]
 
 
+UPHELD = "UPHELD"
+DISMISSED = "DISMISSED"
+
+
 class ReportDocument(Document):
     reporter_id: PydanticObjectId
     target_type: str  # VIDEO or USER
@@ -42,6 +46,15 @@ class ReportDocument(Document):
     reason: str
     details: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow_ms)
+    # What the report weighed when it was made (workflows.report_weight), the network it
+    # came from (a hash, per target: reports from one network count once, and the hash
+    # links no two targets), and when its reporter's account was made (accounts made
+    # together count once). Absent in older reports: they weighed one each.
+    weight: float = 1.0
+    origin: str | None = None
+    reporter_created_at: dt.datetime | None = None
+    # What a moderator made of it (UPHELD or DISMISSED): the reporter's track record.
+    verdict: str | None = None
 
     class Settings:
         name = "reports"
@@ -53,7 +66,13 @@ class ReportDocument(Document):
             ),
             # The reports on one target (a case erased with its target).
             IndexModel([("target_id", ASCENDING)], name="reports_by_target"),
-        ]
+            # A reporter's track record: their reports moderators upheld or dismissed.
+            IndexModel([("reporter_id", ASCENDING), ("verdict", ASCENDING)],
+                       name="reports_by_reporter_verdict"),
+            # The reports of a case's current round (since it was last opened).
+            IndexModel([("target_id", ASCENDING), ("created_at", ASCENDING)],
+                       name="reports_by_target_time"),
+        ]  # fmt: skip
 
 
 class ReportCaseDocument(Document):
@@ -91,6 +110,16 @@ class ReportCaseDocument(Document):
 
 
 @dataclass(frozen=True, slots=True)
+class WeighedReport:
+    """A report as the hiding threshold counts it."""
+
+    reporter_id: PydanticObjectId
+    weight: float
+    origin: str | None
+    reporter_created_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Reported:
     """A report as the case counted it: its case and how many open reports it has now."""
 
@@ -112,6 +141,9 @@ class ReportRepository:
         target_id: PydanticObjectId,
         reason: str,
         details: str | None,
+        weight: float = 1.0,
+        origin: str | None = None,
+        reporter_created_at: dt.datetime | None = None,
     ) -> ReportDocument | None:
         """Store the report; None (nothing stored) if this reporter already reported it."""
         report = ReportDocument(
@@ -120,6 +152,9 @@ class ReportRepository:
             target_id=target_id,
             reason=reason,
             details=details,
+            weight=weight,
+            origin=origin,
+            reporter_created_at=reporter_created_at,
         )
         try:
             await report.insert()
@@ -175,6 +210,47 @@ class ReportRepository:
                         continue  # a concurrent report made the case: count on it
                     return Reported(PydanticObjectId(inserted.inserted_id), 1)
             return Reported(PydanticObjectId(counted["_id"]), int(counted["report_count"]))
+
+    async def round_of(
+        self, target_type: str, target_id: PydanticObjectId, since: dt.datetime, limit: int
+    ) -> list[WeighedReport]:
+        """The first `limit` reports on the target made since `since` (its case's round)."""
+        cursor = (
+            ReportDocument.get_pymongo_collection()
+            .find(
+                {"target_id": target_id, "created_at": {"$gte": since},
+                 "target_type": target_type},
+                {"reporter_id": 1, "weight": 1, "origin": 1, "reporter_created_at": 1},
+            )
+            .sort([("created_at", ASCENDING)])
+            .limit(limit)
+        )  # fmt: skip
+        return [
+            WeighedReport(
+                reporter_id=PydanticObjectId(raw["reporter_id"]),
+                weight=float(raw.get("weight", 1.0)),
+                origin=raw.get("origin"),
+                reporter_created_at=raw.get("reporter_created_at"),
+            )
+            async for raw in cursor
+        ]
+
+    async def track_record(self, reporter_id: PydanticObjectId) -> tuple[int, int]:
+        """(reports of theirs moderators upheld, reports they dismissed)."""
+        reports = ReportDocument.get_pymongo_collection()
+        upheld = await reports.count_documents({"reporter_id": reporter_id, "verdict": UPHELD})
+        dismissed = await reports.count_documents(
+            {"reporter_id": reporter_id, "verdict": DISMISSED}
+        )
+        return upheld, dismissed
+
+    async def judge(self, target_type: str, target_id: PydanticObjectId, verdict: str) -> int:
+        """Give the target's reports not judged yet a moderator's verdict."""
+        result = await ReportDocument.get_pymongo_collection().update_many(
+            {"target_id": target_id, "target_type": target_type, "verdict": None},
+            {"$set": {"verdict": verdict}},
+        )
+        return result.modified_count
 
     async def case(self, case_id: PydanticObjectId) -> ReportCaseDocument | None:
         raw = await _cases().find_one({"_id": case_id})

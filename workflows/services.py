@@ -19,9 +19,12 @@ from workflows.blocking import Blocking
 from workflows.data_export import DataExports
 from workflows.moderation import Moderation
 from workflows.password_reset import PasswordResets
-from workflows.reporting import DEFAULT_REPORTS_TO_HIDE, Reporting
+from workflows.email_verification import EmailVerification
+from workflows.report_weight import DEFAULT_WEIGHT_TO_HIDE
+from workflows.reporting import Reporting
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
+from workflows.unverified_posts import UnverifiedPosts
 from workflows.upload_quota import UploadQuota
 
 
@@ -36,8 +39,8 @@ class Policy:
     terms_url: str | None = None
     # Refused in pseudos, bios, captions and gym names (rules.blocked_words).
     blocked_words: BlockedWords = field(default_factory=BlockedWords.from_file)
-    # Distinct reporters that hide a video pending review.
-    reports_to_hide: int = DEFAULT_REPORTS_TO_HIDE
+    # The weight of reports that hides a video pending review (workflows.report_weight).
+    report_weight_to_hide: float = DEFAULT_WEIGHT_TO_HIDE
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +62,5 @@ class Services:
     blocking: Blocking
     moderation: Moderation
     reporting: Reporting
+    email_verification: EmailVerification
+    unverified_posts: UnverifiedPosts

@@ -20,7 +20,7 @@ import pytest
 
 from api.settings import Settings
 from kit.mail import SmtpConfig
-from resolvers.account import preferred_language
+from resolvers.languages import preferred_language
 from tests.support.accounts import (
     LOGIN,
     ME,
