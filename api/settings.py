@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     # nothing (workflows/report_weight.py).
     report_weight_to_hide: float = Field(default=3.0, ge=0.5, le=1_000)
     # Videos an account whose e-mail is not verified may publish in any 24 hours.
-    unverified_posts_per_day: int = Field(default=3, ge=0, le=1_000)
+    unverified_posts_per_day: int = Field(default=3, ge=0, le=10_000)
     # A word list (UTF-8, one word or phrase a line) replacing the shipped one
     # (rules/blocked_words.txt) for pseudos, bios, captions and gym names.
     blocked_words_file: Path | None = None
@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     # or a web page that opens the app).
     password_reset_url: str = "perfectboulder://reset-password?token={token}"  # noqa: S105
     # The link a verification mail carries (sign-up, resendVerification); `{token}` too.
-    email_verify_url: str = "perfectboulder://verify-email?token={token}"  # noqa: S105
+    email_verify_url: str = "perfectboulder://verify-email?token={token}"
 
     # Terms of use: while TERMS_VERSION is set, publishing waits for its acceptance.
     terms_version: str | None = Field(default=None, min_length=1, max_length=64)

@@ -63,9 +63,7 @@ class EmailVerificationRepository:
                 continue  # lost the insert race: the retry updates the winner's document
             return
 
-    async def consume(
-        self, token_hash: str, now: datetime
-    ) -> tuple[PydanticObjectId, str] | None:
+    async def consume(self, token_hash: str, now: datetime) -> tuple[PydanticObjectId, str] | None:
         """Use a token: (its account, the address it was mailed to), deleting it."""
         found = await EmailVerificationDocument.get_pymongo_collection().find_one_and_delete(
             {"token_hash": token_hash, "expires_at": {"$gt": now}},

@@ -86,6 +86,9 @@ def settings(mongo_url: str, tmp_path: Path) -> Settings:
         # Every test client shares one address; tests of the per-address sign-up limit
         # lower it again (tests/test_throttling.py).
         signups_per_address=10_000,
+        # Accounts in tests are unverified and many post more than three videos; tests of
+        # the limit lower it again (tests/resolvers/test_email_verification.py).
+        unverified_posts_per_day=10_000,
     )
 
 

@@ -135,13 +135,20 @@ class EmailVerification:
     ) -> UserDocument:
         """A new account, its verification mail on its way. DuplicateAccountError when the
         pseudo is taken or a verified account holds the address."""
-        fields = {
-            "email": email, "email_normalized": email_normalized, "pseudo": pseudo,
-            "pseudo_normalized": pseudo_normalized, "password_hash": password_hash,
-            "terms_version": terms_version,
-        }  # fmt: skip
+
+        async def create(pending: bool) -> UserDocument:
+            return await self._users.create(
+                email=email,
+                email_normalized=email_normalized,
+                pseudo=pseudo,
+                pseudo_normalized=pseudo_normalized,
+                password_hash=password_hash,
+                terms_version=terms_version,
+                pending=pending,
+            )
+
         try:
-            user = await self._users.create(**fields)
+            user = await create(pending=False)
         except DuplicateAccountError as taken:
             if taken.field != "email":
                 raise
@@ -149,7 +156,7 @@ class EmailVerification:
             if holder is not None and holder.email_verified:
                 raise
             # An unverified account holds it: this one waits, and the mail decides.
-            user = await self._users.create(**fields, pending=True)
+            user = await create(pending=True)
         self.request(user, language)
         return user
 

@@ -26,6 +26,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from beanie import PydanticObjectId
 
@@ -101,7 +102,7 @@ def round_weight(reports: Sequence[WeighedReport]) -> float:
         for i, report in enumerate(reports)
         if report.reporter_created_at is not None
     )
-    for (earlier, i), (later, j) in zip(made, made[1:], strict=False):
+    for (earlier, i), (later, j) in pairwise(made):
         if later - earlier < MADE_TOGETHER:
             join(i, j)
     heaviest: dict[int, float] = {}

@@ -17,9 +17,9 @@ from workflows.account_deletion import AccountDeletion
 from workflows.audiences import Audiences
 from workflows.blocking import Blocking
 from workflows.data_export import DataExports
+from workflows.email_verification import EmailVerification
 from workflows.moderation import Moderation
 from workflows.password_reset import PasswordResets
-from workflows.email_verification import EmailVerification
 from workflows.report_weight import DEFAULT_WEIGHT_TO_HIDE
 from workflows.reporting import Reporting
 from workflows.throttle import Throttle

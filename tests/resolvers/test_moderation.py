@@ -16,6 +16,7 @@ from models.registry import Repositories
 from tests.support.app import running_api
 from tests.support.client import Account, Api, code_of
 from tests.support.safety import (
+    CLIENT_IP_HEADER,
     LOG,
     LOGIN,
     ME,
@@ -24,7 +25,6 @@ from tests.support.safety import (
     REPORT_USER,
     REPORT_VIDEO,
     STATS,
-    CLIENT_IP_HEADER,
     address_of,
     established,
     everywhere,
@@ -44,7 +44,9 @@ from workflows.token_versions import TokenVersions
 async def api(settings: Settings) -> AsyncIterator[Api]:
     """The app behind a proxy that says where each client is (reports weigh where they
     come from); a request without the header is its TCP peer, as before."""
-    async with running_api(settings.model_copy(update={"client_ip_header": CLIENT_IP_HEADER})) as running:
+    async with running_api(
+        settings.model_copy(update={"client_ip_header": CLIENT_IP_HEADER})
+    ) as running:
         yield running
 
 
