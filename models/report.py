@@ -90,6 +90,9 @@ class ReportCaseDocument(Document):
     resolution: str | None = None
     resolved_by: PydanticObjectId | None = None
     resolved_at: dt.datetime | None = None
+    # Its video was hidden by the weight of its reports, pending review: the queue shows
+    # such cases first (a climber's video is down until a moderator looks).
+    hidden_pending: bool = False
 
     class Settings:
         name = "report_cases"
@@ -106,7 +109,13 @@ class ReportCaseDocument(Document):
                 [("state", ASCENDING), ("first_report_at", ASCENDING), ("_id", ASCENDING)],
                 name="queue_oldest_first",
             ),
-        ]
+            # The queue's first part: open cases whose video reports hid, oldest first.
+            IndexModel(
+                [("state", ASCENDING), ("hidden_pending", ASCENDING),
+                 ("first_report_at", ASCENDING), ("_id", ASCENDING)],
+                name="queue_hidden_first",
+            ),
+        ]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +205,7 @@ class ReportRepository:
                     "state": OPEN, "report_count": 1, "reasons": {report.reason: 1},
                     "details": note if report.details else [], "first_report_at": at,
                     "last_report_at": at, "target_user_id": target_user_id,
+                    "hidden_pending": False,
                 }  # fmt: skip
                 counted = await _cases().find_one_and_update(
                     {**target, "state": {"$ne": OPEN}},
@@ -268,11 +278,36 @@ class ReportRepository:
         )  # fmt: skip
         return None if raw is None else ReportCaseDocument.model_validate(raw)
 
+    async def mark_hidden_pending(self, case_id: PydanticObjectId) -> None:
+        """The case's video is hidden by its reports: to the front of the queue."""
+        await _cases().update_one(
+            {"_id": case_id, "state": OPEN}, {"$set": {"hidden_pending": True}}
+        )
+
     async def open_page(
         self, *, first: int, after: CaseKey | None
     ) -> tuple[list[ReportCaseDocument], bool]:
-        """Open cases, the oldest first report first (the `queue_oldest_first` index)."""
-        match: dict[str, Any] = {"state": OPEN}
+        """Open cases: first those whose video their reports hid, then the others, each
+        part oldest first report first (`queue_hidden_first`, `queue_oldest_first`).
+
+        The cursor stays (first report time, id): the part it is in is read from the
+        case it names, so the app's cursors keep their shape."""
+        hidden_part, after_hidden, after_other = True, after, None
+        if after is not None:
+            named = await _cases().find_one({"_id": after[1]}, {"hidden_pending": 1})
+            if named is None or not named.get("hidden_pending"):
+                hidden_part, after_hidden, after_other = False, None, after
+        found: list[ReportCaseDocument] = []
+        if hidden_part:
+            found = await self._queue_part(True, after_hidden, first + 1)
+        if len(found) <= first:
+            found += await self._queue_part(False, after_other, first + 1 - len(found))
+        return found[:first], len(found) > first
+
+    async def _queue_part(
+        self, hidden: bool, after: CaseKey | None, limit: int
+    ) -> list[ReportCaseDocument]:
+        match: dict[str, Any] = {"state": OPEN, "hidden_pending": True if hidden else {"$ne": True}}
         if after is not None:
             at, case_id = after
             match["$or"] = [
@@ -283,10 +318,9 @@ class ReportRepository:
             _cases()
             .find(match)
             .sort([("first_report_at", ASCENDING), ("_id", ASCENDING)])
-            .limit(first + 1)
+            .limit(limit)
         )
-        found = [ReportCaseDocument.model_validate(raw) async for raw in cursor]
-        return found[:first], len(found) > first
+        return [ReportCaseDocument.model_validate(raw) async for raw in cursor]
 
     async def open_stats(self) -> tuple[int, dt.datetime | None]:
         """How many cases are open, and the first report time of the oldest one."""

@@ -187,6 +187,10 @@ class UserRepository:
         return None if raw is None else _card(raw)
 
     async def by_email(self, email_normalized: str) -> UserDocument | None:
+        """The account holding this address; never one by its placeholder (a waiting or
+        released account is not reached by a log-in or a reset typed as "pending:...")."""
+        if not holds_an_address(email_normalized):
+            return None
         return await UserDocument.find_one({"email_normalized": email_normalized})
 
     async def pseudo_exists(self, pseudo_normalized: str) -> bool:

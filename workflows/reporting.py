@@ -59,6 +59,7 @@ class Reporting:
         count = await self._report(reporter, VIDEO, video_id, owner, reason, details, address)
         if count is not None and await self._round_weight(count[0]) >= self._weight_to_hide:
             await self._moderation.hide_reported(count[0], count[1])
+            await self._repos.reports.mark_hidden_pending(count[0])  # first in the queue
 
     async def report_user(
         self,

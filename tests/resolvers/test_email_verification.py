@@ -179,6 +179,11 @@ async def test_the_owners_verified_signup_wins_and_the_squatter_loses_the_addres
     assert code_of(await mail_api.error(ME, token=squatter.token)) == "UNAUTHENTICATED"
     refused = await mail_api.error(LOGIN, {"e": "mia@example.com", "p": "squatter pass 1"})
     assert code_of(refused) == "UNAUTHENTICATED"
+    stored = await db.users.find_one({"_id": ObjectId(squatter.id)})
+    placeholder = stored["email_normalized"]
+    assert placeholder == f"released:{squatter.id}"
+    sneaky = await mail_api.error(LOGIN, {"e": placeholder, "p": "squatter pass 1"})
+    assert code_of(sneaky) == "UNAUTHENTICATED"
     assert await db.users.count_documents({"email_normalized": "mia@example.com"}) == 1
     # The squatter's own link (had they had it) proves nothing now.
     stale = await mail_api.error(VERIFY, {"token": theirs})

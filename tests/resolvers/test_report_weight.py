@@ -22,6 +22,7 @@ from tests.support.client import Account, Api
 from tests.support.safety import (
     CLIENT_IP_HEADER,
     MODERATE,
+    QUEUE,
     established,
     make_moderator,
     queue,
@@ -144,3 +145,24 @@ async def test_dismissed_reports_lower_their_reporters_weight(api: Api, db: Any)
     weights = [r["weight"] async for r in db.reports.find({"reporter_id": ObjectId(crier.id)})
                .sort("created_at", 1)]  # fmt: skip
     assert weights == [1.0, 0.5, 0.667]
+
+
+async def test_a_video_its_reports_hid_enters_the_queue_first(api: Api) -> None:
+    owner, mod, *reporters = await accounts(api, 5)
+    await make_moderator(mod)
+    await established(*reporters)
+    older, hidden, newer = [(await post_video(api, owner))["id"] for _ in range(3)]
+    await report_video(api, reporters[0], older)  # reported first, not hidden
+    for reporter in reporters[:3]:
+        await report_video(api, reporter, hidden)
+    await report_video(api, reporters[0], newer)
+    assert [case["video"]["id"] for case in await queue(api, mod)] == [hidden, older, newer]
+
+    seen, after = [], None  # page by page, the same order
+    while True:
+        page = (await api.data(QUEUE, {"first": 1, "after": after}, mod.token))["moderationQueue"]
+        seen += [edge["node"]["video"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [hidden, older, newer]
