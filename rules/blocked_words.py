@@ -68,40 +68,60 @@ class _Entry:
         return not (self.also_a_name and len(found) == 1 and found[0].written_as_a_name)
 
 
+_Index = dict[str, tuple[_Entry, ...]]
+
+
+def _index(entries: Iterable[_Entry]) -> _Index:
+    """Entries by every form of their first word: a word of the text is looked at only
+    with the entries it may start."""
+    index: dict[str, list[_Entry]] = {}
+    for entry in entries:
+        first = entry.words[0]
+        for key in {first.folded, first.skeleton, first.accented}:
+            index.setdefault(key, []).append(entry)
+    return {key: tuple(found) for key, found in index.items()}
+
+
+def _starting_with(index: _Index, first: Word) -> list[_Entry]:
+    keys = [first.folded, first.accented]
+    if first.stretched:
+        keys.append(first.skeleton)
+    found: dict[int, _Entry] = {}
+    for key in keys:
+        for entry in index.get(key, ()):
+            found[id(entry)] = entry
+    return list(found.values())
+
+
 @dataclass(frozen=True, slots=True)
 class BlockedWords:
-    entries: tuple[_Entry, ...] = ()
-    allowed: tuple[_Entry, ...] = ()
-    # Every form of each entry's first word: a word of the text that is none is skipped.
-    _firsts: frozenset[str] = field(default=frozenset())
-    _listed: int = 0
+    entries: _Index = field(default_factory=dict)
+    allowed: _Index = field(default_factory=dict)
+    listed: int = 0  # the refused words and phrases of the list
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> BlockedWords:
         entries: list[_Entry] = []
         allowed: list[_Entry] = []
-        lines_kept: list[str] = []
+        listed = 0
         for line in lines:
             text = line.strip()
             if not text or text.startswith("#"):
                 continue
-            lines_kept.append(text)
             marker = text[0] if text[0] in "!=~" else ""
             words = tuple(each for clause in read_words(text[len(marker) :]) for each in clause[0])
             if not words:
                 continue
             entry = _Entry(words, accents_count=marker == "=", also_a_name=marker == "~")
-            (allowed if marker == "!" else entries).append(entry)
-            if marker != "!" and len(words) > 1:  # spelt out whole: "k i l l y o u r s e l f"
+            if marker == "!":
+                allowed.append(entry)
+                continue
+            listed += 1
+            entries.append(entry)
+            if len(words) > 1:  # spelt out whole too: "k i l l y o u r s e l f"
                 whole = word("".join(each.folded for each in words))
                 entries.append(replace(entry, words=(whole,)))
-        firsts = frozenset(
-            key
-            for entry in entries
-            for key in (entry.words[0].folded, entry.words[0].skeleton, entry.words[0].accented)
-        )
-        listed = sum(1 for line in lines_kept if line[0] != "!")
-        return cls(tuple(entries), tuple(allowed), firsts, listed)
+        return cls(_index(entries), _index(allowed), listed)
 
     @classmethod
     def from_file(cls, path: Path = SHIPPED_LIST) -> BlockedWords:
@@ -109,8 +129,7 @@ class BlockedWords:
         return cls.from_lines(path.read_text(encoding="utf-8").splitlines())
 
     def __len__(self) -> int:
-        """The refused words and phrases listed."""
-        return self._listed
+        return self.listed
 
     def found_in(self, text: str) -> bool:
         """Whether a listed word or phrase is among the words of `text`."""
@@ -125,9 +144,7 @@ class BlockedWords:
         """Whether an entry matches words in a row of `reading`, none of whose parts an
         allowed phrase covers (`free`, per part of the clause)."""
         for start, first in enumerate(reading):
-            if not self._may_start(first):
-                continue
-            for entry in self.entries:
+            for entry in _starting_with(self.entries, first):
                 window = reading[start : start + len(entry.words)]
                 if entry.matches(window) and all(
                     all(free[typed.span[0] : typed.span[1]]) for typed in window
@@ -140,21 +157,13 @@ class BlockedWords:
         if text is not None and self.found_in(text):
             raise InvalidInput(field, "contains a word that is not allowed here")
 
-    def _may_start(self, word: Word) -> bool:
-        firsts = self._firsts
-        return (
-            word.folded in firsts
-            or word.accented in firsts
-            or (word.stretched and word.skeleton in firsts)
-        )
-
     def _not_allowed(self, clause: Sequence[Word]) -> list[bool]:
         """Per part of the clause (its first reading): False where an allowed phrase
         covers it."""
         free = [True] * len(clause)
-        for entry in self.allowed:
-            size = len(entry.words)
-            for start in range(len(clause) - size + 1):
+        for start, first in enumerate(clause):
+            for entry in _starting_with(self.allowed, first):
+                size = len(entry.words)
                 if entry.matches(clause[start : start + size]):
                     free[start : start + size] = [False] * size
         return free

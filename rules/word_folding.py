@@ -7,6 +7,7 @@ spelt with separators joined (the parts of "p.u.t.e", a run of single letters "f
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -40,18 +41,25 @@ class Word:
 
 
 def word(raw: str, span: tuple[int, int] = (0, 1)) -> Word:
+    return Word(*_forms(raw), span=span)
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(raw: str) -> tuple[str, str, str, bool, bool, tuple[tuple[str, int], ...],
+                              tuple[tuple[str, int], ...]]:  # fmt: skip
+    """A word's forms, in `Word`'s order (cached: texts repeat their words, and a clause
+    is read several ways)."""
     latin = to_latin(raw)
     accented = unicodedata.normalize("NFC", latin).translate(_LOOK_ALIKES)
     folded = _bare(latin).translate(_LOOK_ALIKES)
-    return Word(
-        folded=folded,
-        accented=accented,
-        skeleton=_REPEATS.sub(r"\1", folded),
-        stretched=_TRIPLE.search(folded) is not None,
-        written_as_a_name=raw.isascii() and raw.isalpha() and raw == raw.capitalize(),
-        runs=_runs(folded),
-        accented_runs=_runs(accented),
-        span=span,
+    return (
+        folded,
+        accented,
+        _REPEATS.sub(r"\1", folded),
+        _TRIPLE.search(folded) is not None,
+        raw.isascii() and raw.isalpha() and raw == raw.capitalize(),
+        _runs(folded),
+        _runs(accented),
     )
 
 
