@@ -49,8 +49,9 @@ class ReportDocument(Document):
     # What the report weighed when it was made (workflows.report_weight), the network it
     # came from (a hash, per target: reports from one network count once, and the hash
     # links no two targets), and when its reporter's account was made (accounts made
-    # together count once). Absent in older reports: they weighed one each.
-    weight: float = 1.0
+    # together count once). Absent in reports made before weights: nothing (their
+    # reporters' standing was never looked at, so they cannot help hide anything now).
+    weight: float = 0.0
     origin: str | None = None
     reporter_created_at: dt.datetime | None = None
     # What a moderator made of it (UPHELD or DISMISSED): the reporter's track record.
@@ -150,7 +151,7 @@ class ReportRepository:
         target_id: PydanticObjectId,
         reason: str,
         details: str | None,
-        weight: float = 1.0,
+        weight: float = 0.0,
         origin: str | None = None,
         reporter_created_at: dt.datetime | None = None,
     ) -> ReportDocument | None:
@@ -238,7 +239,7 @@ class ReportRepository:
         return [
             WeighedReport(
                 reporter_id=PydanticObjectId(raw["reporter_id"]),
-                weight=float(raw.get("weight", 1.0)),
+                weight=float(raw.get("weight", 0.0)),
                 origin=raw.get("origin"),
                 reporter_created_at=raw.get("reporter_created_at"),
             )

@@ -49,6 +49,8 @@ class UserDocument(Document):
     # address, which then moves here and the other account loses it (`claim_pending`).
     pending_email: str | None = None
     pending_email_normalized: str | None = None
+    # When this account, unverified, lost its address to the owner who verified it.
+    email_released_at: datetime | None = None
 
     class Settings:
         name = "users"
