@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from bson import ObjectId
+
+from kit.passwords import PasswordHasher
+from models.user import UserDocument
 from tests.support.client import Api, code_of
 
 LOGIN = "mutation Login($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
@@ -23,3 +27,17 @@ async def test_a_password_of_128_decomposed_letters_is_128_characters(api: Api) 
     assert login["login"]["token"]
     again = await api.data(LOGIN, {"e": account.email, "p": decomposed})
     assert again["login"]["token"]
+
+
+async def test_a_hash_stored_before_normalising_still_logs_in(api: Api) -> None:
+    legacy_password = "\uff30\uff41\uff53\uff53 de\u0301vers"  # NFKC changes it
+    account = await api.signup()
+    # As signup stored it before passwords were normalised: the raw form, hashed.
+    legacy = PasswordHasher(max_concurrent=1)._hash.hash(legacy_password)
+    await UserDocument.get_pymongo_collection().update_one(
+        {"_id": ObjectId(account.id)}, {"$set": {"password_hash": legacy}}
+    )
+    token = (await api.data(LOGIN, {"e": account.email, "p": legacy_password}))["login"]["token"]
+    assert token
+    wrong = await api.error(LOGIN, {"e": account.email, "p": "Pass devers"})
+    assert code_of(wrong) == "UNAUTHENTICATED"
