@@ -36,6 +36,7 @@ from workflows.audiences import Audiences
 from workflows.blocking import Blocking
 from workflows.comments import Comments
 from workflows.data_export import DataExports
+from workflows.email_verification import EmailVerification
 from workflows.following import Following
 from workflows.likes import Likes
 from workflows.media import MediaWork
@@ -47,6 +48,7 @@ from workflows.reporting import Reporting
 from workflows.services import Services
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
+from workflows.unverified_posts import UnverifiedPosts
 from workflows.upload_quota import UploadQuota
 
 log = logging.getLogger(__name__)
@@ -153,13 +155,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 data_exports=exports,
                 blocking=Blocking(repos, audiences),
                 moderation=moderation,
-                reporting=Reporting(repos, moderation, policy.reports_to_hide),
+                reporting=Reporting(repos, moderation, policy.report_weight_to_hide),
                 notifications=notifications,
                 likes=Likes(repos, notifications),
                 following=Following(repos, audiences, notifications),
                 comments=comments,
                 devices=Devices(repos),
                 media=media,
+                email_verification=EmailVerification(
+                    repos.users,
+                    repos.email_verifications,
+                    mailer,
+                    background,
+                    throttle,
+                    token_versions,
+                    settings.email_verify_url,
+                ),
+                unverified_posts=UnverifiedPosts(
+                    repos.auth_attempts, repos.users, settings.unverified_posts_per_day
+                ),
             )
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")

@@ -91,8 +91,12 @@ class Settings(BaseSettings):
 
     # Reports a climber may send per hour before back-off (reportVideo, reportUser).
     reports_per_hour: int = Field(default=30, ge=1, le=10_000)
-    # Distinct climbers whose reports hide a video pending a moderator's review.
-    reports_to_hide: int = Field(default=3, ge=1, le=1_000)
+    # The weight of reports that hides a video pending a moderator's review: an
+    # established climber's report weighs at most 1, a day-old or unverified account's
+    # nothing (workflows/report_weight.py).
+    report_weight_to_hide: float = Field(default=3.0, ge=0.5, le=1_000)
+    # Videos an account whose e-mail is not verified may publish in any 24 hours.
+    unverified_posts_per_day: int = Field(default=3, ge=0, le=10_000)
     # The gym's crowd (issue 27): distinct climbers an aggregate over others' logbooks
     # needs before it shows a number (below: "not enough data", never a number pointing
     # at one person), and the days either side of a croix its "also topped" matches.
@@ -147,6 +151,8 @@ class Settings(BaseSettings):
     # The link a reset mail carries; `{token}` is replaced by the token (an app deep link,
     # or a web page that opens the app).
     password_reset_url: str = "perfectboulder://reset-password?token={token}"  # noqa: S105
+    # The link a verification mail carries (sign-up, resendVerification); `{token}` too.
+    email_verify_url: str = "perfectboulder://verify-email?token={token}"
 
     # Terms of use: while TERMS_VERSION is set, publishing waits for its acceptance.
     terms_version: str | None = Field(default=None, min_length=1, max_length=64)
@@ -195,6 +201,8 @@ class Settings(BaseSettings):
     def _check_accounts(self) -> Settings:
         if "{token}" not in self.password_reset_url:
             raise ValueError("PASSWORD_RESET_URL must contain {token}")
+        if "{token}" not in self.email_verify_url:
+            raise ValueError("EMAIL_VERIFY_URL must contain {token}")
         if self.metrics_port is not None and self.metrics_port == self.port:
             raise ValueError("METRICS_PORT must differ from PORT: metrics are never public")
         if self.trusted_documents_only and self.persisted_queries_manifest is None:

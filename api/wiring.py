@@ -124,7 +124,7 @@ def policy(settings: Settings) -> Policy:
         terms_version=settings.terms_version,
         terms_url=settings.terms_url,
         blocked_words=blocked_words(settings),
-        reports_to_hide=settings.reports_to_hide,
+        report_weight_to_hide=settings.report_weight_to_hide,
         crowd_min_climbers=settings.crowd_min_climbers,
         circuit_match_days=settings.circuit_match_days,
     )

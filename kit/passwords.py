@@ -3,12 +3,19 @@
 Each argon2id hash holds `m` of memory for its duration, so the number running at
 once is capped by a semaphore: a burst of 100 logins queues instead of asking a
 256 MB machine for 1.9 GB.
+
+Passwords are hashed in NFKC: "é" typed as one code point (most keyboards) or as "e" and
+an accent (some Android keyboards), a full-width A from a Japanese keyboard and the
+"A" of a laptop, are one password. A hash made before this rule from a password that
+NFKC changes still verifies: its raw form is tried after the NFKC one (only then, so
+an ordinary password costs one verification as before).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+import unicodedata
 
 import anyio.to_thread
 from pwdlib import PasswordHash
@@ -18,6 +25,10 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 OWASP_MEMORY_KIB = 19 * 1024
 OWASP_TIME_COST = 2
 OWASP_PARALLELISM = 1
+
+
+def nfkc(password: str) -> str:
+    return unicodedata.normalize("NFKC", password)
 
 
 class PasswordHasher:
@@ -58,15 +69,21 @@ class PasswordHasher:
 
     async def hash(self, password: str) -> str:
         async with self._slots:
-            return await anyio.to_thread.run_sync(self._hash.hash, password)
+            return await anyio.to_thread.run_sync(self._hash.hash, nfkc(password))
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
         """Check a password; `password_hash=None` burns the same time and fails."""
         # Shielded: a login cancelled while the dummy is being made must not cancel it
         # for the others waiting on it.
         target = password_hash if password_hash is not None else await asyncio.shield(self._dummy())
-        async with self._slots:
-            valid = await anyio.to_thread.run_sync(self._safe_verify, password, target)
+        # The NFKC form, then the raw one if it differs (a hash from before the rule);
+        # the same for the dummy hash, so an unknown account costs what a known one does.
+        valid = False
+        for candidate in dict.fromkeys((nfkc(password), password)):
+            async with self._slots:
+                valid = await anyio.to_thread.run_sync(self._safe_verify, candidate, target)
+            if valid:
+                break
         return valid and password_hash is not None
 
     def _safe_verify(self, password: str, password_hash: str) -> bool:

@@ -21,6 +21,7 @@ from models.climb_session import ClimbSession, ClimbSessionRepository
 from models.comment import CommentDocument, CommentRepository
 from models.data_export import DataExportDocument, DataExportRepository
 from models.device import DeviceDocument, DeviceRepository
+from models.email_verification import EmailVerificationDocument, EmailVerificationRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
 from models.gym_crowd import GymCrowdRepository
@@ -68,6 +69,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     DeviceDocument,
     PushEntryDocument,
     MediaJobDocument,
+    EmailVerificationDocument,
 ]
 # Every declared index is named `pb_…` in MongoDB, so the release command knows the app's
 # own from an operator's (models/app_indexes.py).
@@ -108,6 +110,9 @@ class Repositories:
     logbook_changes: LogbookChangesRepository = field(default_factory=LogbookChangesRepository)
 
     media_jobs: MediaJobRepository = field(default_factory=MediaJobRepository)
+    email_verifications: EmailVerificationRepository = field(
+        default_factory=EmailVerificationRepository
+    )
 
 
 def logbook_repositories(tombstone_keep: timedelta) -> dict[str, Any]:

@@ -36,6 +36,10 @@ DETAILS_KEPT = 20  # the latest written details a case shows (older ones stay in
 CaseKey = tuple[dt.datetime, PydanticObjectId]
 
 
+UPHELD = "UPHELD"
+DISMISSED = "DISMISSED"
+
+
 class ReportDocument(Document):
     reporter_id: PydanticObjectId
     target_type: str  # VIDEO, COMMENT or USER
@@ -43,6 +47,16 @@ class ReportDocument(Document):
     reason: str
     details: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow_ms)
+    # What the report weighed when it was made (workflows.report_weight), the network it
+    # came from (a hash, per target: reports from one network count once, and the hash
+    # links no two targets), and when its reporter's account was made (accounts made
+    # together count once). Absent in reports made before weights: nothing (their
+    # reporters' standing was never looked at, so they cannot help hide anything now).
+    weight: float = 0.0
+    origin: str | None = None
+    reporter_created_at: dt.datetime | None = None
+    # What a moderator made of it (UPHELD or DISMISSED): the reporter's track record.
+    verdict: str | None = None
 
     class Settings:
         name = "reports"
@@ -54,7 +68,13 @@ class ReportDocument(Document):
             ),
             # The reports on one target (a case erased with its target).
             IndexModel([("target_id", ASCENDING)], name="reports_by_target"),
-        ]
+            # A reporter's track record: their reports moderators upheld or dismissed.
+            IndexModel([("reporter_id", ASCENDING), ("verdict", ASCENDING)],
+                       name="reports_by_reporter_verdict"),
+            # The reports of a case's current round (since it was last opened).
+            IndexModel([("target_id", ASCENDING), ("created_at", ASCENDING)],
+                       name="reports_by_target_time"),
+        ]  # fmt: skip
 
 
 class ReportCaseDocument(Document):
@@ -72,6 +92,9 @@ class ReportCaseDocument(Document):
     resolution: str | None = None
     resolved_by: PydanticObjectId | None = None
     resolved_at: dt.datetime | None = None
+    # Its video was hidden by the weight of its reports, pending review: the queue shows
+    # such cases first (a climber's video is down until a moderator looks).
+    hidden_pending: bool = False
 
     class Settings:
         name = "report_cases"
@@ -88,7 +111,23 @@ class ReportCaseDocument(Document):
                 [("state", ASCENDING), ("first_report_at", ASCENDING), ("_id", ASCENDING)],
                 name="queue_oldest_first",
             ),
-        ]
+            # The queue's first part: open cases whose video reports hid, oldest first.
+            IndexModel(
+                [("state", ASCENDING), ("hidden_pending", ASCENDING),
+                 ("first_report_at", ASCENDING), ("_id", ASCENDING)],
+                name="queue_hidden_first",
+            ),
+        ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class WeighedReport:
+    """A report as the hiding threshold counts it."""
+
+    reporter_id: PydanticObjectId
+    weight: float
+    origin: str | None
+    reporter_created_at: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +152,9 @@ class ReportRepository:
         target_id: PydanticObjectId,
         reason: str,
         details: str | None,
+        weight: float = 0.0,
+        origin: str | None = None,
+        reporter_created_at: dt.datetime | None = None,
     ) -> ReportDocument | None:
         """Store the report; None (nothing stored) if this reporter already reported it."""
         report = ReportDocument(
@@ -121,6 +163,9 @@ class ReportRepository:
             target_id=target_id,
             reason=reason,
             details=details,
+            weight=weight,
+            origin=origin,
+            reporter_created_at=reporter_created_at,
         )
         try:
             await report.insert()
@@ -171,6 +216,7 @@ class ReportRepository:
                     "state": OPEN, "report_count": 1, "reasons": {report.reason: 1},
                     "details": note if report.details else [], "first_report_at": at,
                     "last_report_at": at, "target_user_id": target_user_id,
+                    "hidden_pending": False,
                 }  # fmt: skip
                 counted = await _cases().find_one_and_update(
                     {**target, "state": {"$ne": OPEN}},
@@ -185,6 +231,47 @@ class ReportRepository:
                         continue  # a concurrent report made the case: count on it
                     return Reported(PydanticObjectId(inserted.inserted_id), 1)
             return Reported(PydanticObjectId(counted["_id"]), int(counted["report_count"]))
+
+    async def round_of(
+        self, target_type: str, target_id: PydanticObjectId, since: dt.datetime, limit: int
+    ) -> list[WeighedReport]:
+        """The first `limit` reports on the target made since `since` (its case's round)."""
+        cursor = (
+            ReportDocument.get_pymongo_collection()
+            .find(
+                {"target_id": target_id, "created_at": {"$gte": since},
+                 "target_type": target_type},
+                {"reporter_id": 1, "weight": 1, "origin": 1, "reporter_created_at": 1},
+            )
+            .sort([("created_at", ASCENDING)])
+            .limit(limit)
+        )  # fmt: skip
+        return [
+            WeighedReport(
+                reporter_id=PydanticObjectId(raw["reporter_id"]),
+                weight=float(raw.get("weight", 0.0)),
+                origin=raw.get("origin"),
+                reporter_created_at=raw.get("reporter_created_at"),
+            )
+            async for raw in cursor
+        ]
+
+    async def track_record(self, reporter_id: PydanticObjectId) -> tuple[int, int]:
+        """(reports of theirs moderators upheld, reports they dismissed)."""
+        reports = ReportDocument.get_pymongo_collection()
+        upheld = await reports.count_documents({"reporter_id": reporter_id, "verdict": UPHELD})
+        dismissed = await reports.count_documents(
+            {"reporter_id": reporter_id, "verdict": DISMISSED}
+        )
+        return upheld, dismissed
+
+    async def judge(self, target_type: str, target_id: PydanticObjectId, verdict: str) -> int:
+        """Give the target's reports not judged yet a moderator's verdict."""
+        result = await ReportDocument.get_pymongo_collection().update_many(
+            {"target_id": target_id, "target_type": target_type, "verdict": None},
+            {"$set": {"verdict": verdict}},
+        )
+        return result.modified_count
 
     async def case(self, case_id: PydanticObjectId) -> ReportCaseDocument | None:
         raw = await _cases().find_one({"_id": case_id})
@@ -202,11 +289,36 @@ class ReportRepository:
         )  # fmt: skip
         return None if raw is None else ReportCaseDocument.model_validate(raw)
 
+    async def mark_hidden_pending(self, case_id: PydanticObjectId) -> None:
+        """The case's video is hidden by its reports: to the front of the queue."""
+        await _cases().update_one(
+            {"_id": case_id, "state": OPEN}, {"$set": {"hidden_pending": True}}
+        )
+
     async def open_page(
         self, *, first: int, after: CaseKey | None
     ) -> tuple[list[ReportCaseDocument], bool]:
-        """Open cases, the oldest first report first (the `queue_oldest_first` index)."""
-        match: dict[str, Any] = {"state": OPEN}
+        """Open cases: first those whose video their reports hid, then the others, each
+        part oldest first report first (`queue_hidden_first`, `queue_oldest_first`).
+
+        The cursor stays (first report time, id): the part it is in is read from the
+        case it names, so the app's cursors keep their shape."""
+        hidden_part, after_hidden, after_other = True, after, None
+        if after is not None:
+            named = await _cases().find_one({"_id": after[1]}, {"hidden_pending": 1})
+            if named is None or not named.get("hidden_pending"):
+                hidden_part, after_hidden, after_other = False, None, after
+        found: list[ReportCaseDocument] = []
+        if hidden_part:
+            found = await self._queue_part(True, after_hidden, first + 1)
+        if len(found) <= first:
+            found += await self._queue_part(False, after_other, first + 1 - len(found))
+        return found[:first], len(found) > first
+
+    async def _queue_part(
+        self, hidden: bool, after: CaseKey | None, limit: int
+    ) -> list[ReportCaseDocument]:
+        match: dict[str, Any] = {"state": OPEN, "hidden_pending": True if hidden else {"$ne": True}}
         if after is not None:
             at, case_id = after
             match["$or"] = [
@@ -217,10 +329,9 @@ class ReportRepository:
             _cases()
             .find(match)
             .sort([("first_report_at", ASCENDING), ("_id", ASCENDING)])
-            .limit(first + 1)
+            .limit(limit)
         )
-        found = [ReportCaseDocument.model_validate(raw) async for raw in cursor]
-        return found[:first], len(found) > first
+        return [ReportCaseDocument.model_validate(raw) async for raw in cursor]
 
     async def open_stats(self) -> tuple[int, dt.datetime | None]:
         """How many cases are open, and the first report time of the oldest one."""

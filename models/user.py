@@ -43,6 +43,17 @@ class UserDocument(Document):
     # Who may see the logbook by name (models.audience.logbook_filter): PRIVATE (absent
     # on accounts older than the setting: the same), FOLLOWERS or PUBLIC.
     logbook_visibility: str = PRIVATE
+    # Whether its owner proved they read mail at `email` (a link or code mailed to it, or
+    # a password reset); absent (accounts made before e-mails were verified): not yet.
+    email_verified: bool = False
+    email_verified_at: datetime | None = None
+    # An address this account signed up with while another, unverified account held it:
+    # the account holds a placeholder key (`pending_key`) until its owner verifies the
+    # address, which then moves here and the other account loses it (`claim_pending`).
+    pending_email: str | None = None
+    pending_email_normalized: str | None = None
+    # When this account, unverified, lost its address to the owner who verified it.
+    email_released_at: datetime | None = None
 
     class Settings:
         name = "users"
@@ -111,6 +122,21 @@ def _duplicate_field(error: DuplicateKeyError) -> str:
     return "email" if "index: email_unique" in message else "pseudo"
 
 
+def pending_key(user_id: PydanticObjectId) -> str:
+    """The `email_normalized` of an account whose address waits for verification: no
+    address has this form (no "@"), so it never collides with one."""
+    return f"pending:{user_id}"
+
+
+def released_key(user_id: PydanticObjectId) -> str:
+    """The `email_normalized` of an account whose unverified address went to its owner."""
+    return f"released:{user_id}"
+
+
+def holds_an_address(email_normalized: str) -> bool:
+    return "@" in email_normalized
+
+
 class UserRepository:
     async def create(
         self,
@@ -121,15 +147,22 @@ class UserRepository:
         pseudo_normalized: str,
         password_hash: str,
         terms_version: str | None = None,
+        pending: bool = False,
     ) -> UserDocument:
+        """A new account holding its address, or with `pending`, waiting to verify it
+        (another unverified account holds it)."""
+        user_id = PydanticObjectId()
         user = UserDocument(
+            id=user_id,
             email=email,
-            email_normalized=email_normalized,
+            email_normalized=pending_key(user_id) if pending else email_normalized,
             pseudo=pseudo,
             pseudo_normalized=pseudo_normalized,
             password_hash=password_hash,
             terms_version=terms_version,
             terms_accepted_at=None if terms_version is None else utcnow(),
+            pending_email=email if pending else None,
+            pending_email_normalized=email_normalized if pending else None,
         )
         try:
             await user.insert()
@@ -170,6 +203,10 @@ class UserRepository:
         return {raw["pseudo_normalized"]: PydanticObjectId(raw["_id"]) async for raw in cursor}
 
     async def by_email(self, email_normalized: str) -> UserDocument | None:
+        """The account holding this address; never one by its placeholder (a waiting or
+        released account is not reached by a log-in or a reset typed as "pending:...")."""
+        if not holds_an_address(email_normalized):
+            return None
         return await UserDocument.find_one({"email_normalized": email_normalized})
 
     async def pseudo_exists(self, pseudo_normalized: str) -> bool:
@@ -300,3 +337,58 @@ class UserRepository:
             {"_id": user_id}, {"$pull": {"withheld": reason}}
         )
         return result.matched_count == 1
+
+    async def mark_verified(self, user_id: PydanticObjectId, email_normalized: str) -> bool:
+        """Record that the user proved `email_normalized`, if they still hold it."""
+        result = await UserDocument.get_pymongo_collection().update_one(
+            {"_id": user_id, "email_normalized": email_normalized},
+            {"$set": {"email_verified": True, "email_verified_at": utcnow()}},
+        )
+        return result.matched_count == 1
+
+    async def release_unverified(self, email_normalized: str) -> PydanticObjectId | None:
+        """Take the address from the account holding it unverified, revoking its tokens
+        (it signed up with an address it never proved); the account, None if the address
+        is free or verified. Guarded on both: a verified holder is never released."""
+        collection = UserDocument.get_pymongo_collection()
+        holder = await collection.find_one(
+            {"email_normalized": email_normalized, "email_verified": {"$ne": True}}, {"_id": 1}
+        )
+        if holder is None:
+            return None
+        user_id = PydanticObjectId(holder["_id"])
+        released = await collection.update_one(
+            {"_id": user_id, "email_normalized": email_normalized, "email_verified": {"$ne": True}},
+            {"$set": {"email_normalized": released_key(user_id), "email_released_at": utcnow()},
+             "$inc": {"token_version": 1}},
+        )  # fmt: skip
+        return user_id if released.modified_count == 1 else None
+
+    async def claim_pending(self, user_id: PydanticObjectId, email_normalized: str) -> bool:
+        """Give the pending account its address, verified; False while another account
+        holds it (the unique index decides between concurrent claims)."""
+        collection = UserDocument.get_pymongo_collection()
+        found = await collection.find_one(
+            {"_id": user_id, "pending_email_normalized": email_normalized}, {"pending_email": 1}
+        )
+        if found is None:
+            return False
+        try:
+            result = await collection.update_one(
+                {"_id": user_id, "pending_email_normalized": email_normalized},
+                {"$set": {"email": found["pending_email"], "email_normalized": email_normalized,
+                          "email_verified": True, "email_verified_at": utcnow()},
+                 "$unset": {"pending_email": "", "pending_email_normalized": ""}},
+            )  # fmt: skip
+        except DuplicateKeyError:
+            return False
+        return result.modified_count == 1
+
+    async def standing(self, user_id: PydanticObjectId) -> tuple[datetime, bool] | None:
+        """(when the account was made, whether its e-mail is verified): a small read."""
+        found = await UserDocument.get_pymongo_collection().find_one(
+            {"_id": user_id}, {"created_at": 1, "email_verified": 1}
+        )
+        if found is None:
+            return None
+        return found["created_at"], bool(found.get("email_verified", False))

@@ -21,7 +21,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from kit.clock import utcnow_ms
 from models import db_quirks
-from models.audience import MEDIA, PUBLIC, Audience, video_filter
+from models.audience import MEDIA, MODERATION, PUBLIC, Audience, video_filter
 from models.keyset import NEWEST_FIRST, PageKey, strictly_after
 from models.statuses import PROJECT
 
@@ -375,6 +375,27 @@ class VideoRepository:
             {"user_id": user_id}, {"$addToSet": {"withheld": reason}}
         )
         return result.modified_count
+
+    async def track_record(self, user_id: PydanticObjectId) -> tuple[bool, bool]:
+        """(whether the user shows a public video nothing hides, whether moderation hid one
+        of theirs): two small reads on the `user_videos` index."""
+        videos = VideoDocument.get_pymongo_collection()
+        shown = await videos.find_one(
+            {"user_id": user_id, "visibility": PUBLIC, "withheld": {"$size": 0}}, {"_id": 1}
+        )
+        removed = await videos.find_one({"user_id": user_id, "withheld": MODERATION}, {"_id": 1})
+        return shown is not None, removed is not None
+
+    async def withheld_of(
+        self, user_id: PydanticObjectId, reason: str, limit: int
+    ) -> list[VideoView]:
+        """The user's videos hidden for `reason`, newest first (their owner's notice)."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"user_id": user_id, "withheld": reason}},
+            {"$sort": {"created_at": DESCENDING, "_id": DESCENDING}},
+            {"$limit": limit},
+        ]
+        return await self._views(pipeline, user_id)
 
     async def release_all_of(self, user_id: PydanticObjectId, reason: str) -> int:
         result = await VideoDocument.get_pymongo_collection().update_many(

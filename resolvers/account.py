@@ -8,35 +8,20 @@ account as a failed log-in would.
 from __future__ import annotations
 
 import strawberry
+from beanie import PydanticObjectId
 
-from models.audience import SUSPENDED
+from models.audience import MODERATION, SUSPENDED
 from models.user import UserDocument
 from resolvers.auth import AuthPayload, auth_payload, check_password
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
-from resolvers.videos import Visibility
+from resolvers.languages import preferred_language
+from resolvers.videos import Video, Visibility, with_authors
 from rules import accounts as account_rules
+from workflows.email_verification import AddressTaken
 
-SUPPORTED_LANGUAGES = ("en", "fr")
-
-
-def preferred_language(header: str | None) -> str:
-    """The supported language the `Accept-Language` header ranks first; English else."""
-    best, best_weight = "en", 0.0
-    for item in (header or "")[:500].split(","):
-        tag, _, params = item.strip().partition(";")
-        language = tag.strip().lower().partition("-")[0]
-        weight = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                weight = float(params[2:])
-            except ValueError:
-                continue
-        if language in SUPPORTED_LANGUAGES and weight > best_weight:
-            best, best_weight = language, weight
-    return best
+HIDDEN_VIDEOS_SHOWN = 50
 
 
 @strawberry.type(name="Account", description="The signed-in climber's private account.")
@@ -53,9 +38,27 @@ class Account:
         "row): PRIVATE nobody (the default), FOLLOWERS your followers, PUBLIC everyone. "
         "Gym aggregates count every logbook, only above CROWD_MIN_CLIMBERS climbers.",
     )
+    email_verified: bool = strawberry.field(
+        description="Whether the address is verified (verifyEmail). Until it is, this "
+        "account's reports weigh nothing and it publishes at most UNVERIFIED_POSTS_PER_DAY "
+        "videos a day."
+    )
+    user_id: strawberry.Private[PydanticObjectId]
+
+    @strawberry.field(
+        description="Your videos moderation hides from everyone else: hidden pending "
+        "review after reports, or by a moderator's decision (newest first, at most 50). "
+        "Each shows `hidden: true`."
+    )
+    async def hidden_videos(self, info: Info) -> list[Video]:
+        views = await info.context.repos.videos.withheld_of(
+            self.user_id, MODERATION, HIDDEN_VIDEOS_SHOWN
+        )
+        return await with_authors(info, views)
 
     @classmethod
     def from_document(cls, user: UserDocument) -> Account:
+        assert user.id is not None
         accepted = user.terms_accepted_at
         return cls(
             email=user.email,
@@ -63,6 +66,8 @@ class Account:
             terms_version=user.terms_version,
             terms_accepted_at=None if accepted is None else iso_utc(accepted),
             logbook_visibility=Visibility(user.logbook_visibility),
+            email_verified=user.email_verified,
+            user_id=user.id,
         )
 
 
@@ -163,11 +168,35 @@ class AccountMutation:
         user = await services.repos.users.get(user_id) if version is not None else None
         if user is None:
             raise BadUserInput("token", "is not valid (wrong, already used or expired)")
+        await services.email_verification.proven_by_reset(user)  # the mail reached them
         # A suspended climber may change their password, not sign in through it: a token
         # issued here would outlive the suspension's revocation.
         if SUSPENDED in user.withheld:
             raise AccountSuspended()
         return auth_payload(info, user)
+
+    @strawberry.mutation(
+        name="verifyEmail",
+        description="Verify an e-mail address with the token (or code) a verification mail "
+        "carries: single use, valid 24 hours. Needs no sign-in (the link may open anywhere). "
+        "If an unverified account held the address, it loses it to this one.",
+    )
+    async def verify_email(self, info: Info, token: str) -> bool:
+        try:
+            await info.context.services.email_verification.verify(token)
+        except AddressTaken:
+            raise BadUserInput("token", "this address now belongs to a verified account") from None
+        return True
+
+    @strawberry.mutation(
+        name="resendVerification",
+        description="Mail a new verification link (the earlier one stops working). False "
+        "when the address is verified already; RATE_LIMITED beyond 3 an hour.",
+    )
+    async def resend_verification(self, info: Info) -> bool:
+        user = await _own_account(info)
+        language = preferred_language(info.context.request.headers.get("accept-language"))
+        return await info.context.services.email_verification.resend(user, language)
 
     @strawberry.mutation(
         name="deleteAccount",

@@ -10,6 +10,7 @@ from models.audience import SUSPENDED
 from models.user import DuplicateAccountError, UserDocument
 from resolvers.context import Info
 from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
+from resolvers.languages import preferred_language
 from resolvers.users import User
 from rules import accounts as account_rules
 from workflows.errors import InvalidInput
@@ -45,16 +46,20 @@ async def check_password(info: Info, user: UserDocument | None, password: str) -
     used to be cut to the maximum, so any suffix passed); it is still verified, against
     the dummy hash, so it is answered in the same time and with the same message.
     """
-    too_long = len(password) > account_rules.PASSWORD_MAX
+    too_long = account_rules.password_length(password) > account_rules.PASSWORD_MAX
     return await info.context.services.passwords.verify(
-        password[: account_rules.PASSWORD_MAX],
+        password[: account_rules.PASSWORD_MAX] if too_long else password,
         None if user is None or too_long else user.password_hash,
     )
 
 
 @strawberry.type
 class AuthMutation:
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Make an account and mail a link to verify its e-mail address. An "
+        "address a verified account holds is taken; one an unverified account holds is "
+        "not: this account waits for it, and gets it when its owner verifies."
+    )
     async def signup(
         self,
         info: Info,
@@ -81,14 +86,16 @@ class AuthMutation:
         limits = services.throttle.rules
         await services.throttle.reserve([(limits.signup_address, info.context.client_ip)])
         password_hash = await services.passwords.hash(password)
+        language = preferred_language(info.context.request.headers.get("accept-language"))
         try:
-            user = await services.repos.users.create(
+            user = await services.email_verification.sign_up(
                 email=email,
                 email_normalized=email_key,
                 pseudo=pseudo,
                 pseudo_normalized=pseudo_key,
                 password_hash=password_hash,
                 terms_version=None if accept_terms_version is None else terms,
+                language=language,
             )
         except DuplicateAccountError as error:
             raise BadUserInput(error.field, f"this {error.field} is already taken") from error

@@ -52,6 +52,7 @@ class GymMutation:
         display_name, folded = logbook_rules.clean_gym_name(name)
         info.context.policy.blocked_words.check(display_name, "name")
         where = logbook_rules.clean_location(location)
+        info.context.policy.blocked_words.check(where, "location")  # public text too
         try:
             gym = await info.context.repos.gyms.create(
                 name=display_name, name_normalized=folded, location=where, created_by=viewer

@@ -47,7 +47,8 @@ class ReportMutation:
     @strawberry.mutation(
         name="reportVideo",
         description="Report a video to the moderators. One report per climber and video: "
-        "a repeat answers true and adds nothing. Enough reports hide it pending review.",
+        "a repeat answers true and adds nothing. Reports weighing enough (established, "
+        "verified climbers from different places) hide it pending review.",
     )
     async def report_video(
         self,
@@ -59,14 +60,16 @@ class ReportMutation:
         target = parse_id(video_id, "video_id")
         clean = clean_details(reason, details)
         audience = await _reporter(info)
-        await info.context.services.reporting.report_video(audience, target, reason.value, clean)
+        await info.context.services.reporting.report_video(
+            audience, target, reason.value, clean, info.context.client_ip
+        )
         return True
 
     @strawberry.mutation(
         name="reportComment",
         description="Report a comment to the moderators. One report per climber and "
-        "comment: a repeat answers true and adds nothing. Enough reports hide it pending "
-        "review.",
+        "comment: a repeat answers true and adds nothing. Reports weighing enough "
+        "(established, verified climbers from different places) hide it pending review.",
     )
     async def report_comment(
         self,
@@ -78,7 +81,9 @@ class ReportMutation:
         target = parse_id(comment_id, "comment_id")
         clean = clean_details(reason, details)
         audience = await _reporter(info)
-        await info.context.services.reporting.report_comment(audience, target, reason.value, clean)
+        await info.context.services.reporting.report_comment(
+            audience, target, reason.value, clean, info.context.client_ip
+        )
         return True
 
     @strawberry.mutation(
@@ -96,5 +101,7 @@ class ReportMutation:
         target = parse_id(user_id, "user_id")
         clean = clean_details(reason, details)
         audience = await _reporter(info)
-        await info.context.services.reporting.report_user(audience, target, reason.value, clean)
+        await info.context.services.reporting.report_user(
+            audience, target, reason.value, clean, info.context.client_ip
+        )
         return True

@@ -317,6 +317,8 @@ class VideoMutation:
         url = await info.context.services.storage.verify_media_url(
             video_url, kind=MediaKind.VIDEO, owner_id=str(viewer), field="video_url"
         )
+        if visibility is not Visibility.PRIVATE:  # published: counted until verified
+            await info.context.services.unverified_posts.spend(viewer)
         view = await info.context.repos.videos.create(
             user_id=viewer,
             video_url=url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from rules import text as text_rules
 from rules.errors import InvalidInput
@@ -29,8 +30,14 @@ def normalize_pseudo(raw: str) -> tuple[str, str]:
     return pseudo, pseudo.lower()
 
 
+def password_length(password: str) -> int:
+    """The characters of its NFKC form, the form that is hashed (kit.passwords): "é"
+    typed as "e" and an accent is one, "ﬃ" is three, as on most keyboards."""
+    return len(unicodedata.normalize("NFKC", password))
+
+
 def check_password(password: str, field: str = "password") -> str:
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+    if not PASSWORD_MIN <= password_length(password) <= PASSWORD_MAX:
         raise InvalidInput(field, f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long")
     return password
 

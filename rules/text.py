@@ -12,6 +12,14 @@ text added later: call `line` or `text_block`):
   is stored is what the person typed;
 - one exception inside text: a zero-width joiner or non-joiner between two visible
   characters, which emoji sequences (👨‍👩‍👧) and some scripts (Persian, Indic) need;
+- no private-use characters (Co: they render as whatever font the reader has, or as
+  nothing) and no unassigned code points (Cn, as this Python's Unicode database knows
+  them: nobody can say how they will render tomorrow), except in the emoji blocks
+  (U+1F000-1FAFF), where emoji newer than this Python arrive;
+- at most `MARKS_PER_BASE` (4) combining marks on one base character, counted on the
+  canonical decomposition (so "ệ" is a letter with two): enough for Vietnamese,
+  Devanagari or Tibetan, not for a letter buried under 500 marks that spills over the
+  lines around it ("Zalgo" text);
 - single-line fields (`line`): no line break at all, runs of spaces become one space;
 - multi-line fields (`text_block`: bio, captions, notes): line breaks are kept (CRLF,
   CR, U+2028 and U+2029 become "\\n") and so are tabs; nothing else of the above;
@@ -40,6 +48,11 @@ _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")
 _SPACES = re.compile(r"\s+")
 _SEPARATORS_AS_SPACES = str.maketrans("\u2028\u2029", "  ")
 _VISIBLE_CLASSES = frozenset("LNPS")  # letters, numbers, punctuation, symbols
+MARKS_PER_BASE = 4
+# Where new emoji are assigned, faster than Python's Unicode database follows (3.11 knows
+# Unicode 14, phones type 15 and 16): unassigned here means "a pictograph newer than this
+# Python", one character wide at worst a box, so it is kept.
+_EMOJI_BLOCKS = ("\U0001f000", "\U0001faff")
 
 
 def _forbidden(text: str, *, keep: frozenset[str]) -> str | None:
@@ -60,7 +73,26 @@ def _forbidden(text: str, *, keep: frozenset[str]) -> str | None:
             return "must not contain control characters or line breaks"
         if category in ("Cf", "Cs") or char in _BLANK_LETTERS:
             return "must not contain invisible or text-direction characters"
+        if category == "Co" or (
+            category == "Cn" and not _EMOJI_BLOCKS[0] <= char <= _EMOJI_BLOCKS[1]
+        ):
+            return "must not contain private-use or unassigned characters"
+    if _marks_piled(text):
+        return f"must not stack more than {MARKS_PER_BASE} accents on one character"
     return None
+
+
+def _marks_piled(text: str) -> bool:
+    """Whether more than MARKS_PER_BASE combining marks follow one another anywhere."""
+    run = 0
+    for char in unicodedata.normalize("NFD", text):
+        if unicodedata.category(char)[0] == "M":
+            run += 1
+            if run > MARKS_PER_BASE:
+                return True
+        else:
+            run = 0
+    return False
 
 
 def _visible(char: str) -> bool:

@@ -137,7 +137,8 @@ class AccountDeletion:
             return Batch(await repos.sessions.delete_owner_batch(target.user_id, batch))
 
         async def password_resets(target: Target, limit: int, after: Any) -> Batch:
-            return Batch(await repos.password_resets.delete_for(target.user_id))
+            deleted = await repos.password_resets.delete_for(target.user_id)
+            return Batch(deleted + await repos.email_verifications.delete_for(target.user_id))
 
         async def exports(target: Target, limit: int, after: Any) -> Batch:
             return Batch(await repos.data_exports.delete_for(target.user_id))

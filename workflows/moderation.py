@@ -26,7 +26,7 @@ from beanie import PydanticObjectId
 from models.audience import MODERATION, SUSPENDED
 from models.moderation_log import ModerationLogEntry
 from models.registry import Repositories
-from models.report import COMMENT, VIDEO, ReportCaseDocument
+from models.report import COMMENT, DISMISSED, UPHELD, VIDEO, ReportCaseDocument
 from workflows.errors import InvalidInput, Missing
 from workflows.notifications import Notifications
 from workflows.token_versions import TokenVersions
@@ -80,6 +80,10 @@ class Moderation:
         elif action == REINSTATE_USER:
             await self.reinstate(case.target_user_id)
         closed = await self._repos.reports.close(case_id, action, moderator_id)
+        # The reporters' track record (workflows.report_weight): the first judgement stands.
+        verdict = {HIDE: UPHELD, SUSPEND_USER: UPHELD, DISMISS: DISMISSED, RESTORE: DISMISSED}
+        if action in verdict:
+            await self._repos.reports.judge(case.target_type, case.target_id, verdict[action])
         await self._log(case, action, moderator_id, note)
         await self._tell(case, action)
         assert closed is not None  # cases are never deleted

@@ -19,6 +19,7 @@ from workflows.audiences import Audiences
 from workflows.blocking import Blocking
 from workflows.comments import Comments
 from workflows.data_export import DataExports
+from workflows.email_verification import EmailVerification
 from workflows.following import Following
 from workflows.likes import Likes
 from workflows.media import MediaWork
@@ -26,9 +27,11 @@ from workflows.moderation import Moderation
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
 from workflows.push import Devices
-from workflows.reporting import DEFAULT_REPORTS_TO_HIDE, Reporting
+from workflows.report_weight import DEFAULT_WEIGHT_TO_HIDE
+from workflows.reporting import Reporting
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
+from workflows.unverified_posts import UnverifiedPosts
 from workflows.upload_quota import UploadQuota
 
 
@@ -43,8 +46,8 @@ class Policy:
     terms_url: str | None = None
     # Refused in pseudos, bios, captions and gym names (rules.blocked_words).
     blocked_words: BlockedWords = field(default_factory=BlockedWords.from_file)
-    # Distinct reporters that hide a video pending review.
-    reports_to_hide: int = DEFAULT_REPORTS_TO_HIDE
+    # The weight of reports that hides a video pending review (workflows.report_weight).
+    report_weight_to_hide: float = DEFAULT_WEIGHT_TO_HIDE
     # The gym's crowd (workflows.gym_crowd): the aggregates' threshold, "also topped"'s days.
     crowd_min_climbers: int = CROWD_MIN_CLIMBERS
     circuit_match_days: int = CIRCUIT_MATCH_DAYS
@@ -75,3 +78,5 @@ class Services:
     comments: Comments
     devices: Devices
     media: MediaWork
+    email_verification: EmailVerification
+    unverified_posts: UnverifiedPosts

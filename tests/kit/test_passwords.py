@@ -96,3 +96,23 @@ def test_warming_up_outside_an_event_loop_fails_and_makes_nothing() -> None:
     with pytest.raises(RuntimeError):
         hasher.warm_up()
     assert hasher._dummy_hash is None
+
+
+async def test_one_password_typed_on_two_keyboards_is_one_password() -> None:
+    hasher = PasswordHasher(max_concurrent=1)
+    composed, decomposed = "Mot de passe d\u00e9vers", "Mot de passe de\u0301vers"
+    stored = await hasher.hash(decomposed)
+    assert await hasher.verify(composed, stored)
+    assert await hasher.verify(decomposed, stored)
+    wide = await hasher.hash("\uff30\uff41\uff53\uff53 1234")  # full-width "Pass"
+    assert await hasher.verify("Pass 1234", wide)
+    assert not await hasher.verify("pass 1234", wide)
+
+
+async def test_a_hash_made_before_normalising_still_verifies() -> None:
+    hasher = PasswordHasher(max_concurrent=1)
+    raw = "\uff30\uff41\uff53\uff53 de\u0301vers"  # NFKC changes it
+    legacy = hasher._hash.hash(raw)  # as `hash` made it before passwords were normalised
+    assert await hasher.verify(raw, legacy)
+    assert not await hasher.verify("Pass d\u00e9vers", legacy)  # another form: not before
+    assert not await hasher.verify(raw + "x", legacy)

@@ -22,6 +22,9 @@ PROFILE = """
 mutation($pseudo: String, $bio: String) { updateProfile(pseudo: $pseudo, bio: $bio) { pseudo bio } }
 """
 GYM = "mutation($name: String!) { createGym(name: $name) { name } }"
+GYM_AT = """
+mutation($name: String!, $where: String) { createGym(name: $name, location: $where) { location } }
+"""
 
 
 async def _refused(api: Api, query: str, variables: dict[str, object], token: str | None,
@@ -74,3 +77,38 @@ def test_an_unreadable_word_list_stops_the_service_at_start(
     missing = settings.model_copy(update={"blocked_words_file": tmp_path / "nope.txt"})
     with pytest.raises(ConfigurationError, match="BLOCKED_WORDS_FILE"):
         create_app(missing)
+
+
+# What people type to get past a filter: separators, stretched letters, other scripts.
+DISGUISED = [
+    "p.u.t.e", "f u c k", "f-u-c-k", "fuuuck", "connnnard", "\u0440ute",
+    "c\u043enn\u0430rd", "\uff46\uff55\uff43\uff4b", "s.a.l.e a.r.a.b.e",
+]  # fmt: skip
+# Listed words in another sense or language, and names.
+OTHER_SENSES = [
+    "2h de retard à cause du train", "La prise était sale, noir de magnésie",
+    "Via del negre, Siurana", "Kike García", "fag break at the crag", "spic and span",
+]  # fmt: skip
+
+
+async def test_disguised_words_are_refused_in_every_public_text(api: Api) -> None:
+    me = await api.signup()
+    for n, text in enumerate(DISGUISED):
+        await _refused(api, PROFILE, {"bio": f"crimps and {text}"}, me.token, "bio")
+        await _refused(api, GYM, {"name": f"Bloc {text}"}, me.token, "name")
+        await _refused(api, GYM_AT, {"name": f"Salle {n}", "where": f"rue {text}"}, me.token,
+                       "location")  # fmt: skip
+    video = (await post_video(api, me, caption="Heel hook beta"))["id"]
+    await _refused(api, UPDATE_VIDEO, {"id": video, "caption": "f.u.c.k"}, me.token, "caption")
+
+
+async def test_listed_words_in_another_sense_pass(api: Api) -> None:
+    me = await api.signup()
+    for n, text in enumerate(OTHER_SENSES):
+        bio = await api.data(PROFILE, {"bio": text}, me.token)
+        assert bio["updateProfile"]["bio"] == text
+        gym = await api.data(GYM_AT, {"name": f"Salle {n}", "where": text}, me.token)
+        assert gym["createGym"]["location"] == text
+    kike = await api.data(PROFILE, {"pseudo": "Kike_climbs"}, me.token)
+    assert kike["updateProfile"]["pseudo"] == "Kike_climbs"
+    await _refused(api, PROFILE, {"pseudo": "kike_climbs"}, me.token, "pseudo")

@@ -27,9 +27,12 @@ from tests.support.comments import (
 )
 from tests.support.safety import (
     BLOCK,
+    CLIENT_IP_HEADER,
     MODERATE,
     REPORT_USER,
     UPDATE_VIDEO,
+    address_of,
+    established,
     make_moderator,
     queue,
 )
@@ -302,8 +305,18 @@ async def test_comments_per_hour_are_capped_with_retry_after(
         await comment(api, ada, video, "une heure plus tard")
 
 
-async def test_reported_comments_enter_the_queue_and_moderators_act_on_them(api: Api) -> None:
-    owner, troll, mod, *reporters = await accounts(api, 7)
+async def test_reported_comments_enter_the_queue_and_moderators_act_on_them(
+    settings: Settings,
+) -> None:
+    # Behind a proxy that says where each client is: reports weigh where they come from.
+    async with running_api(
+        settings.model_copy(update={"client_ip_header": CLIENT_IP_HEADER})
+    ) as api:
+        await _reported_comments_enter_the_queue(api)
+
+
+async def _reported_comments_enter_the_queue(api: Api) -> None:
+    owner, troll, mod, *reporters = await accounts(api, 10)
     await make_moderator(mod)
     video = (await post_video(api, owner))["id"]
     said = (await comment(api, troll, video, "va-t'en"))["id"]
@@ -327,9 +340,18 @@ async def test_reported_comments_enter_the_queue_and_moderators_act_on_them(api:
     await api.data(MODERATE, {"case": case["id"], "action": "DISMISS"}, mod.token)
     assert await comment_ids(api, video, owner) == [said]
 
-    # Enough distinct reporters hide it pending review, as a video.
-    for reporter in reporters[1:]:
+    # Reports weighing enough hide it pending review, as a video: fresh accounts' weigh
+    # nothing, established climbers' from places of their own do.
+    for reporter in reporters[1:4]:
         await api.data(REPORT_COMMENT, {"id": said, "reason": "SPAM"}, reporter.token)
+    assert await comment_ids(api, video, owner) == [said]
+    await established(*reporters[4:])
+    for reporter in reporters[4:]:
+        variables = {"id": said, "reason": "HATE"}
+        response = await api.post(
+            REPORT_COMMENT, variables, reporter.token, {CLIENT_IP_HEADER: address_of(reporter)}
+        )
+        assert not response.json().get("errors")
     assert await comment_ids(api, video, owner) == []
 
 

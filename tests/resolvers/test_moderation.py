@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from beanie import PydanticObjectId
 from bson import ObjectId
 
+from api.settings import Settings
 from models.audience import Audience
 from models.registry import Repositories
+from tests.support.app import running_api
 from tests.support.client import Account, Api, code_of
 from tests.support.safety import (
+    CLIENT_IP_HEADER,
     LOG,
     LOGIN,
     ME,
@@ -21,6 +25,8 @@ from tests.support.safety import (
     REPORT_USER,
     REPORT_VIDEO,
     STATS,
+    address_of,
+    established,
     everywhere,
     make_moderator,
     queue,
@@ -32,6 +38,16 @@ from workflows.errors import InvalidInput
 from workflows.moderation import Moderation
 from workflows.reporting import Reporting
 from workflows.token_versions import TokenVersions
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[Api]:
+    """The app behind a proxy that says where each client is (reports weigh where they
+    come from); a request without the header is its TCP peer, as before."""
+    async with running_api(
+        settings.model_copy(update={"client_ip_header": CLIENT_IP_HEADER})
+    ) as running:
+        yield running
 
 
 async def _sees(api: Api, viewer: Account | None, author: Account, video_id: str) -> bool:
@@ -47,6 +63,7 @@ async def _sees(api: Api, viewer: Account | None, author: Account, video_id: str
 async def test_three_reports_hide_a_video_until_a_moderator_restores_it(api: Api, db: Any) -> None:
     owner, mod, bystander, *reporters = await accounts(api, 6)
     await make_moderator(mod)
+    await established(*reporters)
     video = (await post_video(api, owner))["id"]
     other = (await post_video(api, owner))["id"]
 
@@ -337,16 +354,18 @@ async def test_reports_and_moderation_refuse_bad_input(api: Api) -> None:
 async def test_concurrent_reports_each_count_once(api: Api, db: Any) -> None:
     owner, mod, viewer, *reporters = await accounts(api, 9)
     await make_moderator(mod)
+    await established(*reporters)
     video = (await post_video(api, owner))["id"]
     # Every reporter twice, all at once. Once three have counted, the video is hidden:
     # later reports of it are NOT_FOUND, except a reporter's repeat, which stays true.
     responses = await asyncio.gather(*(
-        api.execute(REPORT_VIDEO, {"id": video, "reason": "SPAM"}, reporter.token)
+        api.post(REPORT_VIDEO, {"id": video, "reason": "SPAM"}, reporter.token,
+                 {CLIENT_IP_HEADER: address_of(reporter)})
         for reporter in reporters * 2
     ))  # fmt: skip
     outcomes = [
         body["data"]["reportVideo"] if body.get("data") else code_of(body["errors"][0])
-        for body in responses
+        for body in (response.json() for response in responses)
     ]
     assert set(outcomes) <= {True, "NOT_FOUND"}, outcomes
     (case,) = await queue(api, mod)
@@ -391,10 +410,11 @@ async def test_reports_are_throttled(api: Api) -> None:
 async def test_the_moderation_workflow_runs_without_http(api: Api, db: Any) -> None:
     """workflows.moderation on its own (the app only provides the database binding)."""
     owner, reporter, mod = await accounts(api, 3)
+    await established(reporter)
     video = (await post_video(api, owner))["id"]
     repos = Repositories()
     moderation = Moderation(repos, TokenVersions(repos.users))
-    reporting = Reporting(repos, moderation, reports_to_hide=1)
+    reporting = Reporting(repos, moderation, weight_to_hide=1)
     await reporting.report_video(Audience(viewer_id=PydanticObjectId(reporter.id)),
                                  PydanticObjectId(video), "SPAM", None)  # fmt: skip
     stored = await db.videos.find_one({"_id": ObjectId(video)})

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rules.text import (
+    MARKS_PER_BASE,
     client_id,
     email_address,
     line,
@@ -19,7 +20,15 @@ from rules.text import (
 )
 from workflows.errors import InvalidInput
 
-_REFUSED = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+_REFUSED = {"Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"}
+
+
+def _longest_mark_run(text: str) -> int:
+    longest = run = 0
+    for char in unicodedata.normalize("NFD", text):
+        run = run + 1 if unicodedata.category(char).startswith("M") else 0
+        longest = max(longest, run)
+    return longest
 
 
 def _clean(text: str, *, multiline: bool) -> bool:
@@ -29,7 +38,7 @@ def _clean(text: str, *, multiline: bool) -> bool:
             continue
         if char in "\u200c\u200d" and 0 < index < len(text) - 1:
             continue
-        if unicodedata.category(char) in _REFUSED:
+        if unicodedata.category(char) in _REFUSED and not "\U0001f000" <= char <= "\U0001faff":
             return False
     return True
 
@@ -54,6 +63,7 @@ def test_a_kept_line_is_nfc_clean_trimmed_and_stable(raw: str) -> None:
     assert kept == kept.strip()
     assert "  " not in kept
     assert optional_line(kept, "name", 100) == kept
+    assert _longest_mark_run(kept) <= MARKS_PER_BASE
 
 
 @given(st.text(max_size=40))
@@ -66,6 +76,7 @@ def test_a_kept_block_is_nfc_clean_trimmed_and_stable(raw: str) -> None:
     assert "\r" not in kept
     assert kept == kept.strip()
     assert text_block(kept, "notes", 100) == kept
+    assert _longest_mark_run(kept) <= MARKS_PER_BASE
 
 
 def test_decomposed_accents_are_stored_composed() -> None:
@@ -141,3 +152,50 @@ def test_client_ids_are_matched_whole(raw: str) -> None:
     with pytest.raises(InvalidInput):
         client_id(raw)
     assert client_id("01HZX3-abc:def.1_2") == "01HZX3-abc:def.1_2"
+
+
+_MARKS = st.characters(categories=["Mn", "Mc", "Me"])
+
+
+@given(
+    base=st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=5),
+    marks=st.text(_MARKS, min_size=MARKS_PER_BASE + 1, max_size=60),
+    after=st.text(st.characters(categories=["L", "N", "Zs"]), max_size=5),
+)
+def test_more_than_four_marks_on_one_character_are_refused(
+    base: str, marks: str, after: str
+) -> None:
+    with pytest.raises(InvalidInput, match="accents"):
+        line(base + marks + after, "name", 1000)
+    with pytest.raises(InvalidInput, match="accents"):
+        text_block(base + marks + after, "notes", 1000)
+
+
+@given(base=st.characters(categories=["L"]), marks=st.text(_MARKS, max_size=MARKS_PER_BASE))
+def test_up_to_four_marks_on_one_character_pass(base: str, marks: str) -> None:
+    if _longest_mark_run(base + marks) > MARKS_PER_BASE:  # the letter decomposes to marks too
+        return
+    assert text_block(base + marks, "notes", 100) is not None
+
+
+def test_one_letter_under_500_marks_is_refused_and_real_scripts_pass() -> None:
+    with pytest.raises(InvalidInput):
+        text_block("a" + "\u0301\u0302\u0303" * 167, "bio", 2000)
+    for real in ("Nguyễn Thị Thủy", "क्षत्रिय", "བཀྲ་ཤིས་བདེ་ལེགས", "Ǹ̈ée", "1\ufe0f\u20e3"):
+        assert line(real, "name", 100) == unicodedata.normalize("NFC", real)
+
+
+@given(
+    text=st.text(max_size=10),
+    odd=st.characters(categories=["Co", "Cn"]).filter(
+        lambda c: not "\U0001f000" <= c <= "\U0001faff"
+    ),
+)
+def test_private_use_and_unassigned_code_points_are_refused(text: str, odd: str) -> None:
+    with pytest.raises(InvalidInput):
+        text_block(text + odd + text, "notes", 100)
+
+
+def test_emoji_newer_than_this_python_are_kept() -> None:
+    newest = "\U0001fae9"  # unassigned before Unicode 16 (a face with bags under the eyes)
+    assert text_block(f"Projet bouclé {newest}", "notes", 100) == f"Projet bouclé {newest}"

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
 
+from workflows.email_verification import TEXTS as VERIFY_TEXTS
+
 T = TypeVar("T")
 
 MY_ACCOUNT = "{ myAccount { email created_at terms_version terms_accepted_at } }"
@@ -41,15 +43,21 @@ def free_port() -> int:
         return port
 
 
+VERIFY_SUBJECTS = frozenset(text.subject for text in VERIFY_TEXTS.values())
+
+
 @dataclass
 class Inbox:
-    """aiosmtpd's handler: every message the server accepted, parsed."""
+    """aiosmtpd's handler: every message the server accepted, parsed. The address
+    verification mails every sign-up sends are kept apart (`verifications`), so that a
+    test of other mail sees only that mail."""
 
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     # Messages the server has taken and not answered yet (while `held`).
     waiting: int = 0
     _answering: threading.Event = field(default_factory=threading.Event)
+    verifications: list[EmailMessage] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -74,6 +82,10 @@ class Inbox:
                 self.waiting -= 1
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
+        if parsed["Subject"] in VERIFY_SUBJECTS:
+            with self._lock:
+                self.verifications.append(parsed)
+            return "250 Message accepted for delivery"
         with self._lock:
             self.messages.append(parsed)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
@@ -82,6 +94,10 @@ class Inbox:
     def to(self, address: str) -> list[EmailMessage]:
         with self._lock:
             return [m for m in self.messages if m["To"] == address]
+
+    def verifications_to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m in self.verifications if m["To"] == address]
 
 
 @contextmanager

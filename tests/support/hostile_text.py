@@ -136,6 +136,13 @@ FORBIDDEN: dict[str, tuple[st.SearchStrategy[str], bool]] = {
     "zero-width": (st.sampled_from("\u200b\ufeff\u2060\u180e\u00ad"), True),
     "blank letter": (st.sampled_from(_BLANK_LETTERS), True),
     "line break": (st.sampled_from("\n\r\t\u2028\u2029\x85"), False),
+    "private use": (st.characters(categories=["Co"]), True),
+    "unassigned": (
+        st.characters(categories=["Cn"]).filter(lambda c: not "\U0001f000" <= c <= "\U0001faff"),
+        True,
+    ),
+    # More than four combining marks in a row: one base character buried under them.
+    "mark pile": (st.text(st.characters(categories=["Mn", "Me"]), min_size=5, max_size=40), True),
 }
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from bson import ObjectId
+
+from kit.clock import utcnow
 from models.audience import MODERATOR
-from models.user import UserRepository
+from models.user import UserDocument, UserRepository
 from tests.support.client import Account, Api
 from tests.support.social import FOLLOWING_FEED
 from tests.support.videos import FEED, FEED_PAGE, USER_VIDEOS, VIDEO
@@ -80,6 +84,19 @@ async def make_moderator(account: Account) -> None:
     await UserRepository().set_role(account.email.casefold(), MODERATOR)
 
 
+async def established(*accounts: Account, days_old: int = 30, verified: bool = True) -> None:
+    """Give accounts just signed up the standing of climbers who joined `days_old` days
+    ago (one day apart each: accounts made together count once) with a verified
+    e-mail, as the app's own database binding stores it (the tests cannot wait a week)."""
+    users = UserDocument.get_pymongo_collection()
+    for n, account in enumerate(accounts):
+        made = utcnow() - dt.timedelta(days=days_old + n)
+        await users.update_one(
+            {"_id": ObjectId(account.id)},
+            {"$set": {"created_at": made, "email_verified": verified}},
+        )
+
+
 async def feed_ids(api: Api, token: str | None) -> list[str]:
     return [video["id"] for video in (await api.data(FEED, {"limit": 50}, token))["feed"]]
 
@@ -115,11 +132,33 @@ async def everywhere(api: Api, token: str | None, author_id: str) -> dict[str, l
     return seen
 
 
+# The header a proxy sets with the client's address (CLIENT_IP_HEADER): tests of reports
+# that weigh who reports turn it on, so that each climber reports from a place of theirs.
+CLIENT_IP_HEADER = "Fly-Client-IP"
+
+
+def address_of(who: Account) -> str:
+    """A network address of the climber's own (the last bytes of their id)."""
+    raw = bytes.fromhex(who.id)
+    return f"10.{raw[-3]}.{raw[-2]}.{raw[-1]}"
+
+
 async def report_video(
-    api: Api, who: Account, video_id: str, reason: str = "SPAM", details: str | None = None
+    api: Api,
+    who: Account,
+    video_id: str,
+    reason: str = "SPAM",
+    details: str | None = None,
+    address: str | None = None,
 ) -> Any:
+    """Report from the climber's own address (`CLIENT_IP_HEADER`), or from `address`."""
     variables = {"id": video_id, "reason": reason, "details": details}
-    return (await api.data(REPORT_VIDEO, variables, who.token))["reportVideo"]
+    response = await api.post(
+        REPORT_VIDEO, variables, who.token, {CLIENT_IP_HEADER: address or address_of(who)}
+    )
+    body = response.json()
+    assert not body.get("errors"), body
+    return body["data"]["reportVideo"]
 
 
 async def queue(api: Api, moderator: Account) -> list[dict[str, Any]]:
