@@ -60,7 +60,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with AsyncExitStack() as stack:
             if settings.sentry_dsn:
                 stack.enter_context(
-                    error_tracking.start(settings.sentry_dsn, settings.app_env.value)
+                    error_tracking.start(
+                        settings.sentry_dsn,
+                        settings.app_env.value,
+                        wiring.secrets_of(settings, secret),
+                    )
                 )
             stack.push_async_callback(storage.close)
             if settings.metrics_port is not None:

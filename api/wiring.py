@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from api.error_scrubbing import secrets_in_url
 from api.persisted_queries import PersistedQueries, RegistryPolicy
 from api.settings import ConfigurationError, Settings
 from api.trusted_documents import load_manifest
@@ -124,3 +125,11 @@ def persisted_queries(settings: Settings, schema: AppSchema) -> PersistedQueries
         ),
         trusted_only=settings.trusted_documents_only,
     )
+
+
+def secrets_of(settings: Settings, jwt_secret: str) -> list[str]:
+    """The deployment's own secrets, which error events must never carry."""
+    found = [jwt_secret, settings.r2_access_key or "", settings.r2_secret_key or ""]
+    for url in (settings.smtp_url, settings.mongodb_url, settings.sentry_dsn):
+        found += secrets_in_url(url)
+    return [value for value in found if value]
