@@ -136,11 +136,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         production=settings.is_production,
         fast_executor=settings.graphql_executor == "fast",
     )
+    persisted = wiring.persisted_queries(settings, schema)
+    metrics.trust_operations(persisted.trusted_operation_names())
     graphql = GraphQLApp(
         schema,
         graphql_ide="graphiql" if not settings.is_production else None,
         allow_queries_via_get=True,
-        persisted=wiring.persisted_queries(settings, schema),
+        persisted=persisted,
     )
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from graphql import OperationDefinitionNode, parse
 from pymongo.errors import PyMongoError
 from strawberry.http import GraphQLRequestData
 
@@ -115,6 +116,15 @@ class PersistedQueries:
         self.trusted = dict(trusted or {})
         self.trusted_only = trusted_only
         self._known = Lru[str, str](_KNOWN_ON_THIS_MACHINE)
+
+    def trusted_operation_names(self) -> list[str]:
+        """The operation names the trusted documents define (metrics label them so)."""
+        return [
+            definition.name.value
+            for text in self.trusted.values()
+            for definition in parse(text).definitions
+            if isinstance(definition, OperationDefinitionNode) and definition.name
+        ]
 
     async def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData:
         """The request to run, its document filled in from its hash; raises
