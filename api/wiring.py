@@ -117,6 +117,9 @@ def persisted_queries(settings: Settings, schema: AppSchema) -> PersistedQueries
         RegistryPolicy(
             keep_for=timedelta(seconds=settings.persisted_queries_ttl_seconds),
             max_entries=settings.persisted_queries_max_entries,
+            max_entry_bytes=settings.persisted_query_max_bytes,
+            max_total_bytes=settings.persisted_queries_max_bytes,
+            registrations_per_hour=settings.persisted_query_registrations_per_hour,
         ),
         trusted=(
             load_manifest(settings.persisted_queries_manifest, schema)
