@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     schema = build_schema(
         production=settings.is_production,
         fast_executor=settings.graphql_executor == "fast",
+        validation_seconds_per_minute=settings.graphql_validation_seconds_per_minute,
     )
     persisted = wiring.persisted_queries(settings, schema)
     metrics.trust_operations(persisted.trusted_operation_names())

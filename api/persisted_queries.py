@@ -171,6 +171,9 @@ class PersistedQueries:
             if text is None:
                 raise _not_found()
             self._known.put(wanted, text)
+        # It passed the limits when it was stored: never queued behind anonymous text,
+        # nor evicted by it (resolvers/extensions/document_gate.py).
+        self.schema.document_limits.vouch(text)
         return text
 
     async def _register(self, wanted: str, text: str, client: str) -> None:
@@ -183,7 +186,7 @@ class PersistedQueries:
             return
         # The limits first: a document they refuse is never stored, and the request
         # then runs (and fails) like any other.
-        if await self.schema.document_limits.refusals(self.schema._schema, text):
+        if await self.schema.document_limits.refusals(self.schema._schema, text, client):
             return
         if not self._registrations.spend(client):
             log.info("persisted query %s not registered: client over its budget", wanted[:16])

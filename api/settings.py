@@ -141,6 +141,9 @@ class Settings(BaseSettings):
         default=32 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024
     )
     persisted_query_registrations_per_hour: int = Field(default=100, ge=1, le=100_000)
+    # Seconds of the validator's time each client address may use per minute to validate
+    # new documents (resolvers/extensions/validation_queue.py); cached ones cost nothing.
+    graphql_validation_seconds_per_minute: float = Field(default=2.0, gt=0, le=1_000_000)
     # Trusted documents: an Apollo persisted-query manifest (JSON, `format:
     # apollo-persisted-query-manifest`, `version: 1`), checked against the document limits
     # at start. With TRUSTED_DOCUMENTS_ONLY=true only its operations run (recommended in

@@ -47,6 +47,11 @@ class Budget:
         elapsed = max(0.0, (self._clock() - counted).total_seconds())
         return min(self.per_window, units + elapsed * self._rate)
 
+    def seconds_until(self, key: str, units: float) -> float:
+        """How long until `key` has `units` to spend (0 when it has them now)."""
+        missing = units - self.left(key)
+        return max(0.0, missing / self._rate)
+
     def spend(self, key: str, units: float = 1.0) -> bool:
         """Take `units` from `key`'s budget; False (nothing taken) when too few are left."""
         available = self.left(key)

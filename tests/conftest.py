@@ -86,6 +86,9 @@ def settings(mongo_url: str, tmp_path: Path) -> Settings:
         # Every test client shares one address; tests of the per-address sign-up limit
         # lower it again (tests/test_throttling.py).
         signups_per_address=10_000,
+        # Likewise for the validation budget of new documents
+        # (tests/resolvers/extensions/test_validation_budget.py lowers it).
+        graphql_validation_seconds_per_minute=10_000.0,
     )
 
 
