@@ -146,7 +146,9 @@ async def test_new_documents_do_not_wait_behind_one_clients_backlog(settings: Se
         backlog = [heavy(["pseudo", "id", "bio"] * 250) for _ in range(8)]
         answers, victim, before = await _queued(
             # A document that needs no database: its answer leaves as soon as it ran.
-            api, backlog, send(api, "query LightVictim { me { id } }", "192.0.2.7")
+            api,
+            backlog,
+            send(api, "query LightVictim { me { id } }", "192.0.2.7"),
         )
     assert answered(victim)
     assert all(answered(a) for a in answers)
