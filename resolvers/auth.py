@@ -166,6 +166,7 @@ class AuthMutation:
         new_hash = await services.passwords.hash(new_password)
         version = await services.repos.users.set_password(viewer, new_hash)
         services.token_versions.forget(viewer)
+        await services.password_resets.revoke(viewer)  # no reset link outlives the change
         if version is None:
             raise Unauthenticated("this account no longer exists")
         user.token_version = version
@@ -180,4 +181,5 @@ class AuthMutation:
         services = info.context.services
         await services.repos.users.bump_token_version(viewer)
         services.token_versions.forget(viewer)
+        await services.password_resets.revoke(viewer)  # nor a pending reset link
         return True
