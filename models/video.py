@@ -353,6 +353,15 @@ class VideoRepository:
         )
         return None if deleted is None else str(deleted["video_url"])
 
+    async def media_withheld(self, owner_id: PydanticObjectId, video_url: str, reason: str) -> bool:
+        """Whether one of the owner's videos showing `video_url` is withheld for `reason`
+        (through the `user_videos` index, as `owner_uses_media`)."""
+        found = await VideoDocument.get_pymongo_collection().find_one(
+            {"user_id": owner_id, "video_url": video_url, "withheld": reason},
+            projection={"_id": 1},
+        )
+        return found is not None
+
     async def owner_uses_media(self, owner_id: PydanticObjectId, video_url: str) -> bool:
         """Whether another of the owner's videos shows `video_url`: only its owner can post
         a stored media URL (storage.service), so the owner's videos are all to look at

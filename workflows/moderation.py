@@ -24,7 +24,7 @@ from models.audience import MODERATION, SUSPENDED
 from models.moderation_log import ModerationLogEntry
 from models.registry import Repositories
 from models.report import VIDEO, ReportCaseDocument
-from workflows.errors import InvalidInput, Missing
+from workflows.errors import InvalidInput, Missing, Refused
 from workflows.token_versions import TokenVersions
 
 HIDE = "HIDE"
@@ -56,8 +56,10 @@ class Moderation:
             raise Missing("no report case has this id")
         if action in (HIDE, RESTORE) and case.target_type != VIDEO:
             raise InvalidInput("action", "HIDE and RESTORE apply to videos: suspend a user")
-        if action == SUSPEND_USER and case.target_user_id == moderator_id:
-            raise InvalidInput("action", "you cannot suspend yourself")
+        if case.target_user_id == moderator_id:
+            # Judge in one's own cause: any decision, hide or dismiss alike, is another
+            # moderator's to take.
+            raise Refused("you cannot decide a case about your own content")
         videos = self._repos.videos
         if action == HIDE:
             await videos.withhold(case.target_id, MODERATION)
