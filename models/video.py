@@ -416,6 +416,17 @@ class VideoRepository:
         )
         return [raw async for raw in cursor]
 
+    async def shown_among(
+        self, video_ids: Sequence[PydanticObjectId], audience: Audience
+    ) -> set[PydanticObjectId]:
+        """Which of these videos the audience may see now (by `_id`, then the rule)."""
+        if not video_ids:
+            return set()
+        cursor = VideoDocument.get_pymongo_collection().find(
+            {"_id": {"$in": list(video_ids)}, **video_filter(audience)}, {"_id": 1}
+        )
+        return {PydanticObjectId(raw["_id"]) async for raw in cursor}
+
     async def liked_by(self, user_id: PydanticObjectId) -> list[dict[str, Any]]:
         """The videos the user likes: id, author and media URL (a collection scan: only
         for an export, at most once per user every few minutes)."""
