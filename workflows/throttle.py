@@ -167,14 +167,18 @@ class Throttle:
             raise Throttled(f"too many attempts, try again in {seconds} s", seconds)
         return reservation
 
-    async def forget_account(self, account: str) -> int:
-        """Delete every throttle entry keyed on one account (its normalized e-mail): what
-        an account deletion erases. Per-address entries name no account and stay until
-        their window ends."""
+    async def forget_account(self, account: str, user_id: str | None = None) -> int:
+        """Delete every throttle entry keyed on one account (its normalized e-mail, and
+        its user id: reports sent, upload tickets): what an account deletion erases.
+        Per-address entries name no account and stay until their window ends."""
         rules = self.rules
-        erased = await self.repo.clear_keys(
-            [self.key(rules.login_account_total, account), self.key(rules.reset_account, account)]
-        )
+        keys = [
+            self.key(rules.login_account_total, account),
+            self.key(rules.reset_account, account),
+        ]
+        if user_id is not None:
+            keys += [self.key(rules.report_account, user_id), f"upload:{user_id}"]
+        erased = await self.repo.clear_keys(keys)
         # Per account *and* address (or device): "login-account:<account>|<address>".
         erased += await self.repo.clear_prefix(self.key(rules.login_device, account) + "|")
         return erased + await self.repo.clear_prefix(self.key(rules.login_account, account) + "|")
