@@ -123,6 +123,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # At once (a deletion cut short by the last stop resumes now), then periodically.
             background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")
             background.every(settings.deletion_sweep_seconds, exports.sweep, "export-sweep")
+            # Moderation decisions a crash left half done (workflows/moderation.py).
+            background.every(settings.deletion_sweep_seconds, moderation.sweep, "moderation-sweep")
             log.info("ready (%s, storage: %s)", settings.app_env.value, storage.backend.name)
             # Starlette copies this into every request's `request.state`.
             yield {"services": services}

@@ -18,6 +18,7 @@ from models.climb_session import ClimbSession, ClimbSessionRepository
 from models.data_export import DataExportDocument, DataExportRepository
 from models.follow import FollowEdge, FollowRepository
 from models.gym import GymDocument, GymRepository
+from models.moderation_action import ModerationActionDocument, ModerationActionRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
 from models.password_reset import PasswordResetDocument, PasswordResetRepository
 from models.persisted_query import PersistedQueryDocument, PersistedQueryRepository
@@ -40,6 +41,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     BlockEdge,
     ReportDocument,
     ReportCaseDocument,
+    ModerationActionDocument,
     ModerationLogEntry,
     PersistedQueryDocument,
 ]
@@ -62,4 +64,7 @@ class Repositories:
     blocks: BlockRepository = field(default_factory=BlockRepository)
     reports: ReportRepository = field(default_factory=ReportRepository)
     moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)
+    moderation_actions: ModerationActionRepository = field(
+        default_factory=ModerationActionRepository
+    )
     persisted_queries: PersistedQueryRepository = field(default_factory=PersistedQueryRepository)

@@ -13,14 +13,22 @@ a test, an operator's shell):
   The account stays, so its pseudo stays taken;
 - REINSTATE_USER: the reverse (a video also hidden by moderation stays hidden).
 
-Every action closes its case and appends one entry to the moderation log.
+Every action closes its case and appends one entry to the moderation log. A decision is
+a record of work to finish (models.moderation_action) written before anything else, then
+carried out in idempotent steps (act, close, log), each noted: a crash between two
+leaves the record unfinished, and `sweep` (at every start, then every few minutes)
+carries it to its end, as account deletions are resumed.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from beanie import PydanticObjectId
 
+from kit.clock import utcnow
 from models.audience import MODERATION, SUSPENDED
+from models.moderation_action import ModerationActionDocument
 from models.moderation_log import ModerationLogEntry
 from models.registry import Repositories
 from models.report import VIDEO, ReportCaseDocument
@@ -33,6 +41,12 @@ DISMISS = "DISMISS"
 SUSPEND_USER = "SUSPEND_USER"
 REINSTATE_USER = "REINSTATE_USER"
 ACTIONS = (HIDE, RESTORE, DISMISS, SUSPEND_USER, REINSTATE_USER)
+# An unfinished record younger than this may still be in the hands of the request that
+# wrote it; the sweep leaves it alone.
+IN_FLIGHT = timedelta(minutes=1)
+_SWEEP_BATCH = 100
+# A decision's steps, in order: the change itself, the case closed, the log entry.
+STEPS = ("act", "close", "log")
 
 
 class Moderation:
@@ -60,6 +74,45 @@ class Moderation:
             # Judge in one's own cause: any decision, hide or dismiss alike, is another
             # moderator's to take.
             raise Refused("you cannot decide a case about your own content")
+        # What an earlier decision on this case left unfinished is finished first.
+        for earlier in await self._repos.moderation_actions.unfinished(
+            created_before=utcnow(), limit=_SWEEP_BATCH, case_id=case_id
+        ):
+            await self._carry_out(earlier)
+        record = await self._repos.moderation_actions.begin(case_id, action, moderator_id, note)
+        await self._carry_out(record)
+        closed = await self._repos.reports.case(case_id)
+        assert closed is not None  # cases are never deleted
+        return closed
+
+    async def _carry_out(self, record: ModerationActionDocument) -> None:
+        """Each step not done yet, noted once done; every step may run twice."""
+        assert record.id is not None
+        actions = self._repos.moderation_actions
+        case = await self._repos.reports.case(record.case_id)
+        if case is None:  # erased with the account it was about: nothing left to do
+            await actions.finish(record.id)
+            return
+        for step in STEPS:
+            if step in record.steps_done:
+                continue
+            await self._step(step, record, case)
+            await actions.step_done(record.id, step)
+        await actions.finish(record.id)
+
+    async def _step(
+        self, step: str, record: ModerationActionDocument, case: ReportCaseDocument
+    ) -> None:
+        assert case.id is not None
+        if step == "act":
+            await self._act(case, record.action)
+        elif step == "close":
+            await self._repos.reports.close(case.id, record.action, record.moderator_id)
+        else:
+            await self._log(case, record.action, record.moderator_id, record.note,
+                            entry_id=record.id)  # fmt: skip
+
+    async def _act(self, case: ReportCaseDocument, action: str) -> None:
         videos = self._repos.videos
         if action == HIDE:
             await videos.withhold(case.target_id, MODERATION)
@@ -69,10 +122,15 @@ class Moderation:
             await self.suspend(case.target_user_id)
         elif action == REINSTATE_USER:
             await self.reinstate(case.target_user_id)
-        closed = await self._repos.reports.close(case_id, action, moderator_id)
-        await self._log(case, action, moderator_id, note)
-        assert closed is not None  # cases are never deleted
-        return closed
+
+    async def sweep(self) -> int:
+        """Carry out the decisions a crash left unfinished; how many."""
+        records = await self._repos.moderation_actions.unfinished(
+            created_before=utcnow() - IN_FLIGHT, limit=_SWEEP_BATCH
+        )
+        for record in records:
+            await self._carry_out(record)
+        return len(records)
 
     async def hide_reported(self, case_id: PydanticObjectId, report_count: int) -> None:
         """Hide a video enough climbers reported, pending review (logged once, with no
@@ -123,9 +181,14 @@ class Moderation:
         action: str,
         moderator_id: PydanticObjectId | None,
         note: str | None,
+        *,
+        entry_id: PydanticObjectId | None = None,
     ) -> None:
+        """One entry; with `entry_id` (a decision's record), at most one however often
+        the step runs."""
         assert case.id is not None
         entry = ModerationLogEntry(
+            id=entry_id,
             moderator_id=moderator_id,
             action=action,
             case_id=case.id,
@@ -134,4 +197,7 @@ class Moderation:
             target_user_id=case.target_user_id,
             note=note,
         )
-        await self._repos.moderation_log.append(entry)
+        if entry_id is None:
+            await self._repos.moderation_log.append(entry)
+        else:
+            await self._repos.moderation_log.append_once(entry)
