@@ -14,6 +14,7 @@ the front. Now there are three places:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Generic, TypeVar
 
@@ -25,6 +26,10 @@ PROBATION_SIZE = 64
 PROMOTIONS_PER_HOUR = 32
 
 D = TypeVar("D")
+
+
+def _vouched() -> str | None:
+    return None
 
 
 class DocumentCache(Generic[D]):
@@ -39,14 +44,18 @@ class DocumentCache(Generic[D]):
         self.probation: Lru[str, D] = Lru(probation_size)
         self._promotions = Budget(promotions_per_hour, timedelta(hours=1))
 
-    def get(self, text: str, client: str | None = None) -> D | None:
+    def get(self, text: str, client: Callable[[], str | None] = _vouched) -> D | None:
         """The document kept for `text`; a second sighting in probation moves it to main
-        when `client` may still promote (None: anyone vouched, e.g. start-up)."""
+        when the client (asked only then: the hot path reads no address) may still
+        promote (None: vouched, e.g. start-up or the registry)."""
         found = self.pinned.get(text) or self.main.get(text)
         if found is not None:
             return found
         found = self.probation.get(text)
-        if found is not None and (client is None or self._promotions.spend(client)):
+        if found is None:
+            return None
+        address = client()
+        if address is None or self._promotions.spend(address):
             self.probation.pop(text)
             self.main.put(text, found)
         return found

@@ -187,7 +187,7 @@ class DocumentGate(SchemaExtension):
         context = self.execution_context
         text = context.query
         if text:
-            self.document = self.documents.get(text, _client(context.context))
+            self.document = self.documents.get(text, partial(_client, context.context))
             if self.document is None:
                 # A document that fails to parse is left to Strawberry's own parse (with
                 # the same token cap): raised from this hook, the syntax error would skip
@@ -210,14 +210,16 @@ class DocumentGate(SchemaExtension):
             document = self.document
             if document is None or document.node is not node:  # not from the cache
                 document = _Document(node)
-            try:
-                errors = await document.validated(
-                    self.queue, schema, rules, _client(context.context)
-                )
-            except ValidationRefused as refusal:
-                context.pre_execution_errors = [_rate_limited(refusal)]
-                yield
-                return
+            errors = document.errors  # a cached document's: no address read, no await
+            if errors is None:
+                try:
+                    errors = await document.validated(
+                        self.queue, schema, rules, _client(context.context)
+                    )
+                except ValidationRefused as refusal:
+                    context.pre_execution_errors = [_rate_limited(refusal)]
+                    yield
+                    return
             refused = None if errors else document.over_budget(schema, variables)
             if not errors and _unnamed_among_several(context, node):
                 errors = [GraphQLError(MULTIPLE_OPERATIONS)]
@@ -288,7 +290,7 @@ class DocumentLimits:
         return partial(DocumentGate, self.rules, self.documents, self.queue)
 
     def _parsed(self, text: str, client: str | None) -> _Document | GraphQLError:
-        document = self.documents.get(text, client)
+        document = self.documents.get(text, lambda: client)
         if document is None:
             try:
                 document = _Document(parse(text, max_tokens=MAX_TOKENS))
