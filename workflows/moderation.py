@@ -53,6 +53,7 @@ class Moderation:
     def __init__(self, repos: Repositories, token_versions: TokenVersions) -> None:
         self._repos = repos
         self._token_versions = token_versions
+        self._swept = False  # has this process swept once yet
 
     async def moderate(
         self,
@@ -124,10 +125,15 @@ class Moderation:
             await self.reinstate(case.target_user_id)
 
     async def sweep(self) -> int:
-        """Carry out the decisions a crash left unfinished; how many."""
+        """Carry out the decisions a crash left unfinished; how many. The first sweep of
+        a process takes them all (it has none in flight; another machine's, finished
+        twice, comes to the same: every step is idempotent); later ones leave those
+        younger than IN_FLIGHT to the request carrying them out."""
+        cutoff = utcnow() - IN_FLIGHT if self._swept else utcnow()
         records = await self._repos.moderation_actions.unfinished(
-            created_before=utcnow() - IN_FLIGHT, limit=_SWEEP_BATCH
+            created_before=cutoff, limit=_SWEEP_BATCH
         )
+        self._swept = True
         for record in records:
             await self._carry_out(record)
         return len(records)
