@@ -1,12 +1,11 @@
-"""The ASGI application: routes, lifespan (database, storage) and the GraphQL endpoint."""
+"""The ASGI application: its parts (api.assembly), its lifetime, routes and middleware."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import timedelta
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -17,196 +16,87 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import error_tracking, wiring
-from api.build_info import build_info
-from api.database import connect, ping
+from api.assembly import Parts, build_services, parts_from
+from api.database import ping
 from api.graphiql_assets import ASSETS_PATH, graphiql_assets
 from api.graphql_http import GraphQLApp
-from api.metrics import Metrics, MetricsServer
+from api.metrics import MetricsServer
 from api.middleware import RequestMiddleware
 from api.settings import Settings
-from kit.background import Background
-from kit.passwords import PasswordHasher
-from models.registry import Repositories, logbook_repositories
-from resolvers.context import services_of
+from resolvers.context import LifespanState, services_of
 from resolvers.schema import build_schema
 from storage.local import LocalStorage
 from storage.local_routes import local_storage_routes
-from workflows.account_deletion import AccountDeletion
-from workflows.audiences import Audiences
-from workflows.blocking import Blocking
-from workflows.comments import Comments
-from workflows.data_export import DataExports
-from workflows.email_verification import EmailVerification
-from workflows.following import Following
-from workflows.likes import Likes
-from workflows.media import MediaWork
-from workflows.moderation import Moderation
-from workflows.notifications import Notifications
-from workflows.password_reset import PasswordResets
-from workflows.push import Devices, PushOutbox, PushWorker
-from workflows.reporting import Reporting
-from workflows.services import Services
-from workflows.throttle import Throttle
-from workflows.token_versions import TokenVersions
-from workflows.unverified_posts import UnverifiedPosts
-from workflows.upload_quota import UploadQuota
 
 log = logging.getLogger(__name__)
 
-# At shutdown, background work (mail, erasure batches) gets this long before it is
-# cancelled: within Fly's kill_timeout, after uvicorn's drain. Erasures resume later.
-SHUTDOWN_GRACE_SECONDS = 3.0
-
-
-def _browsable(settings: Settings) -> str:
-    """The base URL to open in a browser: a wildcard listening address is not one."""
-    if settings.public_base_url:
-        return settings.base_url
-    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(settings.host)  # noqa: S104
-    return f"http://{host or settings.host}:{settings.port}"
-
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
-    secret = settings.resolved_jwt_secret()
-    storage = wiring.storage_from(settings, secret)
-    mailer = wiring.mailer(settings)
-    policy = wiring.policy(settings)  # reads the word list: refused before anything starts
-    fcm = wiring.fcm_client(settings)  # reads the service account: likewise
-    metrics = Metrics()
-    build = build_info(settings)
-    metrics.record_build(build.labels())
+    parts = parts_from(settings or Settings())
+    return Starlette(
+        routes=_routes(parts),
+        middleware=_middleware(parts),
+        lifespan=functools.partial(lifetime, parts),
+    )
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        async with AsyncExitStack() as stack:
-            if settings.sentry_dsn:
-                stack.enter_context(
-                    error_tracking.start(settings.sentry_dsn, settings.app_env.value, build.release)
+
+@asynccontextmanager
+async def lifetime(parts: Parts, app: Starlette) -> AsyncIterator[LifespanState]:
+    """From start to shutdown: error tracking, metrics, the database and the services;
+    everything closed in the reverse order at shutdown."""
+    settings = parts.settings
+    async with AsyncExitStack() as stack:
+        if settings.sentry_dsn:
+            stack.enter_context(
+                error_tracking.start(
+                    settings.sentry_dsn,
+                    settings.app_env.value,
+                    parts.build.release,
+                    wiring.secrets_of(settings, parts.secret),
                 )
-            stack.push_async_callback(storage.close)
-            if settings.metrics_port is not None:
-                server = MetricsServer(
-                    metrics, settings.metrics_host or settings.host, settings.metrics_port
-                )
-                server.start()
-                stack.callback(server.stop)
-            mongo = await connect(settings, stack, listeners=[metrics.database_listener()])
-            repos = Repositories(
-                **logbook_repositories(timedelta(days=settings.sync_tombstone_days))
             )
-            background = Background()
-            # Closed before the database client (the stack unwinds last in, first out).
-            stack.push_async_callback(background.close, SHUTDOWN_GRACE_SECONDS)
-            token_versions = TokenVersions(repos.users)
-            audiences = Audiences(repos.audience)
-            throttle = Throttle(repos.auth_attempts, wiring.throttle_rules(settings))
-            pusher = None
-            if fcm is not None:  # push on: a delivery worker in this process
-                stack.push_async_callback(fcm.close)
-                worker = PushWorker(repos, fcm, concurrency=settings.push_concurrency)
-                pusher = PushOutbox(repos, worker)
-                background.spawn(worker.run(), "push-worker")
-                # Before the background tasks' grace (last in, first out): no new claims.
-                stack.push_async_callback(worker.stop)
-            ttl = timedelta(days=settings.notifications_ttl_days)
-            notifications = Notifications(repos, ttl, pusher)
-            comments = Comments(
-                repos,
-                wiring.comment_cap(settings, repos.auth_attempts),
-                policy.blocked_words,
-                notifications,
+        stack.push_async_callback(parts.storage.close)
+        if settings.metrics_port is not None:
+            server = MetricsServer(
+                parts.metrics, settings.metrics_host or settings.host, settings.metrics_port
             )
-            deletion = AccountDeletion(
-                repos,
-                storage,
-                throttle,
-                token_versions,
-                # An upload URL signed just before the deletion may still be used.
-                settle_after=timedelta(seconds=storage.expires_in + 60),
-            )
-            exports = DataExports(
-                repos, storage, timedelta(seconds=settings.export_interval_seconds)
-            )
-            moderation = Moderation(repos, token_versions, notifications)
-            media = MediaWork(repos, storage, wiring.media_config(settings))
-            passwords = PasswordHasher(settings.password_hash_concurrency)
-            passwords.warm_up()
-            services = Services(
-                policy=policy,
-                mongo=mongo,
-                repos=repos,
-                passwords=passwords,
-                tokens=wiring.token_service(settings, secret),
-                token_versions=token_versions,
-                audiences=audiences,
-                throttle=throttle,
-                upload_quota=UploadQuota(repos.auth_attempts, wiring.upload_budget(settings)),
-                storage=storage,
-                background=background,
-                password_resets=PasswordResets(
-                    repos.users,
-                    repos.password_resets,
-                    mailer,
-                    background,
-                    settings.password_reset_url,
-                ),
-                account_deletion=deletion,
-                data_exports=exports,
-                blocking=Blocking(repos, audiences),
-                moderation=moderation,
-                reporting=Reporting(repos, moderation, policy.report_weight_to_hide),
-                notifications=notifications,
-                likes=Likes(repos, notifications),
-                following=Following(repos, audiences, notifications),
-                comments=comments,
-                devices=Devices(repos),
-                media=media,
-                email_verification=EmailVerification(
-                    repos.users,
-                    repos.email_verifications,
-                    mailer,
-                    background,
-                    throttle,
-                    token_versions,
-                    settings.email_verify_url,
-                ),
-                unverified_posts=UnverifiedPosts(
-                    repos.auth_attempts, repos.users, settings.unverified_posts_per_day
-                ),
-            )
-            # At once (a deletion cut short by the last stop resumes now), then periodically.
-            background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")
-            background.every(settings.deletion_sweep_seconds, exports.sweep, "export-sweep")
-            if settings.media_workers:  # else a `python -m api.media_worker` process does
-                media.start(background)
-            log.info(
-                "ready (%s, storage: %s; %s)",
-                settings.app_env.value,
-                storage.backend.name,
-                build.describe(),
-            )
-            if not settings.is_production:
-                # The first thing a newcomer looks for after `make start`.
-                log.info("GraphiQL (the API in your browser): %s/graphql", _browsable(settings))
-            # Starlette copies this into every request's `request.state`.
-            yield {"services": services}
+            server.start()
+            stack.callback(server.stop)
+        services = await build_services(parts, stack)
+        log.info(
+            "ready (%s, storage: %s; %s)",
+            settings.app_env.value,
+            parts.storage.backend.name,
+            parts.build.describe(),
+        )
+        if not settings.is_production:
+            # The first thing a newcomer looks for after `make start`.
+            log.info("GraphiQL (the API in your browser): %s/graphql", _browsable(settings))
+        # Starlette copies this into every request's `request.state`.
+        yield {"services": services}
 
-    async def healthz(request: Request) -> Response:
-        if await ping(services_of(request).mongo):
-            return JSONResponse({"status": "ok"})
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
+async def healthz(request: Request) -> Response:
+    if await ping(services_of(request).mongo):
+        return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+
+
+def _routes(parts: Parts) -> list[BaseRoute]:
+    settings = parts.settings
     schema = build_schema(
         production=settings.is_production,
         fast_executor=settings.graphql_executor == "fast",
+        validation_seconds_per_minute=settings.graphql_validation_seconds_per_minute,
     )
+    persisted = wiring.persisted_queries(settings, schema)
+    parts.metrics.trust_operations(persisted.trusted_operation_names())
     ide_assets = None if settings.is_production else graphiql_assets(settings)
     graphql = GraphQLApp(
         schema,
         graphql_ide="graphiql" if not settings.is_production else None,
         allow_queries_via_get=True,
-        persisted=wiring.persisted_queries(settings, schema),
+        persisted=persisted,
         ide_assets=ide_assets,
     )
     routes: list[BaseRoute] = [
@@ -215,17 +105,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if ide_assets is not None:  # GraphiQL's scripts, once fetched (api/graphiql_assets.py)
         routes.append(Mount(ASSETS_PATH, app=StaticFiles(directory=ide_assets, check_dir=False)))
-    if isinstance(storage.backend, LocalStorage):
-        routes.extend(local_storage_routes(storage.backend))
-    middleware = [Middleware(RequestMiddleware, metrics=metrics)]
-    if settings.cors_allow_origins:
+    if isinstance(parts.storage.backend, LocalStorage):
+        routes.extend(local_storage_routes(parts.storage.backend))
+    return routes
+
+
+def _middleware(parts: Parts) -> list[Middleware]:
+    middleware = [Middleware(RequestMiddleware, metrics=parts.metrics)]
+    if parts.settings.cors_allow_origins:
         middleware.append(
             Middleware(
                 CORSMiddleware,
-                allow_origins=settings.cors_allow_origins,
+                allow_origins=parts.settings.cors_allow_origins,
                 allow_methods=["GET", "POST", "PUT"],
                 allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                 max_age=600,
             )
         )
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    return middleware
+
+
+def _browsable(settings: Settings) -> str:
+    """The base URL to open in a browser: a wildcard listening address is not one."""
+    if settings.public_base_url:
+        return settings.base_url
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(settings.host)  # noqa: S104
+    return f"http://{host or settings.host}:{settings.port}"

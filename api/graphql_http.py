@@ -230,7 +230,8 @@ class GraphQLApp(GraphQL[Context, None]):
         return data
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        kwargs["request_data"] = await self.persisted.resolve(kwargs["request_data"])
+        client = getattr(kwargs.get("context"), "client_ip", "unknown")
+        kwargs["request_data"] = await self.persisted.resolve(kwargs["request_data"], client)
         try:
             return await super().execute_single(*args, **kwargs)
         except HTTPException as error:

@@ -3,14 +3,20 @@
 Requests to /graphql by operation name and outcome (`ok`, or the first error's
 `extensions.code`; throttle refusals are `RATE_LIMITED`), their latency per operation,
 requests in flight, MongoDB round trips by command, and the process (CPU, memory, open
-files). Operation names come from clients: at most
-MAX_OPERATIONS distinct ones get a series of their own, the rest count as `other`, so a
-client inventing names cannot grow the scrape without bound.
+files).
+
+An operation's label never comes from raw client input: it is the operation name of a
+trusted document (the deployment's manifest chose those, cut to MAX_LABEL_LENGTH), or
+else the root field the operation selects, checked against the schema
+(resolvers/extensions/operation_label.py). So the values are bounded by construction
+(twice the schema's root fields, plus the manifest's names), and MAX_OPERATIONS, above
+that bound, is a last wall that real operations never meet.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
@@ -24,15 +30,16 @@ from prometheus_client import (
 )
 from pymongo import monitoring
 
-MAX_OPERATIONS = 100
-ANONYMOUS_OPERATION = "-"  # a document without an operation name, or no document at all
+MAX_OPERATIONS = 500
+MAX_LABEL_LENGTH = 64
+ANONYMOUS_OPERATION = "-"  # no document, or none the schema knows
 OTHER_OPERATION = "other"
 # From a cached answer (~1 ms) to a slow page against a remote database.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, trusted_operations: Iterable[str] = ()) -> None:
         # A registry of the app's own (not the library's global one): one per app, so
         # apps built side by side (the tests) never share or clash.
         self.registry = CollectorRegistry()
@@ -71,12 +78,24 @@ class Metrics:
         )
         self._operations: set[str] = set()
         self._lock = threading.Lock()
+        self.trust_operations(trusted_operations)
+
+    def trust_operations(self, names: Iterable[str]) -> None:
+        """The operation names of the trusted documents, which may be label values."""
+        self._trusted = frozenset(name[:MAX_LABEL_LENGTH] for name in names if name)
 
     def record_build(self, labels: dict[str, str]) -> None:
         self.build.labels(**labels).set(1)
 
     def database_listener(self) -> monitoring.CommandListener:
         return _CommandCounter(self.database_commands)
+
+    def label(self, operation: str | None, root_field: str | None) -> str:
+        """The label of a request named `operation` (by the client) selecting
+        `root_field` (checked against the schema)."""
+        if operation and operation[:MAX_LABEL_LENGTH] in self._trusted:
+            return self._operation(operation[:MAX_LABEL_LENGTH])
+        return self._operation(root_field[:MAX_LABEL_LENGTH] if root_field else None)
 
     def _operation(self, name: str | None) -> str:
         if not name:
@@ -89,8 +108,8 @@ class Metrics:
                 return name
         return OTHER_OPERATION
 
-    def observe(self, operation: str | None, outcome: str, seconds: float) -> None:
-        label = self._operation(operation)
+    def observe(self, label: str, outcome: str, seconds: float) -> None:
+        """Count a request under `label`, made by `label()`."""
         self.requests.labels(label, outcome).inc()
         self.latency.labels(label).observe(seconds)
 

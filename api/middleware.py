@@ -112,9 +112,8 @@ class RequestMiddleware:
                 self.metrics.in_flight.dec()
                 if path == GRAPHQL_PATH:
                     outcome = record.get("outcome") or ("ok" if status < 400 else f"HTTP_{status}")
-                    self.metrics.observe(
-                        record.get("operation"), outcome, time.perf_counter() - started
-                    )
+                    label = self.metrics.label(record.get("operation"), record.get("root_field"))
+                    self.metrics.observe(label, outcome, time.perf_counter() - started)
 
     def _capped(self, scope: Scope) -> bool:
         return scope.get("method") != "GET" and not scope.get("path", "").startswith(

@@ -27,9 +27,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from graphql import OperationDefinitionNode, parse
 from pymongo.errors import PyMongoError
 from strawberry.http import GraphQLRequestData
 
+from kit.budget import Budget
 from kit.cache import Lru
 from kit.clock import utcnow
 from models.persisted_query import PersistedQueryRepository
@@ -95,6 +97,16 @@ def requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
 class RegistryPolicy:
     keep_for: timedelta
     max_entries: int
+    # What one client may store: no text above `max_entry_bytes`, and at most
+    # `registrations_per_hour` new documents per client address (per machine). With the
+    # total bytes, `max_entries` is the lesser of it and max_total_bytes / max_entry_bytes.
+    max_entry_bytes: int = 16 * 1024
+    max_total_bytes: int = 32 * 1024 * 1024
+    registrations_per_hour: int = 100
+
+    @property
+    def entries(self) -> int:
+        return max(1, min(self.max_entries, self.max_total_bytes // self.max_entry_bytes))
 
 
 class PersistedQueries:
@@ -113,10 +125,23 @@ class PersistedQueries:
         self.trusted = dict(trusted or {})
         self.trusted_only = trusted_only
         self._known = Lru[str, str](_KNOWN_ON_THIS_MACHINE)
+        self._registrations = Budget(policy.registrations_per_hour, timedelta(hours=1))
 
-    async def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData:
+    def trusted_operation_names(self) -> list[str]:
+        """The operation names the trusted documents define (metrics label them so)."""
+        return [
+            definition.name.value
+            for text in self.trusted.values()
+            for definition in parse(text).definitions
+            if isinstance(definition, OperationDefinitionNode) and definition.name
+        ]
+
+    async def resolve(
+        self, request: GraphQLRequestData, client: str = "unknown"
+    ) -> GraphQLRequestData:
         """The request to run, its document filled in from its hash; raises
-        PersistedQueryRefused when it cannot run."""
+        PersistedQueryRefused when it cannot run. `client` (its address) is what the
+        registration budget counts."""
         wanted = requested_hash(request.extensions)
         if wanted is not None and request.query is not None and sha256_of(request.query) != wanted:
             raise _bad_request("provided sha does not match query")
@@ -126,7 +151,7 @@ class PersistedQueries:
             return request
         if request.query is None:
             return replace(request, query=await self._find(wanted))
-        await self._register(wanted, request.query)
+        await self._register(wanted, request.query, client)
         return request
 
     def _trusted(self, request: GraphQLRequestData, wanted: str | None) -> GraphQLRequestData:
@@ -144,18 +169,29 @@ class PersistedQueries:
             if text is None:
                 raise _not_found()
             self._known.put(wanted, text)
+        # It passed the limits when it was stored: never queued behind anonymous text,
+        # nor evicted by it (resolvers/extensions/document_gate.py).
+        self.schema.document_limits.vouch(text)
         return text
 
-    async def _register(self, wanted: str, text: str) -> None:
+    async def _register(self, wanted: str, text: str, client: str) -> None:
         if wanted in self.trusted or self._known.get(wanted) is not None:
+            return
+        policy = self.policy
+        # Too large to keep, or this client registered enough this hour: the document
+        # runs all the same, sent whole, and nothing is stored (nor kept on this machine).
+        if len(text.encode()) > policy.max_entry_bytes:
             return
         # The limits first: a document they refuse is never stored, and the request
         # then runs (and fails) like any other.
-        if await self.schema.document_limits.refusals(self.schema._schema, text):
+        if await self.schema.document_limits.refusals(self.schema._schema, text, client):
+            return
+        if not self._registrations.spend(client):
+            log.info("persisted query %s not registered: client over its budget", wanted[:16])
             return
         try:
             stored = await self.registry.register(
-                wanted, text, utcnow(), self.policy.keep_for, self.policy.max_entries
+                wanted, text, utcnow(), policy.keep_for, policy.entries
             )
         except PyMongoError as error:
             # Registering is an optimisation: the query itself still runs (and meets the
@@ -164,9 +200,11 @@ class PersistedQueries:
             return
         if not stored:
             log.warning(
-                "persisted query %s not registered: the registry is full (%d)",
+                "persisted query %s not registered: the registry is full (%d in use)",
                 wanted[:16],
-                self.policy.max_entries,
+                policy.entries,
             )
-        # Known here either way: hash-only requests to this machine need no round trip.
-        self._known.put(wanted, text)
+            # Known here all the same: hash-only requests to this machine still work.
+            self._known.put(wanted, text)
+        # Stored: the first hash-only request reads it back from the registry, which
+        # marks it used (kept when the registry is full), then this machine knows it.

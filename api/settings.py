@@ -180,6 +180,18 @@ class Settings(BaseSettings):
     # and at most this many (beyond it new documents run but are not registered).
     persisted_queries_ttl_seconds: int = Field(default=30 * 86_400, ge=60, le=365 * 86_400)
     persisted_queries_max_entries: int = Field(default=10_000, ge=1, le=1_000_000)
+    # Anyone may register, so what it stores is bounded in bytes too: one document at
+    # most PERSISTED_QUERY_MAX_BYTES (the app's are well under 1 KiB), the registry at
+    # most PERSISTED_QUERIES_MAX_BYTES (entries: the lesser of MAX_ENTRIES and total /
+    # per-document), and each client address registers at most this many an hour.
+    persisted_query_max_bytes: int = Field(default=16 * 1024, ge=1024, le=64 * 1024)
+    persisted_queries_max_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024
+    )
+    persisted_query_registrations_per_hour: int = Field(default=100, ge=1, le=100_000)
+    # Seconds of the validator's time each client address may use per minute to validate
+    # new documents (resolvers/extensions/validation_queue.py); cached ones cost nothing.
+    graphql_validation_seconds_per_minute: float = Field(default=2.0, gt=0, le=1_000_000)
     # Trusted documents: an Apollo persisted-query manifest (JSON, `format:
     # apollo-persisted-query-manifest`, `version: 1`), checked against the document limits
     # at start. With TRUSTED_DOCUMENTS_ONLY=true only its operations run (recommended in

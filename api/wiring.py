@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from api.error_scrubbing import secrets_in_url
 from api.persisted_queries import PersistedQueries, RegistryPolicy
 from api.settings import ConfigurationError, Settings
 from api.trusted_documents import load_manifest
@@ -151,6 +152,9 @@ def persisted_queries(settings: Settings, schema: AppSchema) -> PersistedQueries
         RegistryPolicy(
             keep_for=timedelta(seconds=settings.persisted_queries_ttl_seconds),
             max_entries=settings.persisted_queries_max_entries,
+            max_entry_bytes=settings.persisted_query_max_bytes,
+            max_total_bytes=settings.persisted_queries_max_bytes,
+            registrations_per_hour=settings.persisted_query_registrations_per_hour,
         ),
         trusted=(
             load_manifest(settings.persisted_queries_manifest, schema)
@@ -159,3 +163,11 @@ def persisted_queries(settings: Settings, schema: AppSchema) -> PersistedQueries
         ),
         trusted_only=settings.trusted_documents_only,
     )
+
+
+def secrets_of(settings: Settings, jwt_secret: str) -> list[str]:
+    """The deployment's own secrets, which error events must never carry."""
+    found = [jwt_secret, settings.r2_access_key or "", settings.r2_secret_key or ""]
+    for url in (settings.smtp_url, settings.mongodb_url, settings.sentry_dsn):
+        found += secrets_in_url(url)
+    return [value for value in found if value]

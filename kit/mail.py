@@ -8,6 +8,11 @@
   without STARTTLS, as development tools such as Mailpit or aiosmtpd do.
 User and password are percent-decoded, so `@` or `:` in them are written `%40`, `%3A`.
 
+Addresses beyond ASCII: the domain is sent in its IDNA form (`exämple.com` as
+`xn--exmple-cua.com`), which every server takes; a local part beyond ASCII (`josé@…`)
+needs a server that offers SMTPUTF8 (aiosmtplib then asks for it), and one that does
+not refuses it for good (`may_pass` is False).
+
 Without `SMTP_URL` (development only: production refuses to start without it) mail goes
 to `OutboxMailer`: one `.eml` file per message under `DATA_DIR/outbox/`, and a log line
 with its subject and link, so whoever runs `make start` can follow a reset link.
@@ -97,10 +102,35 @@ def check_sender(sender: str) -> str:
     return sender
 
 
+def deliverable(address: str) -> str:
+    """`address` with its domain in IDNA (ASCII) form; the local part as it is."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return address  # not a domain IDNA can write: the server will say so
+    return f"{local}@{ascii_domain}"
+
+
+def may_pass(error: BaseException) -> bool:
+    """Whether a failure to send may pass if tried again: the server unreachable, slow or
+    answering 4xx; not a 5xx (the address or the sender refused for good) nor a feature
+    the server lacks (SMTPUTF8)."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return all(400 <= refusal.code < 500 for refusal in error.recipients)
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return 400 <= error.code < 500
+    # Unreachable, disconnected or slow; any other failure (SMTPUTF8 or AUTH not offered,
+    # STARTTLS refused) is the configuration's or the address's, and stays.
+    return isinstance(error, OSError | TimeoutError)
+
+
 def message_of(mail: Mail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = mail.to
+    message["To"] = deliverable(mail.to)
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(utcnow())
     domain = parseaddr(sender)[1].rpartition("@")[2] or None

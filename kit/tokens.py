@@ -7,10 +7,21 @@ carry the same signature and claims, so only the expiry can change its answer, a
 is checked on every use. Tokens that fail are never remembered, so junk cannot fill the
 memo, which is bounded anyway. (Revocation is the token version's job, checked per
 request by workflows.token_versions.)
+
+Device tokens (`issue_device`) are no bearer tokens: a device keeps one from its last
+log-in and shows it at the next, which then counts against that device's own log-in
+throttle instead of the account's, so that guessers elsewhere cannot lock the owner out
+(OWASP's "device cookies"). An HMAC of the user id, the token version and a random
+nonce: only a log-in of that account mints one, and a password change, a reset or
+`logoutEverywhere` (which bump the version) void them all.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +36,8 @@ from kit.clock import utcnow
 ALGORITHM = "HS256"
 # Distinct verified tokens remembered: far more than one machine's active climbers.
 VERIFIED_MEMO_SIZE = 4096
+_DEVICE_PREFIX = "d1"
+_DEVICE_MAX = 100
 
 
 class InvalidTokenError(Exception):
@@ -48,6 +61,31 @@ class TokenService:
         self._leeway = leeway_seconds
         # token -> (its claims, the epoch second after which it is expired)
         self._verified: Lru[str, tuple[TokenClaims, float]] = Lru(VERIFIED_MEMO_SIZE)
+        # Its own key, derived: a device token's MAC is never a JWT signature.
+        self._device_key = hmac.new(secret.encode(), b"device-token", hashlib.sha256).digest()
+
+    def _device_mac(self, user_id: ObjectId, token_version: int, nonce: str) -> str:
+        message = f"{user_id}|{token_version}|{nonce}".encode()
+        digest = hmac.new(self._device_key, message, hashlib.sha256).digest()[:18]
+        return base64.urlsafe_b64encode(digest).decode()
+
+    def issue_device(self, user_id: ObjectId, token_version: int = 0) -> str:
+        nonce = secrets.token_urlsafe(16)
+        return f"{_DEVICE_PREFIX}.{nonce}.{self._device_mac(user_id, token_version, nonce)}"
+
+    def device_of(
+        self, device_token: str | None, user_id: ObjectId, token_version: int
+    ) -> str | None:
+        """The device a device token names (its nonce) when it was minted for this
+        account at this token version; None for anything else."""
+        if not device_token or len(device_token) > _DEVICE_MAX:
+            return None
+        prefix, _, rest = device_token.partition(".")
+        nonce, _, mac = rest.partition(".")
+        if prefix != _DEVICE_PREFIX or not nonce or not mac:
+            return None
+        expected = self._device_mac(user_id, token_version, nonce)
+        return nonce if hmac.compare_digest(mac.encode(), expected.encode()) else None
 
     def issue(self, user_id: ObjectId, token_version: int = 0) -> str:
         now = utcnow()

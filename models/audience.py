@@ -61,11 +61,14 @@ class Audience:
     hidden_users: frozenset[PydanticObjectId] = field(default_factory=frozenset)
     # Whom the viewer follows: their FOLLOWERS videos are for the viewer too.
     followees: tuple[PydanticObjectId, ...] = ()
+    # Of `hidden_users`, those who blocked the viewer.
+    blocked_by: frozenset[PydanticObjectId] = field(default_factory=frozenset)
 
     def ignoring_blocks(self) -> Audience:
-        """The same viewer as if no block stood between them and anyone: what may be
-        *reported* (one blocks, then reports) without revealing anything else."""
-        return replace(self, hidden_users=frozenset())
+        """The same viewer as if their own blocks did not stand: what may be *reported*
+        (one blocks, then reports) without revealing anything else. Blocks against the
+        viewer still hide: a blocked climber cannot report (nor find) their blocker."""
+        return replace(self, hidden_users=self.blocked_by)
 
 
 ANONYMOUS = Audience()
@@ -211,4 +214,5 @@ class AudienceRepository:
             moderator=raw.get("role") == MODERATOR,
             hidden_users=frozenset(ids_of([*raw["blocking"], *raw["blocked_by"]])),
             followees=tuple(ids_of(raw["following"])),
+            blocked_by=frozenset(ids_of(raw["blocked_by"])),
         )

@@ -28,6 +28,8 @@ class GymDocument(Document):
         name = "gyms"
         indexes = [
             IndexModel([("name_normalized", ASCENDING)], unique=True, name="name_unique"),
+            # The gyms one climber added: their account's erasure forgets it.
+            IndexModel([("created_by", ASCENDING)], name="gyms_by_creator", sparse=True),
         ]
 
 
@@ -52,6 +54,17 @@ class GymRepository:
         except DuplicateKeyError as error:
             raise DuplicateGymError(name) from error
         return gym
+
+    async def forget_creator_batch(self, user_id: PydanticObjectId, limit: int) -> int:
+        """Forget that `user_id` added up to `limit` gyms (the gyms stay); how many."""
+        collection = GymDocument.get_pymongo_collection()
+        cursor = collection.find({"created_by": user_id}, {"_id": 1}).limit(limit)
+        found = [raw["_id"] async for raw in cursor]
+        if found:
+            await collection.update_many(
+                {"_id": {"$in": found}, "created_by": user_id}, {"$unset": {"created_by": ""}}
+            )
+        return len(found)
 
     async def get(self, gym_id: PydanticObjectId) -> GymDocument | None:
         return await GymDocument.get(gym_id)

@@ -6,12 +6,14 @@ hid a video: `moderator_id` null), written by workflows.moderation and never cha
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
 from beanie import Document, PydanticObjectId
 from pydantic import Field
 from pymongo import DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from kit.clock import utcnow_ms
 
@@ -39,6 +41,12 @@ class ModerationLogRepository:
     async def append(self, entry: ModerationLogEntry) -> ModerationLogEntry:
         await entry.insert()
         return entry
+
+    async def append_once(self, entry: ModerationLogEntry) -> None:
+        """Append `entry` unless an entry with its id is there already: a resumed action
+        (models.moderation_action) logs under the record's id, so once."""
+        with contextlib.suppress(DuplicateKeyError):
+            await entry.insert()
 
     async def page(
         self, *, first: int, after: EntryKey | None

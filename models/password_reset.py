@@ -1,10 +1,12 @@
 """Password reset tokens: the `password_resets` collection.
 
-One document per user with a pending reset, `{user_id, token_hash, created_at,
-expires_at}`: only the SHA-256 of the token is stored (a database leak yields no usable
-link), a newer request replaces the older token (unique index on `user_id`), and a TTL
-index removes expired documents. Using a token deletes its document in the same
-operation that finds it, so two concurrent uses cannot both succeed.
+One document per pending reset token, `{user_id, token_hash, created_at, expires_at}`:
+only the SHA-256 of the token is stored (a database leak yields no usable link), and a
+TTL index removes expired documents. A user may hold a few pending tokens at once
+(MAX_PENDING, the newest kept): so a request by someone else never voids the link the
+owner is about to open, it only mails the owner one more. Using a token deletes its
+document in the same operation that finds it, so two concurrent uses cannot both
+succeed; the workflow then deletes the user's other tokens.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from datetime import datetime
 
 from beanie import Document, PydanticObjectId
 from pydantic import Field
-from pymongo import ASCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from kit.clock import utcnow
 
-# Concurrent first requests for one user race to insert; the loser's retry updates.
-_UPSERT_ATTEMPTS = 3
+# Pending tokens kept per user, newest first. The per-account request throttle allows
+# at most 7 mails in a token's 30 minutes (3 free, then 1, 2, 4, 8 minutes apart), so
+# no run of requests can push the owner's pending token out.
+MAX_PENDING = 8
 
 
 class PasswordResetDocument(Document):
@@ -31,25 +34,34 @@ class PasswordResetDocument(Document):
     class Settings:
         name = "password_resets"
         indexes = [
-            IndexModel([("user_id", ASCENDING)], unique=True, name="one_per_user"),
+            IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)], name="by_user"),
             IndexModel([("token_hash", ASCENDING)], unique=True, name="token_hash_unique"),
             IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="ttl"),
         ]
 
 
 class PasswordResetRepository:
-    async def replace(
-        self, user_id: PydanticObjectId, token_hash: str, *, now: datetime, expires_at: datetime
+    async def add(
+        self,
+        user_id: PydanticObjectId,
+        token_hash: str,
+        *,
+        now: datetime,
+        expires_at: datetime,
+        keep: int = MAX_PENDING,
     ) -> None:
-        """Store the user's new token, superseding any earlier one."""
+        """Store one more pending token for the user, forgetting the oldest beyond `keep`."""
         collection = PasswordResetDocument.get_pymongo_collection()
-        fields = {"token_hash": token_hash, "created_at": now, "expires_at": expires_at}
-        for _ in range(_UPSERT_ATTEMPTS):
-            try:
-                await collection.update_one({"user_id": user_id}, {"$set": fields}, upsert=True)
-            except DuplicateKeyError:
-                continue  # lost the insert race: the retry updates the winner's document
-            return
+        await collection.insert_one(
+            {"user_id": user_id, "token_hash": token_hash, "created_at": now,
+             "expires_at": expires_at}
+        )  # fmt: skip
+        stale = collection.find(
+            {"user_id": user_id}, {"_id": 1}, sort=[("created_at", DESCENDING)], skip=keep
+        )
+        ids = [raw["_id"] async for raw in stale]
+        if ids:
+            await collection.delete_many({"_id": {"$in": ids}})
 
     async def consume(self, token_hash: str, now: datetime) -> PydanticObjectId | None:
         """Use a token: its user if it is valid, deleting it in the same operation."""
@@ -59,6 +71,9 @@ class PasswordResetRepository:
             projection={"user_id": 1},
         )
         return None if found is None else PydanticObjectId(found["user_id"])
+
+    async def delete_token(self, token_hash: str) -> None:
+        await PasswordResetDocument.get_pymongo_collection().delete_one({"token_hash": token_hash})
 
     async def delete_for(self, user_id: PydanticObjectId) -> int:
         result = await PasswordResetDocument.get_pymongo_collection().delete_many(

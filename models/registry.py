@@ -29,6 +29,7 @@ from models.logbook_changes import LogbookChangesRepository
 from models.logbook_clock import LogbookClockDocument, LogbookClockRepository
 from models.logbook_push import LogbookPushDocument, LogbookPushRepository
 from models.media_job import MediaJobDocument, MediaJobRepository
+from models.moderation_action import ModerationActionDocument, ModerationActionRepository
 from models.moderation_log import ModerationLogEntry, ModerationLogRepository
 from models.notification import NotificationDocument, NotificationRepository
 from models.notification_settings import (
@@ -58,6 +59,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     BlockEdge,
     ReportDocument,
     ReportCaseDocument,
+    ModerationActionDocument,
     ModerationLogEntry,
     PersistedQueryDocument,
     LogbookClockDocument,
@@ -93,6 +95,9 @@ class Repositories:
     blocks: BlockRepository = field(default_factory=BlockRepository)
     reports: ReportRepository = field(default_factory=ReportRepository)
     moderation_log: ModerationLogRepository = field(default_factory=ModerationLogRepository)
+    moderation_actions: ModerationActionRepository = field(
+        default_factory=ModerationActionRepository
+    )
     persisted_queries: PersistedQueryRepository = field(default_factory=PersistedQueryRepository)
     comments: CommentRepository = field(default_factory=CommentRepository)
     notifications: NotificationRepository = field(default_factory=NotificationRepository)

@@ -344,13 +344,23 @@ class ReportRepository:
         return count, None if oldest is None else oldest["first_report_at"]
 
     async def delete_filed_by_batch(self, reporter_id: PydanticObjectId, limit: int) -> int:
-        """Delete up to `limit` reports `reporter_id` filed (their account's erasure); the
-        cases keep their counts: what was reported stays on the record."""
+        """Delete up to `limit` reports `reporter_id` filed (their account's erasure), and
+        the text they wrote from the cases' latest details; the cases keep their counts:
+        what was reported stays on the record, not who wrote what."""
         reports = ReportDocument.get_pymongo_collection()
-        cursor = reports.find({"reporter_id": reporter_id}, {"_id": 1}).limit(limit)
-        found = [raw["_id"] async for raw in cursor]
+        fields = {"target_type": 1, "target_id": 1, "details": 1, "created_at": 1}
+        cursor = reports.find({"reporter_id": reporter_id}, fields).limit(limit)
+        found = [raw async for raw in cursor]
+        for raw in found:
+            if raw.get("details"):
+                # A case's note is {reason, details, reported_at}: the report's own.
+                await _cases().update_one(
+                    {"target_type": raw["target_type"], "target_id": raw["target_id"]},
+                    {"$pull": {"details": {"details": raw["details"],
+                                           "reported_at": raw["created_at"]}}},
+                )  # fmt: skip
         if found:
-            await reports.delete_many({"_id": {"$in": found}})
+            await reports.delete_many({"_id": {"$in": [raw["_id"] for raw in found]}})
         return len(found)
 
     async def delete_cases_about_batch(self, user_id: PydanticObjectId, limit: int) -> int:

@@ -494,6 +494,15 @@ class VideoRepository:
         cursor = VideoDocument.get_pymongo_collection().find(match, {"_id": 1}).limit(limit)
         return [PydanticObjectId(raw["_id"]) async for raw in cursor]
 
+    async def media_withheld(self, owner_id: PydanticObjectId, video_url: str, reason: str) -> bool:
+        """Whether one of the owner's videos showing `video_url` is withheld for `reason`
+        (through the `user_videos` index, as `owner_uses_media`)."""
+        found = await VideoDocument.get_pymongo_collection().find_one(
+            {"user_id": owner_id, "video_url": video_url, "withheld": reason},
+            projection={"_id": 1},
+        )
+        return found is not None
+
     async def owner_uses_media(self, owner_id: PydanticObjectId, video_url: str) -> bool:
         """Whether another of the owner's videos shows `video_url`: only its owner can post
         a stored media URL (storage.service), so the owner's videos are all to look at
@@ -547,6 +556,17 @@ class VideoRepository:
             .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
         )
         return [raw async for raw in cursor]
+
+    async def shown_among(
+        self, video_ids: Sequence[PydanticObjectId], audience: Audience
+    ) -> set[PydanticObjectId]:
+        """Which of these videos the audience may see now (by `_id`, then the rule)."""
+        if not video_ids:
+            return set()
+        cursor = VideoDocument.get_pymongo_collection().find(
+            {"_id": {"$in": list(video_ids)}, **video_filter(audience)}, {"_id": 1}
+        )
+        return {PydanticObjectId(raw["_id"]) async for raw in cursor}
 
     async def liked_by(self, user_id: PydanticObjectId) -> list[dict[str, Any]]:
         """The videos the user likes: id, author and media URL (a collection scan: only

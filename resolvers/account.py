@@ -211,7 +211,7 @@ class AccountMutation:
         limits = services.throttle.rules
         address = info.context.client_ip
         account = user.email_normalized
-        attempt = await services.throttle.reserve(limits.login_checks(account, address))
+        attempt = await services.throttle.reserve(limits.session_checks(account, address))
         if not await check_password(info, user, password):
             await attempt.failed()
             raise BadUserInput("password", "is not your password")

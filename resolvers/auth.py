@@ -22,12 +22,27 @@ LOGIN_FAILED = "invalid email or password"
 class AuthPayload:
     token: str
     user: User
+    device_token: str | None = strawberry.field(
+        default=None,
+        description="Keep it on this device and send it with the next `login`: that log-in "
+        "is then throttled for this device alone, so guessers elsewhere cannot lock you "
+        "out. Void after a password change, a reset or logoutEverywhere.",
+    )
 
 
 def auth_payload(info: Info, user: UserDocument) -> AuthPayload:
     assert user.id is not None
-    token = info.context.services.tokens.issue(user.id, user.token_version)
-    return AuthPayload(token=token, user=User.from_document(user))
+    tokens = info.context.services.tokens
+    token = tokens.issue(user.id, user.token_version)
+    device = tokens.issue_device(user.id, user.token_version)
+    return AuthPayload(token=token, user=User.from_document(user), device_token=device)
+
+
+def _device(info: Info, user: UserDocument | None, device_token: str | None) -> str | None:
+    """The known device a log-in comes from, if its device token is this account's."""
+    if user is None or user.id is None:
+        return None
+    return info.context.services.tokens.device_of(device_token, user.id, user.token_version)
 
 
 def _account_subject(email: str) -> str:
@@ -104,17 +119,29 @@ class AuthMutation:
     @strawberry.mutation(
         description="Log in. A suspended account answers extensions.code ACCOUNT_SUSPENDED."
     )
-    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+    async def login(
+        self,
+        info: Info,
+        email: str,
+        password: str,
+        device_token: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The device_token of this device's last log-in, if it has one."
+            ),
+        ] = None,
+    ) -> AuthPayload:
         services = info.context.services
         account = _account_subject(email)
         limits = services.throttle.rules
         address = info.context.client_ip
-        attempt = await services.throttle.reserve(limits.login_checks(account, address))
         user = await services.repos.users.by_email(account)
+        device = _device(info, user, device_token)
+        attempt = await services.throttle.reserve(limits.login_checks(account, address, device))
         if not await check_password(info, user, password) or user is None:
             await attempt.failed()
             raise Unauthenticated(LOGIN_FAILED)
-        await attempt.succeeded(reset=limits.login_resets(account, address))
+        await attempt.succeeded(reset=limits.login_resets(account, address, device))
         # Said only to whoever knows the password: to others it is a failed log-in.
         if SUSPENDED in user.withheld:
             raise AccountSuspended()
@@ -137,7 +164,7 @@ class AuthMutation:
         limits = services.throttle.rules
         address = info.context.client_ip
         attempt = await services.throttle.reserve(
-            limits.login_checks(user.email_normalized, address)
+            limits.session_checks(user.email_normalized, address)
         )
         if not await check_password(info, user, current_password):
             await attempt.failed()
@@ -146,6 +173,7 @@ class AuthMutation:
         new_hash = await services.passwords.hash(new_password)
         version = await services.repos.users.set_password(viewer, new_hash)
         services.token_versions.forget(viewer)
+        await services.password_resets.revoke(viewer)  # no reset link outlives the change
         if version is None:
             raise Unauthenticated("this account no longer exists")
         user.token_version = version
@@ -161,4 +189,5 @@ class AuthMutation:
         await services.repos.users.bump_token_version(viewer)
         services.token_versions.forget(viewer)
         await services.devices.drop_all(viewer)  # no pushes to phones logged out
+        await services.password_resets.revoke(viewer)  # nor a pending reset link
         return True

@@ -41,7 +41,7 @@ class BlockMutation:
         description="Block a climber: the follows between you end (both ways), and neither "
         "of you sees the other's profile, videos or follows any more; they are not told. "
         "Idempotent; at most 10,000 blocks. BAD_USER_INPUT for yourself, NOT_FOUND for an "
-        "unknown user.",
+        "unknown or suspended user.",
     )
     async def block_user(self, info: Info, user_id: strawberry.ID) -> bool:
         viewer = info.context.require_viewer()

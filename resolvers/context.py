@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from beanie import PydanticObjectId
 from pymongo.errors import PyMongoError
@@ -176,6 +176,12 @@ async def _verify(services: Services, token: str) -> TokenClaims:
     if claims.token_version != current:
         raise InvalidTokenError("token revoked, log in again")
     return claims
+
+
+class LifespanState(TypedDict):
+    """What the lifespan (api.app.lifetime) hands every request's `request.state`."""
+
+    services: Services
 
 
 def services_of(request: Request) -> Services:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.errors import MediaRejected
+from storage.errors import MediaRejected, StorageUnavailable
 from workflows.errors import InvalidInput, Missing, Refused, Throttled
 
 
@@ -102,4 +102,6 @@ def as_api_error(error: BaseException) -> ApiError | None:
         return NotFound(error.message)
     if isinstance(error, Refused):
         return Forbidden(error.message)
+    if isinstance(error, StorageUnavailable):
+        return ServiceUnavailable("media storage is unavailable, try again shortly")
     return None

@@ -80,14 +80,14 @@ async def followed_by_viewer(info: Info, user_id: PydanticObjectId) -> bool:
 async def follow_page(
     info: Info, user_id: PydanticObjectId, first: int | None, after: str | None, *, followers: bool
 ) -> UserConnection:
-    """A page of the user's followers (or of the users they follow), newest follow first."""
+    """A page of the user's followers (or of the users they follow), newest follow first;
+    empty for a user a block hides from the viewer (reached through `blockedUsers`)."""
     size, key = page_size(first), decode_cursor(after)
+    audience = await info.context.audience()
+    if user_id in audience.hidden_users:
+        return UserConnection(edges=[], page_info=page_info_of([], False))
     found, has_next = await info.context.repos.follows.page(
-        user_id=user_id,
-        followers=followers,
-        first=size,
-        after=key,
-        audience=await info.context.audience(),
+        user_id=user_id, followers=followers, first=size, after=key, audience=audience
     )
     edges = [
         UserEdge.from_follow(edge, edge.follower_id if followers else edge.followee_id)

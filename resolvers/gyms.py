@@ -8,6 +8,7 @@ from models.gym import DuplicateGymError, GymDocument
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.paging import offset_page
+from resolvers.terms import require_terms
 from rules import logbook as logbook_rules
 
 GYMS_DEFAULT_LIMIT = 20
@@ -50,6 +51,7 @@ class GymMutation:
     async def create_gym(self, info: Info, name: str, location: str | None = None) -> Gym:
         viewer = info.context.require_viewer()
         display_name, folded = logbook_rules.clean_gym_name(name)
+        await require_terms(info, viewer)  # a gym's name and place are public text
         info.context.policy.blocked_words.check(display_name, "name")
         where = logbook_rules.clean_location(location)
         info.context.policy.blocked_words.check(where, "location")  # public text too

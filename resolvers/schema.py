@@ -21,6 +21,7 @@ from resolvers.extensions.document_gate import DocumentLimits
 from resolvers.extensions.error_policy import ErrorPolicy
 from resolvers.extensions.executor_fence import check_fast_executor
 from resolvers.extensions.fast_executor import FastFieldsExecutionContext
+from resolvers.extensions.validation_queue import VALIDATION_SECONDS_PER_MINUTE
 from resolvers.follows import FollowMutation, FollowQuery
 from resolvers.gym_crowd import GymCrowdQuery
 from resolvers.gyms import GymMutation, GymQuery
@@ -91,10 +92,19 @@ class AppSchema(strawberry.Schema):
         return None
 
 
-def build_schema(*, production: bool = False, fast_executor: bool = True) -> AppSchema:
+def build_schema(
+    *,
+    production: bool = False,
+    fast_executor: bool = True,
+    validation_seconds_per_minute: float = VALIDATION_SECONDS_PER_MINUTE,
+) -> AppSchema:
     """`fast_executor`: complete plain fields inline (resolvers.extensions.fast_executor);
-    False serves with Strawberry's stock executor (GRAPHQL_EXECUTOR=stock)."""
-    limits = DocumentLimits(production=production)
+    False serves with Strawberry's stock executor (GRAPHQL_EXECUTOR=stock).
+    `validation_seconds_per_minute`: each client address's budget for validating new
+    documents (resolvers/extensions/validation_queue.py)."""
+    limits = DocumentLimits(
+        production=production, validation_seconds_per_minute=validation_seconds_per_minute
+    )
     extensions: list[Any] = [partial(ErrorPolicy, production=production), limits.extension()]
     schema = AppSchema(
         query=Query,

@@ -18,7 +18,7 @@ import strawberry
 from beanie import PydanticObjectId
 
 from kit.clock import utcnow_ms
-from models.audience import FOLLOWERS, MEDIA, PRIVATE, PUBLIC
+from models.audience import FOLLOWERS, MEDIA, MODERATION, PRIVATE, PUBLIC
 from models.statuses import PROJECT
 from models.video import PROCESSING, READY, REJECTED, VideoChanges, VideoView
 from resolvers.climbing import VideoStatus, iso_utc
@@ -317,6 +317,9 @@ class VideoMutation:
         url = await info.context.services.storage.verify_media_url(
             video_url, kind=MediaKind.VIDEO, owner_id=str(viewer), field="video_url"
         )
+        # Posting again what moderation hid would bring it back under a new id.
+        if await info.context.repos.videos.media_withheld(viewer, url, MODERATION):
+            raise Forbidden("this video was hidden by moderation and cannot be posted again")
         if visibility is not Visibility.PRIVATE:  # published: counted until verified
             await info.context.services.unverified_posts.spend(viewer)
         view = await info.context.repos.videos.create(
@@ -356,6 +359,10 @@ class VideoMutation:
     ) -> Video:
         viewer = info.context.require_viewer()
         target = parse_id(id, "id")
+        # Publishing goes through the terms, as postVideo does: a new caption, or any
+        # audience wider than the owner's own.
+        if caption is not None or (visibility is not None and visibility != Visibility.PRIVATE):
+            await require_terms(info, viewer)
         changes: VideoChanges = {}
         if caption is not None:
             changes["caption"] = text_block(caption, "caption", climb_rules.CAPTION_MAX)

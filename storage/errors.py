@@ -18,3 +18,8 @@ class MediaRejected(StorageError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class StorageUnavailable(StorageError):
+    """Object storage did not answer in time, or answered that it is failing (5xx):
+    the request can be tried again shortly; nothing about it was wrong."""

@@ -7,23 +7,35 @@ another type, another length, or to another key.
 Vouching for an upload copies it server-side (CopyObject) under a key no URL is signed
 for, with `x-amz-copy-source-if-match` set to the ETag the size was checked on: R2
 refuses the copy (412) if the object was written again in between.
+
+When R2 is down, a media mutation fails fast: connections time out after
+CONNECT_TIMEOUT, reads after READ_TIMEOUT, a call is tried MAX_ATTEMPTS times in all and
+never takes longer than CALL_DEADLINE (a server-side copy of the largest video gets
+COPY_DEADLINE); then, like a 5xx from R2, it raises StorageUnavailable, which clients see
+as SERVICE_UNAVAILABLE, as they see a database outage.
 """
 
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import anyio
-from botocore.exceptions import ClientError  # light: not the SDK itself
+from botocore.exceptions import (  # light: not the SDK itself
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    HTTPClientError,
+)
 
 from storage.base import Copied, SignedPut, StoredObject
 from storage.config import R2Config
-from storage.errors import StorageConfigError
+from storage.errors import StorageConfigError, StorageUnavailable
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -31,6 +43,30 @@ if TYPE_CHECKING:
 _CHUNK = 1024 * 1024
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CHANGED = frozenset({"412", "PreconditionFailed"})
+
+CONNECT_TIMEOUT = 2.0
+READ_TIMEOUT = 3.0
+MAX_ATTEMPTS = 2
+CALL_DEADLINE = 5.0
+COPY_DEADLINE = 20.0
+_OUTAGE = (HTTPClientError, EndpointConnectionError, ConnectionClosedError, OSError)
+
+
+@asynccontextmanager
+async def _outage_guard(deadline: float = CALL_DEADLINE) -> AsyncIterator[None]:
+    """Turn R2 being unreachable, slow or failing into StorageUnavailable."""
+    try:
+        async with asyncio.timeout(deadline):
+            yield
+    except TimeoutError as error:
+        raise StorageUnavailable(f"object storage did not answer within {deadline:g} s") from error
+    except _OUTAGE as error:
+        raise StorageUnavailable(f"object storage unreachable: {type(error).__name__}") from error
+    except ClientError as error:
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if isinstance(status, int) and status >= 500:
+            raise StorageUnavailable(f"object storage failing: {_code(error)}") from error
+        raise
 
 
 def _code(error: ClientError) -> str:
@@ -102,7 +138,13 @@ class R2Storage:
                     "s3",
                     endpoint_url=self.endpoint_url,
                     # Path-style URLs (endpoint/bucket/key): what key_from_url parses back.
-                    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+                    config=Config(
+                        signature_version="s3v4",
+                        s3={"addressing_style": "path"},
+                        connect_timeout=CONNECT_TIMEOUT,
+                        read_timeout=READ_TIMEOUT,
+                        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+                    ),
                 )
                 client: S3Client = await self._stack.enter_async_context(creator)
                 self._client = client
@@ -131,7 +173,8 @@ class R2Storage:
     async def head(self, key: str) -> StoredObject | None:
         s3 = await self._s3()
         try:
-            found = await s3.head_object(Bucket=self.bucket, Key=key)
+            async with _outage_guard():
+                found = await s3.head_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
             if _code(error) in _MISSING:
                 return None
@@ -143,13 +186,14 @@ class R2Storage:
     async def copy_if_match(self, source: str, target: str, etag: str) -> Copied:
         s3 = await self._s3()
         try:
-            await s3.copy_object(
-                Bucket=self.bucket,
-                Key=target,
-                CopySource={"Bucket": self.bucket, "Key": source},
-                CopySourceIfMatch=etag,
-                MetadataDirective="COPY",  # keeps the Content-Type the upload was signed for
-            )
+            async with _outage_guard(COPY_DEADLINE):
+                await s3.copy_object(
+                    Bucket=self.bucket,
+                    Key=target,
+                    CopySource={"Bucket": self.bucket, "Key": source},
+                    CopySourceIfMatch=etag,
+                    MetadataDirective="COPY",  # keeps the Content-Type the upload was signed for
+                )
         except ClientError as error:
             code = _code(error)
             if code in _CHANGED:
@@ -161,11 +205,13 @@ class R2Storage:
 
     async def delete(self, key: str) -> None:
         s3 = await self._s3()
-        await s3.delete_object(Bucket=self.bucket, Key=key)
+        async with _outage_guard():
+            await s3.delete_object(Bucket=self.bucket, Key=key)
 
     async def first_key(self, prefix: str) -> str | None:
         s3 = await self._s3()
-        found = await s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1)
+        async with _outage_guard():
+            found = await s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1)
         contents = found.get("Contents") or []
         return contents[0].get("Key") if contents else None
 
@@ -228,7 +274,8 @@ class R2Storage:
 
     async def put_private(self, key: str, body: bytes, content_type: str) -> None:
         s3 = await self._s3()
-        await s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+        async with _outage_guard(COPY_DEADLINE):
+            await s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
     async def presign_get(
         self, key: str, *, expires_in: int, filename: str, content_type: str

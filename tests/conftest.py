@@ -94,6 +94,9 @@ def settings(mongo_url: str, tmp_path: Path) -> Settings:
         # Accounts in tests are unverified and many post more than three videos; tests of
         # the limit lower it again (tests/resolvers/test_email_verification.py).
         unverified_posts_per_day=10_000,
+        # Likewise for the validation budget of new documents
+        # (tests/resolvers/extensions/test_validation_budget.py lowers it).
+        graphql_validation_seconds_per_minute=10_000.0,
     )
 
 

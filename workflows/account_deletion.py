@@ -169,7 +169,13 @@ class AccountDeletion:
         async def throttle(target: Target, limit: int, after: Any) -> Batch:
             if target.email_normalized is None:
                 return Batch(0)
-            return Batch(await self.throttle.forget_account(target.email_normalized))
+            return Batch(
+                await self.throttle.forget_account(target.email_normalized, str(target.user_id))
+            )
+
+        async def gyms(target: Target, limit: int, after: Any) -> Batch:
+            # The gyms stay (others log sessions there); who added them goes.
+            return Batch(await repos.gyms.forget_creator_batch(target.user_id, limit))
 
         return [
             Step("user", user),
@@ -187,6 +193,7 @@ class AccountDeletion:
             Step("notifications", notifications),
             Step("devices", devices),
             Step("throttle", throttle),
+            Step("gyms", gyms),
         ]
 
     async def settle_new_video(

@@ -9,6 +9,8 @@ by the follow itself, which looks for a block after writing its edge (resolvers.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from beanie import PydanticObjectId
 
 from models.registry import Repositories
@@ -23,14 +25,19 @@ class Blocking:
         self._repos = repos
         self._audiences = audiences
 
-    async def _exists(self, user_id: PydanticObjectId) -> bool:
-        return bool(await self._repos.users.cards([user_id]))
+    async def _may_block(self, blocker: PydanticObjectId, blocked: PydanticObjectId) -> bool:
+        """Whether the blocker could see `blocked` if no block stood between them: a
+        suspended account answers as an unknown id does, so blockUser never tells a
+        hidden account from none (one who blocked the caller may be blocked back: the
+        caller is not told of that block)."""
+        audience = replace(await self._audiences.of(blocker), hidden_users=frozenset())
+        return await self._repos.users.visible_card(blocked, audience) is not None
 
     async def block(self, blocker: PydanticObjectId, blocked: PydanticObjectId) -> None:
         """Block `blocked` (idempotent) and end the follows between the two."""
         if blocker == blocked:
             raise InvalidInput("user_id", "you cannot block yourself")
-        if not await self._exists(blocked):
+        if not await self._may_block(blocker, blocked):
             raise Missing("no user has this id")
         blocks = self._repos.blocks
         # Both see the block at once here (each one's audience lists the other), even
@@ -55,5 +62,5 @@ class Blocking:
             removed = await self._repos.blocks.remove(blocker, blocked)
         finally:
             self._audiences.forget(blocker, blocked)
-        if not removed and not await self._exists(blocked):
+        if not removed and not await self._may_block(blocker, blocked):
             raise Missing("no user has this id")

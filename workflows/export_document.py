@@ -4,7 +4,10 @@ The shape is documented by `docs/export.schema.json` (a JSON Schema, checked by 
 tests): the account, the public profile, sessions with their croix, videos with their
 like counts (never who liked them), follows both ways, comments written, the videos
 liked, projects, and every media URL. Nothing of another climber's but what they show
-everyone: their id and pseudo on a follow, and the id, author and URL of a video liked.
+everyone: their id and pseudo on a follow, and the id, author and URL of a video liked,
+the last two only while the climber may still see it (models.audience: no block either
+way, a visibility that admits them, nothing withholding it); otherwise only the id of
+what they liked.
 """
 
 from __future__ import annotations
@@ -127,6 +130,17 @@ async def _follows(repos: Repositories, user_id: PydanticObjectId, *, followers:
     ]
 
 
+def _liked(
+    raw: Mapping[str, Any], shown: bool, authors: Mapping[PydanticObjectId, str | None]
+) -> dict[str, Any]:
+    return {
+        "id": str(raw["_id"]),
+        "author_id": str(raw["user_id"]) if shown else None,
+        "author_pseudo": authors.get(raw["user_id"]) if shown else None,
+        "video_url": raw["video_url"] if shown else None,
+    }
+
+
 async def export_document(
     repos: Repositories, user: UserDocument, *, today: datetime
 ) -> dict[str, Any]:
@@ -138,7 +152,10 @@ async def export_document(
     gyms = {gym.id: gym.name for gym in await repos.gyms.get_many(gym_ids)}
     videos = [_video(raw) for raw in await repos.videos.owned_for_export(user_id)]
     liked = await repos.videos.liked_by(user_id)
-    authors = await _pseudos(repos, (raw["user_id"] for raw in liked))
+    shown = await repos.videos.shown_among(
+        [raw["_id"] for raw in liked], await repos.audience.of(user_id)
+    )
+    authors = await _pseudos(repos, (raw["user_id"] for raw in liked if raw["_id"] in shown))
     open_projects, sent_projects = await repos.projects.book(
         user_id, today=today, limit=PROJECTS_MAX
     )
@@ -179,15 +196,7 @@ async def export_document(
             }
             for raw in await repos.comments.authored_for_export(user_id)
         ],
-        "liked_videos": [
-            {
-                "id": str(raw["_id"]),
-                "author_id": str(raw["user_id"]),
-                "author_pseudo": authors.get(raw["user_id"]),
-                "video_url": raw["video_url"],
-            }
-            for raw in liked
-        ],
+        "liked_videos": [_liked(raw, raw["_id"] in shown, authors) for raw in liked],
         "projects": {
             "open": [_project(p) for p in open_projects],
             "sent": [_project(p) for p in sent_projects],

@@ -6,12 +6,20 @@ the token, mailing it) to a background task, so the answer and its timing are th
 either way, and a slow mail server never delays it.
 
 Tokens are 256 random bits, stored only as their SHA-256 (models.password_reset), valid
-for 30 minutes; a newer request supersedes the older token, and using one deletes it in
-the same operation that finds it.
+for 30 minutes. A newer request does not void the older token (a stranger asking would
+otherwise void the owner's link): a few stay valid at once, and using one deletes it in
+the same operation that finds it, then the user's others. A password change and
+`logoutEverywhere` void every pending token too (`revoke`).
+
+Delivery is retried when the failure may pass (the server unreachable, a 4xx answer),
+RETRY_DELAYS apart; a failure that will not pass (a 5xx: the address refused, SMTPUTF8
+unsupported) or the last retry's is reported at ERROR (error tracking receives it) and
+the undelivered token is deleted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -22,7 +30,7 @@ from beanie import PydanticObjectId
 
 from kit.background import Background
 from kit.clock import utcnow
-from kit.mail import Mail, Mailer
+from kit.mail import Mail, Mailer, may_pass
 from models.password_reset import PasswordResetRepository
 from models.user import UserRepository
 
@@ -32,6 +40,8 @@ TOKEN_BYTES = 32
 # A token is 43 URL-safe characters; anything much longer is not one (and is not hashed).
 TOKEN_MAX = 100
 LIFETIME = timedelta(minutes=30)
+# Seconds between delivery attempts: three in all, within a minute.
+RETRY_DELAYS = (5.0, 30.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +123,51 @@ class PasswordResets:
             return False
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = utcnow()
-        await self._resets.replace(user.id, token_hash(token), now=now, expires_at=now + LIFETIME)
-        await self._mailer.send(reset_mail(user.email, language, self._link_template, token))
-        return True
+        digest = token_hash(token)
+        await self._resets.add(user.id, digest, now=now, expires_at=now + LIFETIME)
+        mail = reset_mail(user.email, language, self._link_template, token)
+        if await self._deliver(mail):
+            return True
+        await self._resets.delete_token(digest)
+        return False
+
+    async def _deliver(self, mail: Mail) -> bool:
+        """Send `mail`, retrying what may pass; False (reported) when it was not sent."""
+        for attempt, delay in enumerate((*RETRY_DELAYS, None), start=1):
+            try:
+                await self._mailer.send(mail)
+                return True
+            except Exception as error:  # any failure of the mail path is reported below
+                if delay is None or not may_pass(error):
+                    log.error(
+                        "password reset mail not delivered after %d attempt(s): %s",
+                        attempt,
+                        type(error).__name__,
+                        exc_info=error,
+                    )
+                    return False
+                log.warning(
+                    "password reset mail attempt %d failed (%s), retrying in %g s",
+                    attempt,
+                    type(error).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        return False  # not reached: the last attempt returns above
 
     async def consume(self, token: str) -> PydanticObjectId | None:
-        """The user a valid token was issued to, using it up; None for a wrong, used or
-        expired token (the caller cannot tell which)."""
+        """The user a valid token was issued to, using it up (and the user's other
+        pending tokens); None for a wrong, used or expired token (the caller cannot tell
+        which)."""
         token = token.strip()
         if not token or len(token) > TOKEN_MAX:
             return None
-        return await self._resets.consume(token_hash(token), utcnow())
+        user_id = await self._resets.consume(token_hash(token), utcnow())
+        if user_id is not None:
+            await self._resets.delete_for(user_id)
+        return user_id
+
+    async def revoke(self, user_id: PydanticObjectId) -> None:
+        """Void every pending token of the user: the password changed, or every session
+        was ended, so a reset link in a mailbox must not outlive that."""
+        await self._resets.delete_for(user_id)

@@ -60,7 +60,8 @@ def weight_of(standing: Standing, now: datetime) -> float:
     if standing.content_removed:
         weight /= 2
     weight *= (standing.upheld + 1) / (standing.upheld + standing.dismissed + 1)
-    return round(min(weight, 1.0), 3)
+    # Not rounded: each dismissal must lower it, however many came before.
+    return min(weight, 1.0)
 
 
 def origin_of(address: str, target_id: PydanticObjectId) -> str:

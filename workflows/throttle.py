@@ -67,6 +67,9 @@ class Rules:
     reset_address: Rule = Rule("reset-ip", 20, timedelta(hours=1), timedelta(minutes=1))
     # Reports per account: enough for a bad evening, not for flooding the moderators.
     report_account: Rule = Rule("report-account", 30, timedelta(hours=1))
+    # Log-ins from a known device (kit/tokens.py's device tokens) count against that
+    # device alone: guessers elsewhere, however many, never reach the owner's bucket.
+    login_device: Rule = Rule("login-device", 5, timedelta(minutes=15))
 
     @classmethod
     def from_limits(
@@ -88,22 +91,36 @@ class Rules:
             report_account=Rule("report-account", reports_per_hour, timedelta(hours=1)),
         )
 
-    def login_checks(self, account: str, address: str) -> list[tuple[Rule, str]]:
+    def login_checks(
+        self, account: str, address: str, device: str | None = None
+    ) -> list[tuple[Rule, str]]:
+        """A log-in's checks; from a known `device`, only that device's own bucket."""
+        if device is not None:
+            return [(self.login_device, f"{account}|{device}")]
         return [
             (self.login_account, f"{account}|{address}"),
             (self.login_account_total, account),
             (self.login_address, address),
         ]
 
+    def session_checks(self, account: str, address: str) -> list[tuple[Rule, str]]:
+        """A password asked of someone already signed in (changing it, deleting the
+        account): guessed only by whoever holds the session, so counted per account and
+        address, never in buckets that guessers elsewhere fill."""
+        return [(self.login_account, f"{account}|{address}")]
+
     def reset_checks(self, account: str, address: str) -> list[tuple[Rule, str]]:
         return [(self.reset_account, account), (self.reset_address, address)]
 
-    def login_resets(self, account: str, address: str) -> list[str]:
+    def login_resets(self, account: str, address: str, device: str | None = None) -> list[str]:
         """Keys a successful log-in clears: the owner proved who they are."""
-        return [
+        keys = [
             Throttle.key(self.login_account, f"{account}|{address}"),
             Throttle.key(self.login_account_total, account),
         ]
+        if device is not None:
+            keys.append(Throttle.key(self.login_device, f"{account}|{device}"))
+        return keys
 
 
 @dataclass(slots=True)
@@ -150,15 +167,20 @@ class Throttle:
             raise Throttled(f"too many attempts, try again in {seconds} s", seconds)
         return reservation
 
-    async def forget_account(self, account: str) -> int:
-        """Delete every throttle entry keyed on one account (its normalized e-mail): what
-        an account deletion erases. Per-address entries name no account and stay until
-        their window ends."""
+    async def forget_account(self, account: str, user_id: str | None = None) -> int:
+        """Delete every throttle entry keyed on one account (its normalized e-mail, and
+        its user id: reports sent, upload tickets): what an account deletion erases.
+        Per-address entries name no account and stay until their window ends."""
         rules = self.rules
-        erased = await self.repo.clear_keys(
-            [self.key(rules.login_account_total, account), self.key(rules.reset_account, account)]
-        )
-        # Per account *and* address: "login-account:<account>|<address>".
+        keys = [
+            self.key(rules.login_account_total, account),
+            self.key(rules.reset_account, account),
+        ]
+        if user_id is not None:
+            keys += [self.key(rules.report_account, user_id), f"upload:{user_id}"]
+        erased = await self.repo.clear_keys(keys)
+        # Per account *and* address (or device): "login-account:<account>|<address>".
+        erased += await self.repo.clear_prefix(self.key(rules.login_device, account) + "|")
         return erased + await self.repo.clear_prefix(self.key(rules.login_account, account) + "|")
 
     async def release(self, ids: dict[str, ObjectId]) -> None:

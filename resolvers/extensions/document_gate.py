@@ -11,9 +11,11 @@ Numbers come from the schema's own needs and graphql-armor's defaults:
 
 Parsing and validating a document costs more CPU than executing most of them, and
 the app sends the same few documents over and over: both steps are cached, per document
-text, in one bounded LRU. The limits still apply: a document is parsed under the token
-limit and validated under every rule before its result is cached; the cost budget, which
-depends on the variables, is checked on every request.
+text (resolvers/extensions/document_cache.py: one client cannot flush everyone's
+entries). The limits still apply: a document is parsed under the token limit and
+validated under every rule before its result is cached; the cost budget, which depends
+on the variables, is checked on every request. New documents are validated fairly, within
+a budget per client address (resolvers/extensions/validation_queue.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -42,19 +43,20 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from kit.cache import Lru
+from resolvers.extensions.document_cache import DocumentCache
 from resolvers.extensions.document_shape import shape_rule
 from resolvers.extensions.query_cost import over_budget
+from resolvers.extensions.validation_queue import (
+    VALIDATION_SECONDS_PER_MINUTE,
+    ValidationQueue,
+    ValidationRefused,
+)
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 1000
 MAX_DIRECTIVES = 50
 MAX_BODY_BYTES = 64 * 1024
-# Distinct documents kept parsed and validated. The app sends a few dozen; a client
-# sending endless new ones only evicts entries, each bounded by MAX_TOKENS.
-DOCUMENT_CACHE_SIZE = 256
-
 _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 
 
@@ -85,12 +87,57 @@ class _Document:
     """A document text, parsed once and validated once (the errors, [] when valid), with
     its cost verdicts so far."""
 
-    __slots__ = ("errors", "node", "verdicts")
+    __slots__ = ("errors", "node", "validating", "verdicts", "vouched")
 
     def __init__(self, node: DocumentNode) -> None:
         self.node = node
         self.errors: list[GraphQLError] | None = None
         self.verdicts: dict[tuple[tuple[str, Any], ...], _Verdict] = {}
+        # Trusted, or from the persisted-query registry: validated first, never counted.
+        self.vouched = False
+        # The validation under way, which concurrent requests for this text share.
+        self.validating: asyncio.Future[list[GraphQLError]] | None = None
+
+    async def validated(
+        self,
+        queue: ValidationQueue,
+        schema: GraphQLSchema,
+        rules: tuple[type[ASTValidationRule], ...],
+        client: str | None,
+    ) -> list[GraphQLError]:
+        """The validation errors, validating once however many requests ask at once."""
+        while self.errors is None:
+            if self.validating is None:
+                return await self._validate(queue, schema, rules, client)
+            try:
+                return await asyncio.shield(self.validating)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+                # The request validating it went away (or failed): validate here instead.
+        return self.errors
+
+    async def _validate(
+        self,
+        queue: ValidationQueue,
+        schema: GraphQLSchema,
+        rules: tuple[type[ASTValidationRule], ...],
+        client: str | None,
+    ) -> list[GraphQLError]:
+        validating = self.validating = asyncio.get_running_loop().create_future()
+        try:
+            errors = await queue.validate(
+                schema, self.node, rules, None if self.vouched else client
+            )
+        except BaseException:
+            validating.cancel()  # those waiting validate for themselves
+            raise
+        finally:
+            self.validating = None
+        self.errors = errors
+        validating.set_result(errors)
+        return errors
 
     def over_budget(self, schema: GraphQLSchema, variables: Mapping[str, Any]) -> _Verdict:
         """`over_budget` for these variables, remembered: the cost reads a variable only
@@ -110,7 +157,12 @@ class _Document:
 # The documents clients send, parsed and validated, by their text alone: one cache serves
 # one schema with one set of rules and parse options. (Strawberry's ParserCache and
 # ValidationCache key validation on the document tree, hashed node by node every request.)
-_Documents = Lru[str, _Document]
+_Documents = DocumentCache[_Document]
+
+
+def _client(context: Any) -> str:
+    """The address whose budget a new document counts against."""
+    return str(getattr(context, "client_ip", None) or "unknown")
 
 
 class DocumentGate(SchemaExtension):
@@ -120,16 +172,22 @@ class DocumentGate(SchemaExtension):
     One extension rather than five: each extension's hooks cost every request.
     """
 
-    def __init__(self, rules: tuple[type[ASTValidationRule], ...], documents: _Documents) -> None:
+    def __init__(
+        self,
+        rules: tuple[type[ASTValidationRule], ...],
+        documents: _Documents,
+        queue: ValidationQueue,
+    ) -> None:
         self.rules = rules
         self.documents = documents
+        self.queue = queue
         self.document: _Document | None = None
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         text = context.query
         if text:
-            self.document = self.documents.get(text)
+            self.document = self.documents.get(text, partial(_client, context.context))
             if self.document is None:
                 # A document that fails to parse is left to Strawberry's own parse (with
                 # the same token cap): raised from this hook, the syntax error would skip
@@ -151,19 +209,31 @@ class DocumentGate(SchemaExtension):
             rules = (*context.validation_rules, *self.rules)
             document = self.document
             if document is None or document.node is not node:  # not from the cache
-                errors = await _validated(schema, node, rules)
-                refused = None if errors else over_budget(schema, node, variables)
-            else:
-                if document.errors is None:
-                    document.errors = await _validated(schema, node, rules)
-                errors = document.errors
-                refused = None if errors else document.over_budget(schema, variables)
+                document = _Document(node)
+            errors = document.errors  # a cached document's: no address read, no await
+            if errors is None:
+                try:
+                    errors = await document.validated(
+                        self.queue, schema, rules, _client(context.context)
+                    )
+                except ValidationRefused as refusal:
+                    context.pre_execution_errors = [_rate_limited(refusal)]
+                    yield
+                    return
+            refused = None if errors else document.over_budget(schema, variables)
             if not errors and _unnamed_among_several(context, node):
                 errors = [GraphQLError(MULTIPLE_OPERATIONS)]
             # Strawberry answers any pre-execution error without running anything, and
             # skips its own validation since this one ran.
             context.pre_execution_errors = [*errors, refused] if refused else list(errors)
         yield
+
+
+def _rate_limited(refusal: ValidationRefused) -> GraphQLError:
+    return GraphQLError(
+        str(refusal),
+        extensions={"code": "RATE_LIMITED", "retry_after": refusal.retry_after_seconds},
+    )
 
 
 # The GraphQL spec's request error (graphql-core's wording).
@@ -183,21 +253,6 @@ def _unnamed_among_several(context: Any, node: DocumentNode) -> bool:
     return provided is None and _operations(node) > 1
 
 
-# Validating a new document runs in this one worker thread: graphql-core's own rules
-# (OverlappingFieldsCanBeMerged) are quadratic in the document, up to a fifth of a second
-# at the token cap, and the event loop keeps answering other requests (/healthz among
-# them) meanwhile. One thread: hostile documents queue behind each other, not in front of
-# everyone; cached documents never come here.
-_VALIDATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-validate")
-
-
-async def _validated(
-    schema: GraphQLSchema, node: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
-) -> list[GraphQLError]:
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_VALIDATOR, validate_document, schema, node, rules)
-
-
 ExtensionFactory = Callable[[], SchemaExtension]
 
 
@@ -211,7 +266,12 @@ class DocumentLimits:
     MaxAliasesLimiter walk every expansion of every fragment: exponential).
     """
 
-    def __init__(self, *, production: bool) -> None:
+    def __init__(
+        self,
+        *,
+        production: bool,
+        validation_seconds_per_minute: float = VALIDATION_SECONDS_PER_MINUTE,
+    ) -> None:
         rules: list[type[ASTValidationRule]] = [
             shape_rule(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES),
             _MaxDirectives,
@@ -221,15 +281,16 @@ class DocumentLimits:
             # (This is strawberry's DisableIntrospection rule.)
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = tuple(rules)
-        self.documents = _Documents(DOCUMENT_CACHE_SIZE)
+        self.documents = _Documents()
+        self.queue = ValidationQueue(validation_seconds_per_minute)
 
     def extension(self) -> ExtensionFactory:
         """A factory, not an instance: Strawberry then builds a fresh extension per
         request, so concurrent requests never share an extension's execution context."""
-        return partial(DocumentGate, self.rules, self.documents)
+        return partial(DocumentGate, self.rules, self.documents, self.queue)
 
-    def _parsed(self, text: str) -> _Document | GraphQLError:
-        document = self.documents.get(text)
+    def _parsed(self, text: str, client: str | None) -> _Document | GraphQLError:
+        document = self.documents.get(text, lambda: client)
         if document is None:
             try:
                 document = _Document(parse(text, max_tokens=MAX_TOKENS))
@@ -238,24 +299,40 @@ class DocumentLimits:
             self.documents.put(text, document)
         return document
 
-    async def refusals(self, schema: GraphQLSchema, text: str) -> list[GraphQLError]:
+    async def refusals(
+        self, schema: GraphQLSchema, text: str, client: str | None = None
+    ) -> list[GraphQLError]:
         """Why `text` fails the limits (the token cap, every validation rule), [] when it
         passes; through the cache, so a document just served costs nothing here. The
-        cost budget is not among them: it depends on each request's variables."""
-        document = self._parsed(text)
+        cost budget is not among them: it depends on each request's variables. `client`
+        (an address) pays for the validation; a refusal of its budget is a refusal."""
+        document = self._parsed(text, client)
         if isinstance(document, GraphQLError):
             return [document]
-        if document.errors is None:
-            document.errors = await _validated(schema, document.node, self._all_rules)
-        return document.errors
+        try:
+            return await document.validated(self.queue, schema, self._all_rules, client)
+        except ValidationRefused as refusal:
+            return [_rate_limited(refusal)]
+
+    def vouch(self, text: str) -> None:
+        """`text` comes from the persisted-query registry (it passed the limits when it
+        was stored): kept in the main cache, validated first, counted to nobody."""
+        document = self._parsed(text, None)
+        if isinstance(document, _Document) and not document.vouched:
+            document.vouched = True
+            self.documents.vouch(text, document)
 
     def check(self, schema: GraphQLSchema, text: str) -> list[GraphQLError]:
-        """`refusals`, in the calling thread: for start-up, before any loop serves."""
-        document = self._parsed(text)
+        """`refusals`, in the calling thread: for start-up (the trusted documents, then
+        pinned in the cache), before any loop serves."""
+        document = self._parsed(text, None)
         if isinstance(document, GraphQLError):
             return [document]
         if document.errors is None:
             document.errors = validate_document(schema, document.node, self._all_rules)
+        document.vouched = True
+        if not document.errors:
+            self.documents.pin(text, document)
         return document.errors
 
     @property

@@ -18,6 +18,7 @@ from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import ServiceUnavailable, as_api_error
 from resolvers.extensions.document_gate import strip_suggestions
+from resolvers.extensions.operation_label import root_field_label
 
 log = logging.getLogger("resolvers.errors")
 
@@ -89,8 +90,15 @@ class ErrorPolicy(SchemaExtension):
         yield
         context = self.execution_context.context
         log_fields = getattr(context, "log", None)
-        if isinstance(log_fields, dict) and self.execution_context.operation_name:
-            log_fields["operation"] = self.execution_context.operation_name
+        if isinstance(log_fields, dict):
+            if self.execution_context.operation_name:
+                log_fields["operation"] = self.execution_context.operation_name
+            # The metrics' label (api/metrics.py): from the schema, not the client.
+            log_fields["root_field"] = root_field_label(
+                self.execution_context.schema._schema,
+                self.execution_context.graphql_document,
+                self.execution_context.operation_name,
+            )
         result = self.execution_context.result
         if result is None or not result.errors:
             return

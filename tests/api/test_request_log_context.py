@@ -56,7 +56,13 @@ async def test_lines_logged_while_serving_carry_that_requests_id(
             assert response.json() == {"data": {"gyms": []}}
             return digest[:16], response.headers["x-request-id"]
 
-        await send(documents[0])  # fills the registry
+        await send(documents[0])  # fills the registry...
+        # ...with an entry in use (asked for by hash), which a new document cannot evict.
+        digest = hashlib.sha256(documents[0].encode()).hexdigest()
+        used = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+        assert (await api.http.post("/graphql", json={"extensions": used})).json() == {
+            "data": {"gyms": []}
+        }
         sent = dict(await asyncio.gather(*(send(d) for d in documents[1:])))
 
     logged = lines(json_log)

@@ -144,7 +144,7 @@ async def test_dismissed_reports_lower_their_reporters_weight(api: Api, db: Any)
     await report_video(api, crier, third)
     weights = [r["weight"] async for r in db.reports.find({"reporter_id": ObjectId(crier.id)})
                .sort("created_at", 1)]  # fmt: skip
-    assert weights == [1.0, 0.5, 0.667]
+    assert weights == pytest.approx([1.0, 0.5, 2 / 3])
 
 
 async def test_a_video_its_reports_hid_enters_the_queue_first(api: Api) -> None:
