@@ -29,6 +29,7 @@ over.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,6 +38,7 @@ from typing import Any, NamedTuple
 from beanie import Document, PydanticObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from kit.clock import utcnow_ms
 
@@ -75,25 +77,34 @@ def millis(instant: dt.datetime) -> int:
 class LogbookClockRepository:
     async def begin(self, user_id: PydanticObjectId, now: dt.datetime) -> int:
         """Open a lease on the user's clock; its seq, larger than every earlier one."""
-        raw = await _collection().find_one_and_update(
-            {"_id": user_id},
-            [
-                {
-                    "$set": {
-                        "seq": {"$max": [{"$add": [{"$ifNull": ["$seq", 0]}, 1]}, millis(now)]},
-                        "open": {"$add": [{"$ifNull": ["$open", 0]}, 1]},
-                        "settled": {"$ifNull": ["$settled", 0]},
-                        "last_begin": now,
-                    }
+        update = [
+            {
+                "$set": {
+                    "seq": {"$max": [{"$add": [{"$ifNull": ["$seq", 0]}, 1]}, millis(now)]},
+                    "open": {"$add": [{"$ifNull": ["$open", 0]}, 1]},
+                    "settled": {"$ifNull": ["$settled", 0]},
+                    "last_begin": now,
                 }
-            ],
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+            }
+        ]
+        raw = await _collection().find_one_and_update(
+            {"_id": user_id}, update, return_document=ReturnDocument.AFTER
         )
-        if raw is None:  # SecantusDB may answer null to an upsert that inserted
-            raw = await _collection().find_one({"_id": user_id})
+        if raw is None:  # the user's first write: make the clock, then take the stamp
+            await self._create(user_id)
+            raw = await _collection().find_one_and_update(
+                {"_id": user_id}, update, return_document=ReturnDocument.AFTER
+            )
         assert raw is not None
         return int(raw["seq"])
+
+    async def _create(self, user_id: PydanticObjectId) -> None:
+        """The clock, if no write made it first. Not an upsert of `begin`'s update: the
+        embedded database may answer null to an upsert that inserted (models.db_quirks),
+        and reading the clock again then could return a concurrent lease's seq, handing
+        two writes one stamp."""
+        with contextlib.suppress(DuplicateKeyError):
+            await _collection().insert_one({"_id": user_id, "seq": 0, "open": 0, "settled": 0})
 
     async def end(self, user_id: PydanticObjectId) -> None:
         """Close a lease; the last one open settles the clock at its current seq."""
