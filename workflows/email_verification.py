@@ -157,22 +157,13 @@ class EmailVerification:
                 raise
             # An unverified account holds it: this one waits, and the mail decides.
             user = await create(pending=True)
-        self.request(user, language)
+        await self.request(user, language)
         return user
 
-    def request(self, user: UserDocument, language: str) -> None:
-        """Mail a verification link for the address the account holds or waits for."""
-        self._background.spawn(self.send(user, language), name="email-verification")
-
-    async def resend(self, user: UserDocument, language: str) -> bool:
-        """Mail a new link (throttled: RESEND); False when the address is verified."""
-        if user.email_verified:
-            return False
-        await self._throttle.reserve([(RESEND, str(user.id))])
-        self.request(user, language)
-        return True
-
-    async def send(self, user: UserDocument, language: str) -> None:
+    async def request(self, user: UserDocument, language: str) -> None:
+        """Issue a link for the address the account holds or waits for, and mail it later.
+        The token is stored before the request answers, so links supersede each other in
+        the order they were asked for; only the mail waits for the background."""
         assert user.id is not None
         address, key = user.email, user.email_normalized
         if user.pending_email and user.pending_email_normalized:
@@ -182,7 +173,16 @@ class EmailVerification:
         await self._verifications.replace(
             user.id, key, token_hash(token), now=now, expires_at=now + LIFETIME
         )
-        await self._mailer.send(verify_mail(address, language, self._link_template, token))
+        mail = verify_mail(address, language, self._link_template, token)
+        self._background.spawn(self._mailer.send(mail), name="email-verification")
+
+    async def resend(self, user: UserDocument, language: str) -> bool:
+        """Mail a new link (throttled: RESEND); False when the address is verified."""
+        if user.email_verified:
+            return False
+        await self._throttle.reserve([(RESEND, str(user.id))])
+        await self.request(user, language)
+        return True
 
     async def verify(self, token: str) -> PydanticObjectId:
         """Record the proof a mailed token carries; the account it was for. InvalidInput
