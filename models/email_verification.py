@@ -73,6 +73,13 @@ class EmailVerificationRepository:
             return None
         return PydanticObjectId(found["user_id"]), str(found["email_normalized"])
 
+    async def delete_token(self, token_hash: str) -> None:
+        """Drop a token whose mail was never delivered (by the `token_hash_unique` index);
+        a newer one, already stored in its place, is left as it is."""
+        await EmailVerificationDocument.get_pymongo_collection().delete_one(
+            {"token_hash": token_hash}
+        )
+
     async def delete_for(self, user_id: PydanticObjectId) -> int:
         result = await EmailVerificationDocument.get_pymongo_collection().delete_many(
             {"user_id": user_id}

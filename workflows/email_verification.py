@@ -26,10 +26,7 @@ and counting them as verified would keep every squat made before it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from beanie import PydanticObjectId
@@ -37,6 +34,7 @@ from beanie import PydanticObjectId
 from kit.background import Background
 from kit.clock import utcnow
 from kit.mail import Mail, Mailer
+from kit.mailed_tokens import MailText, deliver, new_token, presented_hash, token_mail
 from models.email_verification import EmailVerificationRepository
 from models.user import DuplicateAccountError, UserDocument, UserRepository, holds_an_address
 from workflows.errors import InvalidInput
@@ -45,22 +43,18 @@ from workflows.token_versions import TokenVersions
 
 log = logging.getLogger(__name__)
 
-TOKEN_BYTES = 32
-TOKEN_MAX = 100  # a token is 43 characters; anything much longer is not one
 LIFETIME = timedelta(hours=24)
 # resendVerification: three mails an hour per account, then minutes apart.
 RESEND = Rule("verify-resend", 3, timedelta(hours=1), timedelta(minutes=1))
 _CLAIM_ATTEMPTS = 3
 
 
-@dataclass(frozen=True, slots=True)
-class VerifyMailText:
-    subject: str
-    body: str  # str.format fields: link, token, hours
+# Seconds between delivery attempts (kit.mailed_tokens.deliver): three in all.
+RETRY_DELAYS = (5.0, 30.0)
 
-
+# str.format fields: link, token, hours.
 TEXTS = {
-    "en": VerifyMailText(
+    "en": MailText(
         subject="Confirm your Perfect Boulder e-mail address",
         body=(
             "Welcome to Perfect Boulder! Open this link on your phone to confirm that this "
@@ -70,7 +64,7 @@ TEXTS = {
             "e-mail: nobody can use your address without it.\n"
         ),
     ),
-    "fr": VerifyMailText(
+    "fr": MailText(
         subject="Confirmez votre adresse e-mail Perfect Boulder",
         body=(
             "Bienvenue sur Perfect Boulder ! Ouvrez ce lien sur votre téléphone pour "
@@ -87,18 +81,10 @@ class AddressTaken(Exception):
     """The address belongs to a verified account."""
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def verify_mail(to: str, language: str, link_template: str, token: str) -> Mail:
     text = TEXTS.get(language, TEXTS["en"])
-    link = link_template.replace("{token}", token)
     hours = int(LIFETIME.total_seconds() // 3600)
-    return Mail(
-        to=to, subject=text.subject, text=text.body.format(link=link, token=token, hours=hours),
-        link=link,
-    )  # fmt: skip
+    return token_mail(text, to, link_template, token, hours=hours)
 
 
 class EmailVerification:
@@ -168,13 +154,16 @@ class EmailVerification:
         address, key = user.email, user.email_normalized
         if user.pending_email and user.pending_email_normalized:
             address, key = user.pending_email, user.pending_email_normalized
-        token = secrets.token_urlsafe(TOKEN_BYTES)
+        token, digest = new_token()
         now = utcnow()
-        await self._verifications.replace(
-            user.id, key, token_hash(token), now=now, expires_at=now + LIFETIME
-        )
+        await self._verifications.replace(user.id, key, digest, now=now, expires_at=now + LIFETIME)
         mail = verify_mail(address, language, self._link_template, token)
-        self._background.spawn(self._mailer.send(mail), name="email-verification")
+        self._background.spawn(self._mail(mail, digest), name="email-verification")
+
+    async def _mail(self, mail: Mail, digest: str) -> None:
+        if not await deliver(self._mailer, mail, "address verification", RETRY_DELAYS):
+            # Nobody received it: `resendVerification` makes another.
+            await self._verifications.delete_token(digest)
 
     async def resend(self, user: UserDocument, language: str) -> bool:
         """Mail a new link (throttled: RESEND); False when the address is verified."""
@@ -188,10 +177,8 @@ class EmailVerification:
         """Record the proof a mailed token carries; the account it was for. InvalidInput
         for a wrong, used or expired token; AddressTaken when a verified account took the
         address meanwhile."""
-        token = token.strip()
-        used = None
-        if token and len(token) <= TOKEN_MAX:
-            used = await self._verifications.consume(token_hash(token), utcnow())
+        digest = presented_hash(token)
+        used = None if digest is None else await self._verifications.consume(digest, utcnow())
         if used is None:
             raise InvalidInput("token", "is not valid (wrong, already used or expired)")
         user_id, key = used

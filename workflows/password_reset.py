@@ -11,47 +11,36 @@ otherwise void the owner's link): a few stay valid at once, and using one delete
 the same operation that finds it, then the user's others. A password change and
 `logoutEverywhere` void every pending token too (`revoke`).
 
-Delivery is retried when the failure may pass (the server unreachable, a 4xx answer),
-RETRY_DELAYS apart; a failure that will not pass (a 5xx: the address refused, SMTPUTF8
-unsupported) or the last retry's is reported at ERROR (error tracking receives it) and
-the undelivered token is deleted.
+Tokens are made, hashed and mailed as kit.mailed_tokens says: delivery is retried when
+the failure may pass, RETRY_DELAYS apart; a failure that will not pass (a 5xx: the
+address refused, SMTPUTF8 unsupported) or the last retry's is reported at ERROR and the
+undelivered token is deleted.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
-import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from beanie import PydanticObjectId
 
 from kit.background import Background
 from kit.clock import utcnow
-from kit.mail import Mail, Mailer, may_pass
+from kit.mail import Mail, Mailer
+from kit.mailed_tokens import MailText, deliver, new_token, presented_hash, token_mail
 from models.password_reset import PasswordResetRepository
 from models.user import UserRepository
 
 log = logging.getLogger(__name__)
 
-TOKEN_BYTES = 32
-# A token is 43 URL-safe characters; anything much longer is not one (and is not hashed).
-TOKEN_MAX = 100
 LIFETIME = timedelta(minutes=30)
 # Seconds between delivery attempts: three in all, within a minute.
 RETRY_DELAYS = (5.0, 30.0)
 
 
-@dataclass(frozen=True, slots=True)
-class ResetMailText:
-    subject: str
-    body: str  # str.format fields: link, token, minutes
-
-
+# str.format fields: link, token, minutes.
 TEXTS = {
-    "en": ResetMailText(
+    "en": MailText(
         subject="Reset your Perfect Boulder password",
         body=(
             "Someone (hopefully you) asked to reset the password of your Perfect Boulder "
@@ -62,7 +51,7 @@ TEXTS = {
             "ignore this e-mail: your password stays as it is.\n"
         ),
     ),
-    "fr": ResetMailText(
+    "fr": MailText(
         subject="Réinitialiser votre mot de passe Perfect Boulder",
         body=(
             "Quelqu'un (vous, espérons-le) a demandé à réinitialiser le mot de passe de "
@@ -77,20 +66,10 @@ TEXTS = {
 }
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def reset_mail(to: str, language: str, link_template: str, token: str) -> Mail:
     text = TEXTS.get(language, TEXTS["en"])
-    link = link_template.replace("{token}", token)
     minutes = int(LIFETIME.total_seconds() // 60)
-    return Mail(
-        to=to,
-        subject=text.subject,
-        text=text.body.format(link=link, token=token, minutes=minutes),
-        link=link,
-    )
+    return token_mail(text, to, link_template, token, minutes=minutes)
 
 
 class PasswordResets:
@@ -121,48 +100,23 @@ class PasswordResets:
         if user is None or user.id is None:
             log.info("password reset asked for an address without an account")
             return False
-        token = secrets.token_urlsafe(TOKEN_BYTES)
+        token, digest = new_token()
         now = utcnow()
-        digest = token_hash(token)
         await self._resets.add(user.id, digest, now=now, expires_at=now + LIFETIME)
         mail = reset_mail(user.email, language, self._link_template, token)
-        if await self._deliver(mail):
+        if await deliver(self._mailer, mail, "password reset", RETRY_DELAYS):
             return True
         await self._resets.delete_token(digest)
         return False
-
-    async def _deliver(self, mail: Mail) -> bool:
-        """Send `mail`, retrying what may pass; False (reported) when it was not sent."""
-        for attempt, delay in enumerate((*RETRY_DELAYS, None), start=1):
-            try:
-                await self._mailer.send(mail)
-                return True
-            except Exception as error:  # any failure of the mail path is reported below
-                if delay is None or not may_pass(error):
-                    log.error(
-                        "password reset mail not delivered after %d attempt(s): %s",
-                        attempt,
-                        type(error).__name__,
-                        exc_info=error,
-                    )
-                    return False
-                log.warning(
-                    "password reset mail attempt %d failed (%s), retrying in %g s",
-                    attempt,
-                    type(error).__name__,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-        return False  # not reached: the last attempt returns above
 
     async def consume(self, token: str) -> PydanticObjectId | None:
         """The user a valid token was issued to, using it up (and the user's other
         pending tokens); None for a wrong, used or expired token (the caller cannot tell
         which)."""
-        token = token.strip()
-        if not token or len(token) > TOKEN_MAX:
+        digest = presented_hash(token)
+        if digest is None:
             return None
-        user_id = await self._resets.consume(token_hash(token), utcnow())
+        user_id = await self._resets.consume(digest, utcnow())
         if user_id is not None:
             await self._resets.delete_for(user_id)
         return user_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -20,11 +21,11 @@ import workflows.email_verification
 import workflows.unverified_posts
 from api.settings import Settings
 from kit.clock import utcnow
+from kit.mailed_tokens import token_hash
 from tests.support.accounts import LOGIN, ME, REQUEST_RESET, RESET, Inbox, eventually, smtp_server
 from tests.support.app import running_api
 from tests.support.client import SIGNUP, Account, Api, code_of, upload_media
 from tests.support.videos import POST_VIDEO, video_vars
-from workflows.email_verification import token_hash
 
 MY_ACCOUNT = "{ myAccount { email email_verified } }"
 VERIFY = "mutation Verify($token: String!) { verifyEmail(token: $token) }"
@@ -260,3 +261,62 @@ async def test_an_unverified_account_publishes_three_videos_a_day(
     await mail_api.data(VERIFY, {"token": await _verification(inbox, "eve@example.com")})
     for _ in range(4):
         assert "errors" not in await post()
+
+
+class RefusingVerifications(Inbox):
+    """A mail server answering the first `failures` verification mails with `reply`."""
+
+    def __init__(self, failures: int, reply: str) -> None:
+        super().__init__()
+        self.failures, self.reply, self.refused = failures, reply, 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refused < self.failures:
+            self.refused += 1
+            return self.reply
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.parametrize(
+    ("failures", "reply", "delivered"),
+    [
+        (2, "451 4.3.0 try again later", True),  # passes: the third try goes through
+        (1, "550 5.1.1 no such mailbox", False),  # lasting: not tried again
+        (10, "451 4.3.0 try again later", False),  # passing, but past the last try
+    ],
+)
+async def test_a_verification_mail_is_retried_and_a_lost_one_reported_without_its_token(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    db: Any,
+    failures: int,
+    reply: str,
+    delivered: bool,
+) -> None:
+    monkeypatch.setattr(workflows.email_verification, "RETRY_DELAYS", (0.01, 0.01))
+    server = RefusingVerifications(failures, reply)
+    with smtp_server(server) as (inbox, port), caplog.at_level(logging.ERROR):
+        configured = settings.model_copy(
+            update={"smtp_url": f"smtp://127.0.0.1:{port}", "email_verify_url": VERIFY_URL}
+        )
+        async with running_api(configured) as api:
+            climber = await _signup(api, "zoe@example.com", "zoe")
+            if delivered:
+                token = await _verification(inbox, "zoe@example.com")
+                assert (await api.data(VERIFY, {"token": token}))["verifyEmail"] is True
+                assert server.refused == 2
+                return
+
+            async def reported() -> bool:
+                return any("not delivered" in r.getMessage() for r in caplog.records)
+
+            await eventually(reported)
+            assert server.refused == (1 if reply.startswith("5") else 3)
+            # The token nobody received is gone; asking again mails a new one.
+            assert await db.email_verifications.count_documents({}) == 0
+            assert "zoe@example.com" not in caplog.text  # no address in the report
+            server.failures = 0  # the server is back
+            assert await api.data(RESEND, token=climber.token) == {"resendVerification": True}
+            token = await _verification(inbox, "zoe@example.com")
+            assert (await api.data(VERIFY, {"token": token}))["verifyEmail"] is True

@@ -101,9 +101,9 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
+def smtp_server(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, int]]:
     """A real SMTP server (aiosmtpd, in its own thread) on a free loopback port."""
-    inbox = Inbox()
+    inbox = inbox or Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
