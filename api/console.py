@@ -157,18 +157,34 @@ async def service_database(settings: Settings) -> AsyncIterator[Opened]:
         yield Opened(settings, client, client[settings.mongodb_db], Repositories())
 
 
-def main() -> None:
+def run_console(
+    open_database: Callable[[Settings], AbstractAsyncContextManager[OpenedT]],
+    names_of: Callable[[OpenedT], dict[str, Any]],
+    banner_of: Callable[[Settings, OpenedT], str],
+) -> None:
+    """A console's command line: settings read, the console run on its own loop thread,
+    a configuration error said in one line with exit status 2 (api.console,
+    api.inspection)."""
     try:
         settings = load_settings()
         configure_logging(settings.log_level, json_lines=settings.is_production)
         runner = LoopThread()
         try:
-            interact(runner, service_database(settings), namespace, banner)
+            interact(
+                runner,
+                open_database(settings),
+                names_of,
+                lambda opened: banner_of(settings, opened),
+            )
         finally:
             runner.stop()
     except ConfigurationError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from error
+
+
+def main() -> None:
+    run_console(service_database, namespace, lambda _settings, opened: banner(opened))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import sys
 from collections.abc import AsyncIterator, Mapping, MutableMapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -34,9 +33,9 @@ from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
-from api.console import LoopThread, interact
+from api.console import run_console
 from api.database import client_options
-from api.settings import ConfigurationError, Settings, load_settings
+from api.settings import ConfigurationError, Settings
 
 # Aggregation stages that write.
 _WRITING_STAGES = frozenset({"$out", "$merge"})
@@ -140,22 +139,10 @@ def banner_for(name: str, guaranteed: bool) -> str:
 
 
 def main() -> None:
-    try:
-        settings = load_settings()
-        runner = LoopThread()
-        try:
-            guaranteed = settings.mongodb_inspect_url is not None
-            interact(
-                runner,
-                read_only_database(settings),
-                namespace,
-                lambda _db: banner_for(settings.mongodb_db, guaranteed),
-            )
-        finally:
-            runner.stop()
-    except ConfigurationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from error
+    def banner(settings: Settings, _db: ReadOnlyDatabase) -> str:
+        return banner_for(settings.mongodb_db, settings.mongodb_inspect_url is not None)
+
+    run_console(read_only_database, namespace, banner)
 
 
 if __name__ == "__main__":
