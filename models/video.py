@@ -460,16 +460,19 @@ class VideoRepository:
         )  # fmt: skip
         return result.modified_count == 1
 
-    async def media_rejected(self, video_id: PydanticObjectId, reason: str) -> str | None:
+    async def media_rejected(
+        self, video_id: PydanticObjectId, reason: str
+    ) -> tuple[PydanticObjectId, str] | None:
         """REJECTED for `reason`, withheld for MEDIA (an older video, shown until its
-        probe, is hidden now too): the media URL, None if it was decided already."""
+        probe, is hidden now too): (its owner, the media URL), None if it was decided
+        already."""
         found = await VideoDocument.get_pymongo_collection().find_one_and_update(
             {"_id": video_id, "media_state": {"$in": [PROCESSING, None]}},
             {"$set": {"media_state": REJECTED, "media_error": reason},
              "$addToSet": {"withheld": MEDIA}},
-            projection={"video_url": 1},
+            projection={"user_id": 1, "video_url": 1},
         )  # fmt: skip
-        return None if found is None else str(found["video_url"])
+        return None if found is None else (PydanticObjectId(found["user_id"]), found["video_url"])
 
     async def unprobed_batch(
         self, after: PydanticObjectId | None, limit: int
@@ -504,11 +507,14 @@ class VideoRepository:
         return found is not None
 
     async def owner_uses_media(self, owner_id: PydanticObjectId, video_url: str) -> bool:
-        """Whether another of the owner's videos shows `video_url`: only its owner can post
-        a stored media URL (storage.service), so the owner's videos are all to look at
-        (through the `user_videos` index)."""
+        """Whether one of the owner's videos still needs `video_url`'s file: one not
+        REJECTED (a rejected video's file is deleted; call this once the video that let
+        go of the file is deleted or rejected). Only its owner can post a stored media
+        URL (storage.service), so the owner's videos are all to look at (through the
+        `user_videos` index)."""
         found = await VideoDocument.get_pymongo_collection().find_one(
-            {"user_id": owner_id, "video_url": video_url}, projection={"_id": 1}
+            {"user_id": owner_id, "video_url": video_url, "media_state": {"$ne": REJECTED}},
+            projection={"_id": 1},
         )
         return found is not None
 

@@ -150,6 +150,7 @@ class MediaWork:
         return True
 
     async def _give_up(self, job: ClaimedJob, reason: str) -> None:
+        # Its file is kept for the operator (step 4 above), not discarded.
         await self.repos.videos.media_rejected(job.video_id, GAVE_UP)
         await self.repos.media_jobs.finish(
             job, utcnow(), self.config.keep_finished_for, error=reason
@@ -184,7 +185,20 @@ class MediaWork:
                  probed.duration_ms, probed.width, probed.height, probed.codec)  # fmt: skip
 
     async def _reject(self, video_id: PydanticObjectId, reason: str) -> None:
-        video_url = await self.repos.videos.media_rejected(video_id, reason)
-        if video_url is not None:
-            await self.storage.discard(video_url)
+        rejected = await self.repos.videos.media_rejected(video_id, reason)
         log.info("video rejected video_id=%s reason=%s", video_id, reason)
+        if rejected is not None:
+            await self._discard(*rejected)
+
+    async def _discard(self, owner: PydanticObjectId, video_url: str) -> None:
+        """Delete a rejected video's file, unless another of the owner's videos still
+        needs it (the owner may post a stored URL twice: one copy may be shown, probed
+        before MAX_VIDEO_SECONDS was lowered, while the other is rejected). The verdict
+        stands whatever happens here: a storage failure leaves an orphan file, logged for
+        the operator."""
+        if await self.repos.videos.owner_uses_media(owner, video_url):
+            return
+        try:
+            await self.storage.discard(video_url)
+        except Exception:
+            log.warning("rejected video's media left in storage url=%s", video_url, exc_info=True)

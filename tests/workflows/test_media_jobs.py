@@ -25,6 +25,7 @@ from tests.support.client import Account, Api, upload_media
 from tests.support.media import clip
 from tests.support.social import FOLLOWING_FEED, follow
 from tests.support.videos import (
+    DELETE,
     FEED,
     FEED_PAGE,
     POST_VIDEO,
@@ -355,3 +356,25 @@ async def test_a_video_deleted_while_being_probed_leaves_no_poster(
     monkeypatch.setattr(workflows.media, "probe_in_child", probe_then_delete)
     assert await api.media_settled() == 1
     assert (await api.http.get(poster_url)).status_code == 404
+
+
+async def test_a_rejected_copy_leaves_the_file_its_shown_twin_needs(api: Api) -> None:
+    """The owner may post a stored URL twice. A copy rejected (here: probed after the
+    length limit was lowered) keeps the file while the other copy is shown; the file
+    goes with the last copy that needs it."""
+    owner, other = await accounts(api, 2)
+    url = await upload_media(api, owner, "VIDEO", clip(2.0, 64, 48, 10))
+    posted = (await api.data(POST_VIDEO, video_vars(url), owner.token))["postVideo"]
+    shown, url = posted["id"], posted["video_url"]  # the stored file's URL
+    assert await api.media_settled() == 1
+    assert (await api.http.get(url)).status_code == 200
+    twin = (await api.data(POST_VIDEO, video_vars(url), owner.token))["postVideo"]["id"]
+    assert await _worker(api, limits=Limits(max_seconds=1.0)).run_once() is True
+
+    rejected = (await api.data(ONE, {"id": twin}, owner.token))["video"]
+    assert rejected["media_state"] == "REJECTED"
+    assert (await api.data(ONE, {"id": shown}, other.token))["video"]["media_state"] == "READY"
+    assert (await api.http.get(url)).status_code == 200  # the shown copy still plays
+
+    await api.data(DELETE, {"id": shown}, owner.token)
+    assert (await api.http.get(url)).status_code == 404  # only a rejected copy was left
