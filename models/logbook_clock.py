@@ -133,6 +133,12 @@ class LogbookClockRepository:
         finally:
             await self.end(user_id)
 
+    async def latest(self, user_id: PydanticObjectId) -> int:
+        """The largest seq the climber's clock has issued (0 without a clock): no pull
+        ever answered a later timestamp."""
+        raw = await _collection().find_one({"_id": user_id}, projection={"seq": 1})
+        return 0 if raw is None else int(raw.get("seq") or 0)
+
     async def forget(self, user_id: PydanticObjectId) -> int:
         """Drop the user's clock (account erasure); how many documents went."""
         result = await _collection().delete_one({"_id": user_id})

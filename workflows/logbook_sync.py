@@ -153,7 +153,10 @@ class LogbookSync:
             user_id, now=now, stale_after=STALE_LEASE, repair=not waiting
         )
         horizon = millis(now - self.repos.tombstones.keep)
-        reset = last_pulled_at is not None and last_pulled_at < horizon
+        # Older than deletions are remembered, or later than any pull answered (not a
+        # timestamp of this logbook's: a restored database, a forged value): the whole
+        # logbook again, as of now.
+        reset = last_pulled_at is not None and not horizon <= last_pulled_at <= settled
         after = None if last_pulled_at is None or reset else math.floor(last_pulled_at)
         changes = {name: _table() for name in (SESSIONS, CROIX, GYMS)}
         sessions = await self.repos.logbook_changes.sessions_changed(user_id, after)
@@ -208,6 +211,10 @@ class LogbookSync:
         if not (math.isfinite(last_pulled_at) and last_pulled_at >= 0):
             raise InvalidInput("last_pulled_at", "must be the timestamp of your last pull")
         pushed = parse_push(changes)
+        # Conflicts are changes stamped after `last_pulled_at`: a value later than any
+        # pull answered would hide them all and overwrite them.
+        if last_pulled_at > await self.repos.logbook_clock.latest(user_id):
+            raise SyncConflict([], "last_pulled_at is later than any pull of this logbook")
         key = fingerprint(user_id, changes, last_pulled_at)
         pushes = self.repos.logbook_pushes
         record = None

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.support.client import Account, Api, code_of, upload_media
 from tests.support.logbook import create_croix, create_session
-from tests.support.sync import PULL, push, watermelon_id
+from tests.support.sync import PULL, Device, pull, push, watermelon_id
 
 HOSTILE = settings(
     max_examples=40,
@@ -208,3 +208,34 @@ async def test_a_record_named_twice_or_a_gym_pushed_is_refused(api: Api, db: Any
     body = await api.execute(PULL, {"last": -5}, climber.token)
     assert _refusal(body)["field"] == "last_pulled_at"
     await _nothing_written(db)
+
+
+async def test_a_timestamp_no_pull_answered_is_never_trusted(api: Api, db: Any) -> None:
+    """A `last_pulled_at` later than any pull answered (forged, or kept across a restored
+    database) would hide every server change from the conflict check, and overflow the
+    database's integers: a pull answers the whole logbook again (`reset`), a push is a
+    conflict (pull, then push again)."""
+    climber = await api.signup()
+    phone = Device(api, climber)
+    session = phone.create("sessions", date="2025-03-14", gym_id=None, feeling=3, notes=None)
+    croix = phone.create("croix", session_id=session, photo_url="", color="blue", grade="6A",
+                         status="TOP", notes=None)  # fmt: skip
+    await phone.synchronize()
+    await phone.pull()  # a timestamp after its own push
+    assert phone.last_pulled_at is not None
+    for later in (phone.last_pulled_at + 10**9, 1e20, 1e308):
+        pulled = await pull(api, climber, later)
+        assert pulled["reset"] is True
+        assert [row["id"] for row in pulled["changes"]["croix"]["created"]] == [croix]
+
+    before = await db.sessions.find_one({"client_id": session})
+    graded = _changes()
+    graded["croix"]["updated"] = [{"id": croix, **phone.records("croix")[croix], "grade": "8A"}]
+    for later in (phone.last_pulled_at + 10**9, 1e20, 1e308):
+        refused = await push(api, climber, graded, later)
+        [error] = refused["errors"]
+        assert error["extensions"]["code"] == "SYNC_CONFLICT", error
+    assert await db.sessions.find_one({"client_id": session}) == before
+    # With the timestamp its pull answered, the same push goes through.
+    accepted = await push(api, climber, graded, phone.last_pulled_at)
+    assert accepted.get("data") == {"pushLogbookChanges": True}, accepted
