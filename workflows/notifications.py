@@ -84,9 +84,13 @@ class Notifications:
 
     async def switch(self, user_id: PydanticObjectId, changes: Sequence[Switch]) -> Switches:
         """Switch kinds on or off, for the inbox and for push separately."""
+        named: set[str] = set()
         for change in changes:
             if change.kind not in KINDS:
                 raise InvalidInput("kind", "must be one of " + ", ".join(KINDS))
+            if change.kind in named:  # on and off at once: which one was meant?
+                raise InvalidInput("settings", f"names {change.kind} more than once")
+            named.add(change.kind)
 
         def kinds(pick: Callable[[Switch], bool | None], value: bool) -> list[str]:
             return [c.kind for c in changes if pick(c) is value]

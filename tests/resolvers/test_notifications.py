@@ -189,6 +189,16 @@ async def test_read_marks_up_to_an_entry_and_a_new_like_brings_a_group_back(api:
     assert code_of(error) == "NOT_FOUND"
 
 
+async def test_settings_naming_a_kind_twice_are_refused_and_change_nothing(api: Api) -> None:
+    owner = await api.signup()
+    twice = [{"kind": "LIKE", "inbox": False}, {"kind": "FOLLOW"}, {"kind": "LIKE", "inbox": True}]
+    error = await api.error(UPDATE_SETTINGS, {"settings": twice}, owner.token)
+    assert (code_of(error), error["extensions"]["field"]) == ("BAD_USER_INPUT", "settings")
+    assert "LIKE" in error["message"]
+    shown = (await api.data(SETTINGS, None, owner.token))["notificationSettings"]
+    assert all(s["inbox"] and s["push"] for s in shown)
+
+
 async def test_settings_switch_kinds_off_for_the_inbox_and_push_apart(api: Api) -> None:
     owner, ada = await accounts(api, 2)
     shown = (await api.data(SETTINGS, None, owner.token))["notificationSettings"]
