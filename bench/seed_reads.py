@@ -9,7 +9,7 @@ apply has something to leave out:
 
 - its newest video carries 40 comments in threads with replies, some mentioning it,
   some by the climbers blocked either way, two hidden by moderation (one its own);
-- its inbox holds 34 entries: LIKE groups of 3 to 400 likers (one of only the
+- its inbox holds 34 entries: LIKE groups of 3 to 248 likers (one of only the
   climber who blocks it: not shown), FOLLOWs, COMMENTs, a REPLY, MENTIONs, MODERATION;
 - its 20 sessions (100 croix) are stamped as synced ones are, the latest a few days
   ago, with 3 deletions (tombstones) in the last days: `logbook_since` is the pull of a
