@@ -16,6 +16,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def run_delay_seconds(pid: int) -> float:
+    """How long the process's main thread has waited, runnable, for a CPU (the kernel's
+    schedstat): on a loaded machine, what its wall time owes to the others."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+
+
 def _status_kib(pid: int, key: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):

@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bench.raw_reads import RawReads
 from bench.raw_viewer import Refused, Viewer, ViewerCheck, visible_videos
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -180,6 +181,7 @@ def _node(raw: dict[str, Any], authors: dict[ObjectId, dict[str, Any]]) -> dict[
 
 def create_app(url: str, db: str, secret: str) -> Starlette:
     raw = RawApi(url, db, secret)
+    reads = RawReads(raw.db, raw.check)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -192,6 +194,10 @@ def create_app(url: str, db: str, secret: str) -> Starlette:
             Route("/feed", raw.feed),
             Route("/video/{id}", raw.video),
             Route("/me", raw.me),
+            Route("/comments/{id}", reads.comments),
+            Route("/notifications", reads.notifications),
+            Route("/logbook_changes", reads.logbook_changes),
+            Route("/gym_circuits/{id}", reads.gym_circuits),
         ],
         lifespan=lifespan,
     )

@@ -157,3 +157,19 @@ def visible_videos(viewer: Viewer) -> dict[str, Any]:
         others if viewer.user_id is None else {"$or": [{"user_id": viewer.user_id}, others]}
     )
     return {"$and": clauses}
+
+
+def visible_comments(viewer: Viewer) -> dict[str, Any]:
+    """The clauses of the comments this viewer may see (models/audience.py
+    `comment_filter`): none by someone blocked either way, none withheld (hidden by
+    moderation, or its author suspended) unless the viewer wrote it."""
+    if viewer.moderator:
+        return {}
+    clauses: list[dict[str, Any]] = []
+    if viewer.hidden:
+        clauses.append({"user_id": {"$nin": list(viewer.hidden)}})
+    others = {"withheld.0": {"$exists": False}}
+    clauses.append(
+        others if viewer.user_id is None else {"$or": [{"user_id": viewer.user_id}, others]}
+    )
+    return {"$and": clauses}

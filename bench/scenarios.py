@@ -120,3 +120,35 @@ SCENARIOS: dict[str, tuple[Builder, Builder | None]] = {
     "like_unlike": (_like_mix, None),
     "login": (_login, None),
 }
+
+# The new read paths (issue 28, round three): what the app asks, and what the
+# hand-written equivalents of bench/raw_reads.py answer field for field.
+USER_CARD = "id pseudo avatar_url"
+COMMENTS_PAGE = f"""
+query Comments($id: ID!, $first: Int) {{
+  video(id: $id) {{
+    id
+    comments(first: $first) {{
+      edges {{ cursor node {{ id text created_at reply_to hidden
+        user {{ {USER_CARD} }} mentions {{ id pseudo }} }} }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+"""
+NOTIFICATIONS_PAGE = f"""
+query Inbox($first: Int) {{
+  notifications(first: $first) {{
+    edges {{ cursor node {{ id kind created_at updated_at read actor_count action
+      actors(first: 3) {{ {USER_CARD} }} video {{ id video_url }} comment {{ id text }} }} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+LOGBOOK_CHANGES = """
+query Pull($since: Float) { logbookChanges(last_pulled_at: $since) { changes timestamp reset } }
+"""
+GYM_CIRCUITS = """
+query Circuits($gym: ID!) { gymCircuits(gym_id: $gym) { color enough_data climber_count
+  croix_count grades { grade count } crowd_grade flash_rate } }
+"""

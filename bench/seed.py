@@ -26,6 +26,7 @@ from beanie import Document, PydanticObjectId, init_beanie
 from beanie.odm.utils.dump import get_dict
 from pymongo.asynchronous.database import AsyncDatabase
 
+from bench.seed_reads import ReadsFixture, seed_reads, stamp_logbook
 from kit.clock import midnight_utc
 from kit.passwords import PasswordHasher
 from models.climb_session import ClimbSession, CroixEntry
@@ -66,6 +67,7 @@ class Fixture:
     hot_cursor: str  # `after` this: a page of 20 videos with 10,000 likes each
     cold_cursor: str  # `after` this: a page of 20 videos without a like
     counts: dict[str, int]
+    reads: ReadsFixture | None = None  # the new read paths' pages (bench/seed_reads.py)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -202,10 +204,14 @@ async def seed(db: AsyncDatabase[dict[str, Any]]) -> Fixture:
     video_raws, videos = _videos(rng, users, now)
     gyms = _gyms(now)
     sessions = _sessions(rng, users, gyms, now)
+    assert users[1].id is not None
+    stamp_logbook(sessions, users[1].id)
     await _insert(db, "users", [_dump(u) for u in users])
     await _insert(db, "videos", video_raws)
     await _insert(db, "gyms", [_dump(g) for g in gyms])
     await _insert(db, "sessions", [_dump(s) for s in sessions])
+    assert gyms[0].id is not None
+    reads = await seed_reads(db, users, video_raws, gyms[0].id, now)
 
     def cursor_before(position: int) -> str:
         video = videos[position - 1]
@@ -229,4 +235,5 @@ async def seed(db: AsyncDatabase[dict[str, Any]]) -> Fixture:
             "sessions": len(sessions),
             "croix": sum(len(s.croix) for s in sessions),
         },
+        reads=reads,
     )

@@ -71,6 +71,7 @@ class Server:
     port: int
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    cwd: Path = REPO  # the checkout it runs (bench.startup compares two)
     cold_start_s: float = 0.0
     _log: IO[bytes] | None = field(default=None, repr=False)
 
@@ -88,7 +89,7 @@ class Server:
         self._log = self.log_path.open("wb")
         started = time.perf_counter()
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            self.argv, env=self.env, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT
+            self.argv, env=self.env, cwd=self.cwd, stdout=self._log, stderr=subprocess.STDOUT
         )
         deadline = started + READY_TIMEOUT_S
         while time.perf_counter() < deadline:

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-import aiosmtplib
 import anyio.to_thread
 
 from kit.clock import utcnow
@@ -118,6 +117,8 @@ def may_pass(error: BaseException) -> bool:
     """Whether a failure to send may pass if tried again: the server unreachable, slow or
     answering 4xx; not a 5xx (the address or the sender refused for good) nor a feature
     the server lacks (SMTPUTF8)."""
+    import aiosmtplib  # see SmtpMailer.send: loaded by the send that failed
+
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return all(400 <= refusal.code < 500 for refusal in error.recipients)
     if isinstance(error, aiosmtplib.SMTPResponseException):
@@ -147,6 +148,10 @@ class SmtpMailer:
         self._timeout = timeout_seconds
 
     async def send(self, mail: Mail) -> None:
+        # Imported on the first mail, not at start (issue 28's cold start): a process
+        # may serve for hours before anyone signs up or asks for a reset.
+        import aiosmtplib
+
         config = self.config
         await aiosmtplib.send(
             message_of(mail, self.sender),

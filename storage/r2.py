@@ -26,18 +26,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import anyio
-from botocore.exceptions import (  # light: not the SDK itself
-    ClientError,
-    ConnectionClosedError,
-    EndpointConnectionError,
-    HTTPClientError,
-)
 
 from storage.base import Copied, SignedPut, StoredObject
 from storage.config import R2Config
 from storage.errors import StorageConfigError, StorageUnavailable
 
 if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
     from types_aiobotocore_s3 import S3Client
 
 _CHUNK = 1024 * 1024
@@ -49,7 +44,26 @@ READ_TIMEOUT = 3.0
 MAX_ATTEMPTS = 2
 CALL_DEADLINE = 5.0
 COPY_DEADLINE = 20.0
-_OUTAGE = (HTTPClientError, EndpointConnectionError, ConnectionClosedError, OSError)
+
+
+# botocore's exceptions are imported with the client, on first use, not at start (issue
+# 28's cold start: ~30 ms of every start, for a process that may never touch storage).
+# An `except` clause evaluates its expression only when an exception reaches it, and
+# every one below follows a call on the client: botocore is loaded by then.
+def _client_error() -> type[ClientError]:
+    from botocore.exceptions import ClientError
+
+    return ClientError
+
+
+def _outage() -> tuple[type[Exception], ...]:
+    from botocore.exceptions import (
+        ConnectionClosedError,
+        EndpointConnectionError,
+        HTTPClientError,
+    )
+
+    return (HTTPClientError, EndpointConnectionError, ConnectionClosedError, OSError)
 
 
 @asynccontextmanager
@@ -60,9 +74,9 @@ async def _outage_guard(deadline: float = CALL_DEADLINE) -> AsyncIterator[None]:
             yield
     except TimeoutError as error:
         raise StorageUnavailable(f"object storage did not answer within {deadline:g} s") from error
-    except _OUTAGE as error:
+    except _outage() as error:
         raise StorageUnavailable(f"object storage unreachable: {type(error).__name__}") from error
-    except ClientError as error:
+    except _client_error() as error:
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if isinstance(status, int) and status >= 500:
             raise StorageUnavailable(f"object storage failing: {_code(error)}") from error
@@ -175,7 +189,7 @@ class R2Storage:
         try:
             async with _outage_guard():
                 found = await s3.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
+        except _client_error() as error:
             if _code(error) in _MISSING:
                 return None
             raise
@@ -194,7 +208,7 @@ class R2Storage:
                     CopySourceIfMatch=etag,
                     MetadataDirective="COPY",  # keeps the Content-Type the upload was signed for
                 )
-        except ClientError as error:
+        except _client_error() as error:
             code = _code(error)
             if code in _CHANGED:
                 return Copied.CHANGED
@@ -241,7 +255,7 @@ class R2Storage:
         s3 = await self._s3()
         try:
             found = await s3.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
+        except _client_error() as error:
             if _code(error) in _MISSING:
                 return None
             raise
@@ -256,7 +270,7 @@ class R2Storage:
         s3 = await self._s3()
         try:
             found = await s3.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
+        except _client_error() as error:
             if _code(error) in _MISSING:
                 return False
             raise
