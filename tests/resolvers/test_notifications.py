@@ -12,6 +12,7 @@ from bson import ObjectId
 
 import workflows.notifications
 from models.app_indexes import APP_INDEX_PREFIX
+from models.notification import ACTORS_SHOWN_MAX
 from tests.support.client import Account, Api, code_of
 from tests.support.comments import (
     DELETE_COMMENT,
@@ -187,6 +188,26 @@ async def test_read_marks_up_to_an_entry_and_a_new_like_brings_a_group_back(api:
     # Someone else's entry is not found, and marks nothing.
     error = await api.error(MARK_READ, {"up_to": entries[0]["id"]}, carol.token)
     assert code_of(error) == "NOT_FOUND"
+
+
+async def test_a_group_larger_than_actors_shows_counts_all_and_shows_the_latest(api: Api) -> None:
+    """The database counts the group and hands over its most recent ACTORS_SHOWN_MAX
+    actors only; a block still takes its actor out of both."""
+    owner, *fans = await accounts(api, ACTORS_SHOWN_MAX + 4)
+    video = (await post_video(api, owner))["id"]
+    for fan in fans:  # one after another: the order of the group is the likes' order
+        await _like(api, fan, video)
+    page = await api.data(INBOX_ACTORS, {"first": ACTORS_SHOWN_MAX}, owner.token)
+    [entry] = [edge["node"] for edge in page["notifications"]["edges"]]
+    assert entry["actor_count"] == len(fans)
+    latest = [fan.id for fan in reversed(fans)][:ACTORS_SHOWN_MAX]
+    assert [actor["id"] for actor in entry["actors"]] == latest
+
+    await api.data(BLOCK, {"id": fans[-1].id}, owner.token)
+    page = await api.data(INBOX_ACTORS, {"first": 3}, owner.token)
+    [entry] = [edge["node"] for edge in page["notifications"]["edges"]]
+    assert entry["actor_count"] == len(fans) - 1
+    assert [actor["id"] for actor in entry["actors"]] == latest[1:4]
 
 
 async def test_settings_naming_a_kind_twice_are_refused_and_change_nothing(api: Api) -> None:
