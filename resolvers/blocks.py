@@ -1,7 +1,7 @@
 """Blocking: blockUser, unblockUser and the caller's blocked climbers.
 
 What a block hides is the audience rule's business (models.audience, applied by every
-listing); the block itself and the follows it ends are workflows.blocking's.
+listing); the block itself and the follows it ends are workflows.relations'.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class BlockMutation:
     )
     async def block_user(self, info: Info, user_id: strawberry.ID) -> bool:
         viewer = info.context.require_viewer()
-        await info.context.services.blocking.block(viewer, parse_id(user_id, "user_id"))
+        await info.context.services.relations.block(viewer, parse_id(user_id, "user_id"))
         return True
 
     @strawberry.mutation(
@@ -55,5 +55,5 @@ class BlockMutation:
     )
     async def unblock_user(self, info: Info, user_id: strawberry.ID) -> bool:
         viewer = info.context.require_viewer()
-        await info.context.services.blocking.unblock(viewer, parse_id(user_id, "user_id"))
+        await info.context.services.relations.unblock(viewer, parse_id(user_id, "user_id"))
         return True

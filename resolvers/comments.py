@@ -22,7 +22,6 @@ from resolvers.paging import (
     page_info_of,
     page_size,
 )
-from resolvers.terms import require_terms
 from resolvers.users import User
 from resolvers.videos import Video, with_authors
 from rules.ids import parse_id, parse_optional_id
@@ -132,10 +131,9 @@ class CommentMutation:
         text: str,
         reply_to: strawberry.ID | None = None,
     ) -> Comment:
-        viewer = info.context.require_viewer()
+        info.context.require_viewer()
         video = parse_id(video_id, "video_id")
         answered = parse_optional_id(reply_to, "reply_to")
-        await require_terms(info, viewer)
         view = await info.context.services.comments.post(
             await info.context.audience(), video, text, answered
         )

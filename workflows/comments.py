@@ -24,6 +24,7 @@ from rules.comments import MENTIONS_MAX, clean_comment, mentioned_pseudos
 from workflows.errors import InvalidInput, Missing, Refused
 from workflows.hourly_cap import HourlyCap
 from workflows.notifications import Notifications
+from workflows.terms import TermsGate
 
 
 class Comments:
@@ -33,11 +34,13 @@ class Comments:
         cap: HourlyCap,
         blocked_words: BlockedWords,
         notifications: Notifications,
+        terms: TermsGate,
     ) -> None:
         self._repos = repos
         self._cap = cap
         self._blocked_words = blocked_words
         self._notifications = notifications
+        self._terms = terms  # a comment is published text
 
     async def post(
         self,
@@ -48,6 +51,7 @@ class Comments:
     ) -> CommentView:
         """Comment on a video the author may see (or reply to one of its comments)."""
         author = _viewer(audience)
+        await self._terms.require(author)
         text = clean_comment(raw_text)
         self._blocked_words.check(text, "text")
         repos = self._repos
