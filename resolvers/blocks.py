@@ -10,7 +10,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.follows import UserConnection, UserEdge
-from resolvers.paging import decode_cursor, page_info_of, page_size
+from resolvers.paging import connection, decode_cursor, page_size
 from rules.ids import parse_id
 
 
@@ -30,8 +30,7 @@ class BlockQuery:
             blocker=viewer, first=size, after=key
         )
         edges = [UserEdge.from_block(edge) for edge in found]
-        cursors = [edge.cursor for edge in edges]
-        return UserConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+        return connection(UserConnection, edges, has_next)
 
 
 @strawberry.type

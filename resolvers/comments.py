@@ -17,9 +17,9 @@ from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.paging import (
     PageInfo,
+    connection,
     decode_comment_cursor,
     encode_comment_cursor,
-    page_info_of,
     page_size,
 )
 from resolvers.users import User
@@ -112,8 +112,7 @@ async def comment_page(
         CommentEdge(cursor=encode_comment_cursor(view.key), node=node)
         for view, node in zip(views, nodes, strict=True)
     ]
-    cursors = [edge.cursor for edge in edges]
-    return CommentConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+    return connection(CommentConnection, edges, has_next)
 
 
 @strawberry.type

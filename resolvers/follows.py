@@ -23,7 +23,7 @@ from models.user import UserDocument
 from models.video import VideoView
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
-from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
+from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
 from resolvers.users import User, load_user
 from resolvers.videos import VideoConnection, video_connection
 from rules.ids import parse_id
@@ -85,7 +85,7 @@ async def follow_page(
     size, key = page_size(first), decode_cursor(after)
     audience = await info.context.audience()
     if user_id in audience.hidden_users:
-        return UserConnection(edges=[], page_info=page_info_of([], False))
+        return connection(UserConnection, [], has_next=False)
     found, has_next = await info.context.repos.follows.page(
         user_id=user_id, followers=followers, first=size, after=key, audience=audience
     )
@@ -93,7 +93,7 @@ async def follow_page(
         UserEdge.from_follow(edge, edge.follower_id if followers else edge.followee_id)
         for edge in found
     ]
-    return UserConnection(edges=edges, page_info=page_info_of([e.cursor for e in edges], has_next))
+    return connection(UserConnection, edges, has_next)
 
 
 def _followed_now(info: Info, user: UserDocument, followed: bool) -> User:

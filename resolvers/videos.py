@@ -25,10 +25,10 @@ from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.paging import (
     PageInfo,
+    connection,
     decode_cursor,
     encode_cursor,
     offset_page,
-    page_info_of,
     page_size,
 )
 from resolvers.users import User
@@ -210,7 +210,7 @@ async def video_connection(
         VideoEdge(cursor=encode_cursor(view.created_at, view.id), node=video)
         for view, video in zip(views, videos, strict=True)
     ]
-    return VideoConnection(edges=edges, page_info=page_info_of([e.cursor for e in edges], has_next))
+    return connection(VideoConnection, edges, has_next)
 
 
 @strawberry.type
