@@ -43,6 +43,7 @@ from workflows.moderation import Moderation
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
 from workflows.posting import Posting, PostingParts
+from workflows.profiles import Profiles
 from workflows.push import Devices, PushOutbox, PushWorker
 from workflows.relations import Relations
 from workflows.reporting import Reporting
@@ -108,6 +109,7 @@ async def build_services(parts: Parts, stack: AsyncExitStack) -> Services:
         storage,
         throttle,
         token_versions,
+        notifications,
         # An upload URL signed just before the deletion may still be used.
         settle_after=timedelta(seconds=storage.expires_in + 60),
     )
@@ -138,7 +140,7 @@ async def build_services(parts: Parts, stack: AsyncExitStack) -> Services:
     devices = Devices(repos)
     accounts = AccountsParts(
         repos, passwords, tokens, token_versions, throttle, devices, password_resets,
-        email_verification, deletion, background, storage, terms,
+        email_verification, deletion, background,
     )  # fmt: skip
     posting = PostingParts(
         repos, storage, terms, policy.blocked_words, unverified_posts, media, deletion,
@@ -172,6 +174,7 @@ async def build_services(parts: Parts, stack: AsyncExitStack) -> Services:
         terms=terms,
         accounts=Accounts(accounts, policy.blocked_words, policy.terms_version),
         posting=Posting(posting),
+        profiles=Profiles(repos.users, storage, terms, policy.blocked_words),
     )
     # At once (a deletion cut short by the last stop resumes now), then periodically.
     background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")

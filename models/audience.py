@@ -17,9 +17,9 @@ A logbook (sessions and their croix) is named to others only as its owner's
 `logbook_visibility` admits them, under the same blocks and suspensions (`logbook_filter`).
 
 What this needs to know of V (its blocks both ways, whom it follows, its role) is read
-in one query (`AudienceRepository.of`), whatever V has blocked or follows, and kept a few
-seconds by workflows.audiences: a feed page costs that round trip once in a while, not on
-every request.
+in one query (`AudienceRepository.of`, in models.user where users are read), whatever V
+has blocked or follows, and kept a few seconds by workflows.audiences: a feed page costs
+that round trip once in a while, not on every request.
 """
 
 from __future__ import annotations

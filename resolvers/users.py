@@ -160,6 +160,5 @@ class UserMutation:
         avatar_url: str | None = None,
     ) -> User:
         viewer = info.context.require_viewer()
-        accounts = info.context.services.accounts
-        user = await accounts.update_profile(viewer, pseudo, bio, avatar_url)
+        user = await info.context.services.profiles.update(viewer, pseudo, bio, avatar_url)
         return User.from_document(user)

@@ -1,18 +1,11 @@
-"""Accounts: sign-up, log-in, the profile, password change and reset, logging out
-everywhere, deletion.
-
-Each is one use case over the users' repository, the password hasher, the token service
-and the throttles, so the GraphQL layer only reads arguments and maps what comes back.
-Two rules live here once:
+"""Accounts: sign-up, log-in, password change and reset, logging out everywhere,
+deletion (the public profile: workflows.profiles). Two rules live here once:
 
 - every password is checked the same way (`_password_matches`): one verification always,
-  against a dummy hash when there is no account, so timing tells nothing;
+  against a dummy hash when there is no account, so timing tells nothing; a password
+  change and a deletion count against log-in's throttles (`_attempt`);
 - a suspended account gets no token (`_signed_in`): told only to whoever proved to own
   it (the password, or a reset link), to others it is a failed log-in.
-
-Password reset and deletion share log-in's throttles: a reset request counts against the
-address (e-mail) and the client, a deletion's password against the account as a failed
-log-in would.
 """
 
 from __future__ import annotations
@@ -26,17 +19,14 @@ from kit.passwords import PasswordHasher
 from kit.tokens import TokenService
 from models.audience import SUSPENDED
 from models.registry import Repositories
-from models.user import DuplicateAccountError, ProfileChanges, UserDocument
+from models.user import DuplicateAccountError, UserDocument
 from rules import accounts as account_rules
 from rules.blocked_words import BlockedWords
-from storage.kinds import MediaKind
-from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion
 from workflows.email_verification import EmailVerification
-from workflows.errors import InvalidInput, Missing, NotSignedIn, Suspended
+from workflows.errors import InvalidInput, NotSignedIn, Suspended
 from workflows.password_reset import PasswordResets
 from workflows.push import Devices
-from workflows.terms import TermsGate
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 
@@ -79,8 +69,6 @@ class AccountsParts:
     email_verification: EmailVerification
     account_deletion: AccountDeletion
     background: Background
-    storage: MediaStorage
-    terms: TermsGate
 
 
 class Accounts:
@@ -189,50 +177,12 @@ class Accounts:
         await deletion.begin(viewer, user.email_normalized)
         self._parts.background.spawn(deletion.run(viewer), name=f"erase-account-{viewer}")
 
-    async def update_profile(
-        self,
-        viewer: PydanticObjectId,
-        pseudo: str | None,
-        bio: str | None,
-        avatar_url: str | None,
-    ) -> UserDocument:
-        """Change the pseudo, bio or avatar; None keeps one, an empty bio or avatar_url
-        clears it. Each shows on the public profile: published, so behind the terms."""
-        words = self._blocked_words
-        changes: ProfileChanges = {}
-        if pseudo is not None:
-            changes["pseudo"], changes["pseudo_normalized"] = account_rules.normalize_pseudo(pseudo)
-            words.check(changes["pseudo"], "pseudo")
-        if bio is not None:
-            changes["bio"] = account_rules.clean_bio(bio)
-            words.check(changes["bio"], "bio")
-        if pseudo is not None or bio is not None or avatar_url is not None:
-            await self._parts.terms.require(viewer)
-        if avatar_url is not None:
-            changes["avatar_url"] = await self._avatar(viewer, avatar_url)
-        try:
-            user = await self._parts.repos.users.update_profile(viewer, changes)
-        except DuplicateAccountError as error:
-            raise InvalidInput(error.field, f"this {error.field} is already taken") from error
-        if user is None:
-            raise Missing(_GONE)
-        return user
-
     async def own(self, viewer: PydanticObjectId) -> UserDocument:
         """The caller's account; NotSignedIn when it was deleted meanwhile."""
         user = await self._parts.repos.users.get(viewer)
         if user is None:
             raise NotSignedIn(_GONE)
         return user
-
-    async def _avatar(self, viewer: PydanticObjectId, url: str) -> str | None:
-        """An uploaded avatar of the viewer's, vouched for by the storage; None clears it."""
-        url = url.strip()
-        if not url:
-            return None
-        return await self._parts.storage.verify_media_url(
-            url, kind=MediaKind.AVATAR, owner_id=str(viewer), field="avatar_url"
-        )
 
     async def _attempt(self, user: UserDocument, password: str, client_ip: str) -> bool:
         """Whether the signed-in account's password is right, counted as a log-in is."""

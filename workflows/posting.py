@@ -13,6 +13,7 @@ landed while it was in flight applies to it too (`settle_new_video` of each).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from beanie import PydanticObjectId
@@ -158,20 +159,14 @@ class Posting:
     async def _owned_session(
         self, author: PydanticObjectId, raw: str | None
     ) -> PydanticObjectId | None:
-        session_id = parse_optional_id(raw, "session_id")
-        sessions = self._parts.repos.sessions
-        if session_id is not None and await sessions.owner_of(session_id) != author:
-            raise InvalidInput("session_id", "must be one of your sessions")
-        return session_id
+        owner_of = self._parts.repos.sessions.owner_of
+        return await _owned_by(author, raw, "session_id", owner_of, "sessions")
 
     async def _owned_croix(
         self, author: PydanticObjectId, raw: str | None
     ) -> PydanticObjectId | None:
-        croix_id = parse_optional_id(raw, "croix_id")
-        sessions = self._parts.repos.sessions
-        if croix_id is not None and await sessions.croix_owner(croix_id) != author:
-            raise InvalidInput("croix_id", "must be one of your croix")
-        return croix_id
+        owner_of = self._parts.repos.sessions.croix_owner
+        return await _owned_by(author, raw, "croix_id", owner_of, "croix")
 
     async def _discard_media(
         self, owner: PydanticObjectId, video_url: str, request_id: str
@@ -191,6 +186,20 @@ class Posting:
                 video_url,
                 exc_info=True,
             )
+
+
+async def _owned_by(
+    author: PydanticObjectId,
+    raw: str | None,
+    field: str,
+    owner_of: Callable[[PydanticObjectId], Awaitable[PydanticObjectId | None]],
+    what: str,
+) -> PydanticObjectId | None:
+    """The logbook entry a video names (`raw`, optional), if it is the author's own."""
+    entry_id = parse_optional_id(raw, field)
+    if entry_id is not None and await owner_of(entry_id) != author:
+        raise InvalidInput(field, f"must be one of your {what}")
+    return entry_id
 
 
 def _viewer(audience: Audience) -> PydanticObjectId:

@@ -14,7 +14,7 @@ The rule: **no follow across a block**. It is kept here, whole:
 What a block hides (videos, profiles, follow edges, both ways) is decided by
 models.audience; this workflow keeps the data right: one edge per pair (follows and
 blocks), their counters, at most `BLOCKS_MAX` blocks per account; and it tells the
-followee (workflows.notifications), the hook later features use.
+followee (workflows.events), the hook later features use.
 """
 
 from __future__ import annotations
@@ -28,19 +28,17 @@ from models.registry import Repositories
 from models.user import UserDocument
 from workflows.audiences import Audiences
 from workflows.errors import InvalidInput, Missing
-from workflows.notifications import Notifications
+from workflows.events import Events
 
 BLOCKS_MAX = 10_000
 _UNKNOWN = "no user has this id"
 
 
 class Relations:
-    def __init__(
-        self, repos: Repositories, audiences: Audiences, notifications: Notifications
-    ) -> None:
+    def __init__(self, repos: Repositories, audiences: Audiences, events: Events) -> None:
         self._repos = repos
         self._audiences = audiences
-        self._notifications = notifications
+        self._events = events
 
     async def follow(self, audience: Audience, followee: PydanticObjectId) -> UserDocument:
         """Follow (idempotent); the followee as stored now (their counters just written).
@@ -55,7 +53,7 @@ class Relations:
         finally:
             self._audiences.forget(follower)  # their followees changed
         if followed:
-            await self._notifications.followed(follower, followee)
+            await self._events.followed(follower, followee)
         return await self._fresh(followee)
 
     async def unfollow(self, audience: Audience, followee: PydanticObjectId) -> UserDocument:
@@ -67,7 +65,7 @@ class Relations:
         finally:
             self._audiences.forget(follower)
         if unfollowed:
-            await self._notifications.unfollowed(follower, followee)
+            await self._events.unfollowed(follower, followee)
         return await self._fresh(followee)
 
     async def block(self, blocker: PydanticObjectId, blocked: PydanticObjectId) -> None:

@@ -26,6 +26,7 @@ from workflows.moderation import Moderation
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
 from workflows.posting import Posting
+from workflows.profiles import Profiles
 from workflows.push import Devices
 from workflows.relations import Relations
 from workflows.report_weight import DEFAULT_WEIGHT_TO_HIDE
@@ -85,3 +86,4 @@ class Services:
     # The use cases built of the services above.
     accounts: Accounts
     posting: Posting
+    profiles: Profiles
