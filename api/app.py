@@ -21,7 +21,7 @@ from api.database import ping
 from api.graphiql_assets import ASSETS_PATH, graphiql_assets
 from api.graphql_http import GraphQLApp
 from api.metrics import MetricsServer
-from api.middleware import RequestMiddleware
+from api.middleware import BodyLimit, RequestLog, RequestMetrics
 from api.settings import Settings
 from resolvers.context import LifespanState, services_of
 from resolvers.schema import build_schema
@@ -111,7 +111,12 @@ def _routes(parts: Parts) -> list[BaseRoute]:
 
 
 def _middleware(parts: Parts) -> list[Middleware]:
-    middleware = [Middleware(RequestMiddleware, metrics=parts.metrics)]
+    # Outermost first: the log line and the metrics see the body cap's refusals.
+    middleware = [
+        Middleware(RequestLog),
+        Middleware(RequestMetrics, metrics=parts.metrics),
+        Middleware(BodyLimit),
+    ]
     if parts.settings.cors_allow_origins:
         middleware.append(
             Middleware(

@@ -32,20 +32,23 @@ from kit.passwords import PasswordHasher
 from models.registry import Repositories, logbook_repositories
 from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion
+from workflows.accounts import Accounts, AccountsParts
 from workflows.audiences import Audiences
-from workflows.blocking import Blocking
 from workflows.comments import Comments
 from workflows.data_export import DataExports
 from workflows.email_verification import EmailVerification
-from workflows.following import Following
 from workflows.likes import Likes
 from workflows.media import MediaWork
 from workflows.moderation import Moderation
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
+from workflows.posting import Posting, PostingParts
+from workflows.profiles import Profiles
 from workflows.push import Devices, PushOutbox, PushWorker
+from workflows.relations import Relations
 from workflows.reporting import Reporting
 from workflows.services import Policy, Services
+from workflows.terms import TermsGate
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 from workflows.unverified_posts import UnverifiedPosts
@@ -106,6 +109,7 @@ async def build_services(parts: Parts, stack: AsyncExitStack) -> Services:
         storage,
         throttle,
         token_versions,
+        notifications,
         # An upload URL signed just before the deletion may still be used.
         settle_after=timedelta(seconds=storage.expires_in + 60),
     )
@@ -114,49 +118,63 @@ async def build_services(parts: Parts, stack: AsyncExitStack) -> Services:
     media = MediaWork(repos, storage, wiring.media_config(settings))
     passwords = PasswordHasher(settings.password_hash_concurrency)
     passwords.warm_up()
+    tokens = wiring.token_service(settings, parts.secret)
+    password_resets = PasswordResets(
+        repos.users, repos.password_resets, mailer, background, settings.password_reset_url
+    )
+    email_verification = EmailVerification(
+        repos.users,
+        repos.email_verifications,
+        mailer,
+        background,
+        throttle,
+        token_versions,
+        settings.email_verify_url,
+    )
+    unverified_posts = UnverifiedPosts(
+        repos.auth_attempts, repos.users, settings.unverified_posts_per_day
+    )
+    terms = TermsGate(repos.users, policy.terms_version, policy.terms_url)
+    comment_cap = wiring.comment_cap(settings, repos.auth_attempts)
+    comments = Comments(repos, comment_cap, policy.blocked_words, notifications, terms)
+    devices = Devices(repos)
+    accounts = AccountsParts(
+        repos, passwords, tokens, token_versions, throttle, devices, password_resets,
+        email_verification, deletion, background,
+    )  # fmt: skip
+    posting = PostingParts(
+        repos, storage, terms, policy.blocked_words, unverified_posts, media, deletion,
+        moderation, comments,
+    )  # fmt: skip
     services = Services(
         policy=policy,
         mongo=mongo,
         repos=repos,
         passwords=passwords,
-        tokens=wiring.token_service(settings, parts.secret),
+        tokens=tokens,
         token_versions=token_versions,
         audiences=audiences,
         throttle=throttle,
         upload_quota=UploadQuota(repos.auth_attempts, wiring.upload_budget(settings)),
         storage=storage,
         background=background,
-        password_resets=PasswordResets(
-            repos.users, repos.password_resets, mailer, background, settings.password_reset_url
-        ),
+        password_resets=password_resets,
         account_deletion=deletion,
         data_exports=exports,
-        blocking=Blocking(repos, audiences),
         moderation=moderation,
         reporting=Reporting(repos, moderation, policy.report_weight_to_hide),
-        email_verification=EmailVerification(
-            repos.users,
-            repos.email_verifications,
-            mailer,
-            background,
-            throttle,
-            token_versions,
-            settings.email_verify_url,
-        ),
-        unverified_posts=UnverifiedPosts(
-            repos.auth_attempts, repos.users, settings.unverified_posts_per_day
-        ),
+        email_verification=email_verification,
+        unverified_posts=unverified_posts,
         notifications=notifications,
         likes=Likes(repos, notifications),
-        following=Following(repos, audiences, notifications),
-        comments=Comments(
-            repos,
-            wiring.comment_cap(settings, repos.auth_attempts),
-            policy.blocked_words,
-            notifications,
-        ),
-        devices=Devices(repos),
+        relations=Relations(repos, audiences, notifications),
+        comments=comments,
+        devices=devices,
         media=media,
+        terms=terms,
+        accounts=Accounts(accounts, policy.blocked_words, policy.terms_version),
+        posting=Posting(posting),
+        profiles=Profiles(repos.users, storage, terms, policy.blocked_words),
     )
     # At once (a deletion cut short by the last stop resumes now), then periodically.
     background.every(settings.deletion_sweep_seconds, deletion.sweep, "erasure-sweep")

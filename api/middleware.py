@@ -1,4 +1,11 @@
-"""ASGI middleware: request ids, the request body cap, and one log line per request.
+"""ASGI middleware, one job each, outermost first (api.app lists them in this order):
+
+- `RequestLog`: the request's id (made here, on the response and in every log record)
+  and its one access-log line, which the GraphQL layer adds fields to;
+- `RequestMetrics`: requests in flight, and each GraphQL request's duration by
+  operation and outcome (api.metrics), from the fields of that log line;
+- `BodyLimit`: the request body cap, answered 413 (through the two above, so the refusal
+  is logged, counted and carries its request id).
 
 Pure ASGI (not BaseHTTPMiddleware) so streaming uploads pass through untouched and
 nothing is buffered.
@@ -41,13 +48,11 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-class RequestMiddleware:
-    def __init__(
-        self, app: ASGIApp, metrics: Metrics | None = None, max_body_bytes: int = MAX_BODY_BYTES
-    ) -> None:
+class RequestLog:
+    """The request id, and one access-log line per request (health checks left out)."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.metrics = metrics
-        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,8 +73,6 @@ class RequestMiddleware:
         started = time.perf_counter()
         status = 500
         context_token = REQUEST_ID.set(request_id)
-        if self.metrics is not None:
-            self.metrics.in_flight.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -81,16 +84,7 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            if self._capped(scope):
-                declared = _header(scope, b"content-length")
-                if declared.isdigit() and int(declared) > self.max_body_bytes:
-                    await self._too_large(scope, receive, send_with_id)
-                    return
-                receive = self._counting(receive)
-            try:
-                await self.app(scope, receive, send_with_id)
-            except BodyTooLarge:
-                await self._too_large(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_id)
         finally:
             path = scope.get("path", "")
             if path != "/healthz" or status != 200:  # health checks every few seconds: noise
@@ -108,12 +102,62 @@ class RequestMiddleware:
                     },
                 )
             REQUEST_ID.reset(context_token)
-            if self.metrics is not None:
-                self.metrics.in_flight.dec()
-                if path == GRAPHQL_PATH:
-                    outcome = record.get("outcome") or ("ok" if status < 400 else f"HTTP_{status}")
-                    label = self.metrics.label(record.get("operation"), record.get("root_field"))
-                    self.metrics.observe(label, outcome, time.perf_counter() - started)
+
+
+class RequestMetrics:
+    """Requests in flight; a GraphQL request's duration, labelled from its log line."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        metrics = self.metrics
+        metrics.in_flight.inc()
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_counted)
+        finally:
+            metrics.in_flight.dec()
+            if scope.get("path", "") == GRAPHQL_PATH:
+                record: dict[str, Any] = scope.get("state", {}).get("request_log", {})
+                outcome = record.get("outcome") or ("ok" if status < 400 else f"HTTP_{status}")
+                label = metrics.label(record.get("operation"), record.get("root_field"))
+                metrics.observe(label, outcome, time.perf_counter() - started)
+
+
+class BodyLimit:
+    """Refuse a request body over `max_body_bytes` (413): declared, or as it arrives.
+    GET requests carry none; uploads to the local storage backend are capped by their
+    signed length instead."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._capped(scope):
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        try:
+            await self.app(scope, self._counting(receive), send)
+        except BodyTooLarge:
+            await self._too_large(scope, receive, send)
 
     def _capped(self, scope: Scope) -> bool:
         return scope.get("method") != "GET" and not scope.get("path", "").startswith(

@@ -35,6 +35,7 @@ from kit.budget import Budget
 from kit.cache import Lru
 from kit.clock import utcnow
 from models.persisted_query import PersistedQueryRepository
+from resolvers.extensions.executor_fence import built_schema
 from resolvers.schema import AppSchema
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,7 @@ class PersistedQueries:
             return
         # The limits first: a document they refuse is never stored, and the request
         # then runs (and fails) like any other.
-        if await self.schema.document_limits.refusals(self.schema._schema, text, client):
+        if await self.schema.document_limits.refusals(built_schema(self.schema), text, client):
             return
         if not self._registrations.spend(client):
             log.info("persisted query %s not registered: client over its budget", wanted[:16])

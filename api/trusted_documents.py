@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from api.settings import ConfigurationError
+from resolvers.extensions.executor_fence import built_schema
 from resolvers.schema import AppSchema
 
 FORMAT = "apollo-persisted-query-manifest"
@@ -61,7 +62,7 @@ def _problem(operation: Any, schema: AppSchema) -> str | None:
     # Clients send the id as `sha256Hash`: Apollo's default id, the one checked here.
     if operation["id"] != hashlib.sha256(operation["body"].encode()).hexdigest():
         return "`id` is not the SHA-256 of `body` (lowercase hex)"
-    errors = schema.document_limits.check(schema._schema, operation["body"])
+    errors = schema.document_limits.check(built_schema(schema), operation["body"])
     if errors:
         return "; ".join(error.message for error in errors)
     return None

@@ -40,8 +40,7 @@ from bench.raw_endpoint import RawApi
 from bench.raw_endpoint import create_app as create_raw_app
 from bench.run import tokens_for
 from bench.scenarios import FEED_PAGE
-from models.audience import AudienceRepository
-from models.user import UserRepository
+from models.user import AudienceRepository, UserRepository
 from models.video import VideoRepository
 from tools.embedded_db import EmbeddedMongo
 

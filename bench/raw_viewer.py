@@ -9,7 +9,7 @@ Hand-written on PyJWT and PyMongo, with the API's own tricks and nothing more:
   and kept 30 s (workflows/token_versions.py): a revoked or deleted account's token is
   refused;
 - the audience: role, blocks both ways and followees in one aggregation (the API's
-  models/audience.py `AudienceRepository.of`), kept 10 s when small and not a
+  models/user.py `AudienceRepository.of`), kept 10 s when small and not a
   moderator's (workflows/audiences.py);
 - the filter: the same clauses as models/audience.py `video_filter`, written out here.
 

@@ -17,9 +17,9 @@ A logbook (sessions and their croix) is named to others only as its owner's
 `logbook_visibility` admits them, under the same blocks and suspensions (`logbook_filter`).
 
 What this needs to know of V (its blocks both ways, whom it follows, its role) is read
-in one query (`AudienceRepository.of`), whatever V has blocked or follows, and kept a few
-seconds by workflows.audiences: a feed page costs that round trip once in a while, not on
-every request.
+in one query (`AudienceRepository.of`, in models.user where users are read), whatever V
+has blocked or follows, and kept a few seconds by workflows.audiences: a feed page costs
+that round trip once in a while, not on every request.
 """
 
 from __future__ import annotations
@@ -177,42 +177,3 @@ def edge_stages(audience: Audience, other_field: str) -> list[dict[str, Any]]:
 
 def ids_of(raw: Iterable[Any]) -> list[PydanticObjectId]:
     return [PydanticObjectId(value) for value in raw]
-
-
-class AudienceRepository:
-    async def of(self, viewer_id: PydanticObjectId) -> Audience:
-        """The viewer's role, blocks both ways and followees, in one query.
-
-        `$map` rather than `"$blocking.blocked_id"`, which the embedded database
-        does not resolve (db_quirks.ARRAY_PATH_IN_PROJECT).
-        """
-        from models.user import UserDocument  # models.user imports this module
-
-        def ids(edges: str, key: str) -> dict[str, Any]:
-            return {"$map": {"input": f"${edges}", "in": f"$$this.{key}"}}
-
-        def lookup(collection: str, local: str, into: str) -> dict[str, Any]:
-            return {"$lookup": {"from": collection, "localField": "_id",
-                                "foreignField": local, "as": into}}  # fmt: skip
-
-        pipeline: list[dict[str, Any]] = [
-            {"$match": {"_id": viewer_id}},
-            lookup("blocks", "blocker_id", "blocking"),
-            lookup("blocks", "blocked_id", "blocked_by"),
-            lookup("follows", "follower_id", "following"),
-            {"$project": {"_id": 0, "role": 1, "blocking": ids("blocking", "blocked_id"),
-                          "blocked_by": ids("blocked_by", "blocker_id"),
-                          "following": ids("following", "followee_id")}},
-        ]  # fmt: skip
-        cursor = await UserDocument.get_pymongo_collection().aggregate(pipeline)
-        found = await cursor.to_list()
-        if not found:
-            return Audience(viewer_id=viewer_id)
-        raw = found[0]
-        return Audience(
-            viewer_id=viewer_id,
-            moderator=raw.get("role") == MODERATOR,
-            hidden_users=frozenset(ids_of([*raw["blocking"], *raw["blocked_by"]])),
-            followees=tuple(ids_of(raw["following"])),
-            blocked_by=frozenset(ids_of(raw["blocked_by"])),
-        )

@@ -3,7 +3,7 @@
 Edges like follows (never arrays on the user), one per pair by a unique index, so a
 repeated or concurrent block stores one edge. What a block hides is decided by
 models.audience, which reads a viewer's edges both ways once per request; removing the
-follows between the two is the blocking workflow's job (workflows.blocking).
+follows between the two is the relations workflow's job (workflows.relations).
 """
 
 from __future__ import annotations

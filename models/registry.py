@@ -14,7 +14,6 @@ from beanie import Document
 
 from models.account_deletion import AccountDeletionRecord, AccountDeletionRepository
 from models.app_indexes import prefix_declared
-from models.audience import AudienceRepository
 from models.auth_attempt import AuthAttemptRepository, ThrottleKey
 from models.block import BlockEdge, BlockRepository
 from models.climb_session import ClimbSession, ClimbSessionRepository
@@ -43,7 +42,7 @@ from models.push_outbox import PushEntryDocument, PushOutboxRepository
 from models.report import ReportCaseDocument, ReportDocument, ReportRepository
 from models.stats import StatsRepository
 from models.tombstone import TombstoneDocument, TombstoneRepository
-from models.user import UserDocument, UserRepository
+from models.user import AudienceRepository, UserDocument, UserRepository
 from models.video import VideoDocument, VideoRepository
 
 DOCUMENT_MODELS: list[type[Document]] = [

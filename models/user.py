@@ -14,7 +14,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from kit.clock import utcnow
-from models.audience import PRIVATE, Audience, user_filter
+from models.audience import MODERATOR, PRIVATE, Audience, ids_of, user_filter
 
 
 class UserDocument(Document):
@@ -392,3 +392,44 @@ class UserRepository:
         if found is None:
             return None
         return found["created_at"], bool(found.get("email_verified", False))
+
+
+class AudienceRepository:
+    """The audience rule's one read (models.audience): here, where users are read, since
+    it starts from the viewer's user document."""
+
+    async def of(self, viewer_id: PydanticObjectId) -> Audience:
+        """The viewer's role, blocks both ways and followees, in one query.
+
+        `$map` rather than `"$blocking.blocked_id"`, which the embedded database
+        does not resolve (db_quirks.ARRAY_PATH_IN_PROJECT).
+        """
+
+        def ids(edges: str, key: str) -> dict[str, Any]:
+            return {"$map": {"input": f"${edges}", "in": f"$$this.{key}"}}
+
+        def lookup(collection: str, local: str, into: str) -> dict[str, Any]:
+            return {"$lookup": {"from": collection, "localField": "_id",
+                                "foreignField": local, "as": into}}  # fmt: skip
+
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"_id": viewer_id}},
+            lookup("blocks", "blocker_id", "blocking"),
+            lookup("blocks", "blocked_id", "blocked_by"),
+            lookup("follows", "follower_id", "following"),
+            {"$project": {"_id": 0, "role": 1, "blocking": ids("blocking", "blocked_id"),
+                          "blocked_by": ids("blocked_by", "blocker_id"),
+                          "following": ids("following", "followee_id")}},
+        ]  # fmt: skip
+        cursor = await UserDocument.get_pymongo_collection().aggregate(pipeline)
+        found = await cursor.to_list()
+        if not found:
+            return Audience(viewer_id=viewer_id)
+        raw = found[0]
+        return Audience(
+            viewer_id=viewer_id,
+            moderator=raw.get("role") == MODERATOR,
+            hidden_users=frozenset(ids_of([*raw["blocking"], *raw["blocked_by"]])),
+            followees=tuple(ids_of(raw["following"])),
+            blocked_by=frozenset(ids_of(raw["blocked_by"])),
+        )

@@ -10,12 +10,12 @@ from __future__ import annotations
 import strawberry
 from beanie import PydanticObjectId
 
-from models.audience import MODERATION, SUSPENDED
+from models.audience import MODERATION
 from models.user import UserDocument
-from resolvers.auth import AuthPayload, auth_payload, check_password
+from resolvers.auth import AuthPayload, auth_payload
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
-from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
+from resolvers.errors import BadUserInput, Unauthenticated
 from resolvers.languages import preferred_language
 from resolvers.videos import Video, Visibility, with_authors
 from rules import accounts as account_rules
@@ -156,24 +156,9 @@ class AccountMutation:
         "is logged out. Returns a token for this device.",
     )
     async def reset_password(self, info: Info, token: str, new_password: str) -> AuthPayload:
-        account_rules.check_password(new_password, "new_password")
-        services = info.context.services
-        user_id = await services.password_resets.consume(token)
-        if user_id is None:
-            raise BadUserInput("token", "is not valid (wrong, already used or expired)")
-        new_hash = await services.passwords.hash(new_password)
-        version = await services.repos.users.set_password(user_id, new_hash)
-        services.token_versions.forget(user_id)
-        await services.devices.drop_all(user_id)  # no pushes to phones logged out
-        user = await services.repos.users.get(user_id) if version is not None else None
-        if user is None:
-            raise BadUserInput("token", "is not valid (wrong, already used or expired)")
-        await services.email_verification.proven_by_reset(user)  # the mail reached them
-        # A suspended climber may change their password, not sign in through it: a token
-        # issued here would outlive the suspension's revocation.
-        if SUSPENDED in user.withheld:
-            raise AccountSuspended()
-        return auth_payload(info, user)
+        return auth_payload(
+            await info.context.services.accounts.reset_password(token, new_password)
+        )
 
     @strawberry.mutation(
         name="verifyEmail",
@@ -205,20 +190,8 @@ class AccountMutation:
         "minutes. Needs the password (throttled as a log-in).",
     )
     async def delete_account(self, info: Info, password: str) -> bool:
-        user = await _own_account(info)
-        assert user.id is not None
-        services = info.context.services
-        limits = services.throttle.rules
-        address = info.context.client_ip
-        account = user.email_normalized
-        attempt = await services.throttle.reserve(limits.session_checks(account, address))
-        if not await check_password(info, user, password):
-            await attempt.failed()
-            raise BadUserInput("password", "is not your password")
-        await attempt.succeeded(reset=limits.login_resets(account, address))
-        deletion = services.account_deletion
-        await deletion.begin(user.id, account)
-        services.background.spawn(deletion.run(user.id), name=f"erase-account-{user.id}")
+        viewer = info.context.require_viewer()
+        await info.context.services.accounts.delete(viewer, password, info.context.client_ip)
         return True
 
     @strawberry.mutation(

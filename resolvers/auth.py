@@ -6,16 +6,10 @@ from typing import Annotated
 
 import strawberry
 
-from models.audience import SUSPENDED
-from models.user import DuplicateAccountError, UserDocument
 from resolvers.context import Info
-from resolvers.errors import AccountSuspended, BadUserInput, Unauthenticated
 from resolvers.languages import preferred_language
 from resolvers.users import User
-from rules import accounts as account_rules
-from workflows.errors import InvalidInput
-
-LOGIN_FAILED = "invalid email or password"
+from workflows.accounts import SignedIn, SignUp
 
 
 @strawberry.type
@@ -30,41 +24,9 @@ class AuthPayload:
     )
 
 
-def auth_payload(info: Info, user: UserDocument) -> AuthPayload:
-    assert user.id is not None
-    tokens = info.context.services.tokens
-    token = tokens.issue(user.id, user.token_version)
-    device = tokens.issue_device(user.id, user.token_version)
-    return AuthPayload(token=token, user=User.from_document(user), device_token=device)
-
-
-def _device(info: Info, user: UserDocument | None, device_token: str | None) -> str | None:
-    """The known device a log-in comes from, if its device token is this account's."""
-    if user is None or user.id is None:
-        return None
-    return info.context.services.tokens.device_of(device_token, user.id, user.token_version)
-
-
-def _account_subject(email: str) -> str:
-    """The throttling key of the account an email names, even a malformed one."""
-    try:
-        return account_rules.normalize_email(email)[1]
-    except InvalidInput:
-        return email.strip().casefold()[: account_rules.EMAIL_MAX]
-
-
-async def check_password(info: Info, user: UserDocument | None, password: str) -> bool:
-    """Always one verification, against a dummy hash when there is no user, so the
-    response time does not tell whether the email has an account.
-
-    A password longer than any that can be set is wrong whatever it starts with (it
-    used to be cut to the maximum, so any suffix passed); it is still verified, against
-    the dummy hash, so it is answered in the same time and with the same message.
-    """
-    too_long = account_rules.password_length(password) > account_rules.PASSWORD_MAX
-    return await info.context.services.passwords.verify(
-        password[: account_rules.PASSWORD_MAX] if too_long else password,
-        None if user is None or too_long else user.password_hash,
+def auth_payload(signed: SignedIn) -> AuthPayload:
+    return AuthPayload(
+        token=signed.token, user=User.from_document(signed.user), device_token=signed.device_token
     )
 
 
@@ -88,33 +50,16 @@ class AuthMutation:
             ),
         ] = None,
     ) -> AuthPayload:
-        email, email_key = account_rules.normalize_email(email)
-        pseudo, pseudo_key = account_rules.normalize_pseudo(pseudo)
-        info.context.policy.blocked_words.check(pseudo, "pseudo")
-        account_rules.check_password(password)
-        services = info.context.services
-        terms = services.policy.terms_version
-        if accept_terms_version is not None and accept_terms_version.strip() != terms:
-            raise BadUserInput(
-                "accept_terms_version", f"is not the current terms version ({terms})"
-            )
-        limits = services.throttle.rules
-        await services.throttle.reserve([(limits.signup_address, info.context.client_ip)])
-        password_hash = await services.passwords.hash(password)
-        language = preferred_language(info.context.request.headers.get("accept-language"))
-        try:
-            user = await services.email_verification.sign_up(
-                email=email,
-                email_normalized=email_key,
-                pseudo=pseudo,
-                pseudo_normalized=pseudo_key,
-                password_hash=password_hash,
-                terms_version=None if accept_terms_version is None else terms,
-                language=language,
-            )
-        except DuplicateAccountError as error:
-            raise BadUserInput(error.field, f"this {error.field} is already taken") from error
-        return auth_payload(info, user)
+        form = SignUp(
+            email=email,
+            password=password,
+            pseudo=pseudo,
+            accept_terms_version=accept_terms_version,
+            language=preferred_language(info.context.request.headers.get("accept-language")),
+        )
+        return auth_payload(
+            await info.context.services.accounts.sign_up(form, info.context.client_ip)
+        )
 
     @strawberry.mutation(
         description="Log in. A suspended account answers extensions.code ACCOUNT_SUSPENDED."
@@ -131,21 +76,9 @@ class AuthMutation:
             ),
         ] = None,
     ) -> AuthPayload:
-        services = info.context.services
-        account = _account_subject(email)
-        limits = services.throttle.rules
-        address = info.context.client_ip
-        user = await services.repos.users.by_email(account)
-        device = _device(info, user, device_token)
-        attempt = await services.throttle.reserve(limits.login_checks(account, address, device))
-        if not await check_password(info, user, password) or user is None:
-            await attempt.failed()
-            raise Unauthenticated(LOGIN_FAILED)
-        await attempt.succeeded(reset=limits.login_resets(account, address, device))
-        # Said only to whoever knows the password: to others it is a failed log-in.
-        if SUSPENDED in user.withheld:
-            raise AccountSuspended()
-        return auth_payload(info, user)
+        accounts = info.context.services.accounts
+        signed = await accounts.log_in(email, password, device_token, info.context.client_ip)
+        return auth_payload(signed)
 
     @strawberry.mutation(
         name="changePassword",
@@ -156,28 +89,12 @@ class AuthMutation:
         self, info: Info, current_password: str, new_password: str
     ) -> AuthPayload:
         viewer = info.context.require_viewer()
-        services = info.context.services
-        account_rules.check_password(new_password, "new_password")
-        user = await services.repos.users.get(viewer)
-        if user is None:
-            raise Unauthenticated("this account no longer exists")
-        limits = services.throttle.rules
-        address = info.context.client_ip
-        attempt = await services.throttle.reserve(
-            limits.session_checks(user.email_normalized, address)
+        accounts = info.context.services.accounts
+        return auth_payload(
+            await accounts.change_password(
+                viewer, current_password, new_password, info.context.client_ip
+            )
         )
-        if not await check_password(info, user, current_password):
-            await attempt.failed()
-            raise BadUserInput("current_password", "is not your current password")
-        await attempt.succeeded(reset=limits.login_resets(user.email_normalized, address))
-        new_hash = await services.passwords.hash(new_password)
-        version = await services.repos.users.set_password(viewer, new_hash)
-        services.token_versions.forget(viewer)
-        await services.password_resets.revoke(viewer)  # no reset link outlives the change
-        if version is None:
-            raise Unauthenticated("this account no longer exists")
-        user.token_version = version
-        return auth_payload(info, user)
 
     @strawberry.mutation(
         name="logoutEverywhere",
@@ -185,9 +102,5 @@ class AuthMutation:
     )
     async def logout_everywhere(self, info: Info) -> bool:
         viewer = info.context.require_viewer()
-        services = info.context.services
-        await services.repos.users.bump_token_version(viewer)
-        services.token_versions.forget(viewer)
-        await services.devices.drop_all(viewer)  # no pushes to phones logged out
-        await services.password_resets.revoke(viewer)  # nor a pending reset link
+        await info.context.services.accounts.log_out_everywhere(viewer)
         return True

@@ -1,7 +1,7 @@
 """Blocking: blockUser, unblockUser and the caller's blocked climbers.
 
 What a block hides is the audience rule's business (models.audience, applied by every
-listing); the block itself and the follows it ends are workflows.blocking's.
+listing); the block itself and the follows it ends are workflows.relations'.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.follows import UserConnection, UserEdge
-from resolvers.paging import decode_cursor, page_info_of, page_size
+from resolvers.paging import connection, decode_cursor, page_size
 from rules.ids import parse_id
 
 
@@ -30,8 +30,7 @@ class BlockQuery:
             blocker=viewer, first=size, after=key
         )
         edges = [UserEdge.from_block(edge) for edge in found]
-        cursors = [edge.cursor for edge in edges]
-        return UserConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+        return connection(UserConnection, edges, has_next)
 
 
 @strawberry.type
@@ -45,7 +44,7 @@ class BlockMutation:
     )
     async def block_user(self, info: Info, user_id: strawberry.ID) -> bool:
         viewer = info.context.require_viewer()
-        await info.context.services.blocking.block(viewer, parse_id(user_id, "user_id"))
+        await info.context.services.relations.block(viewer, parse_id(user_id, "user_id"))
         return True
 
     @strawberry.mutation(
@@ -55,5 +54,5 @@ class BlockMutation:
     )
     async def unblock_user(self, info: Info, user_id: strawberry.ID) -> bool:
         viewer = info.context.require_viewer()
-        await info.context.services.blocking.unblock(viewer, parse_id(user_id, "user_id"))
+        await info.context.services.relations.unblock(viewer, parse_id(user_id, "user_id"))
         return True

@@ -17,12 +17,11 @@ from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.paging import (
     PageInfo,
+    connection,
     decode_comment_cursor,
     encode_comment_cursor,
-    page_info_of,
     page_size,
 )
-from resolvers.terms import require_terms
 from resolvers.users import User
 from resolvers.videos import Video, with_authors
 from rules.ids import parse_id, parse_optional_id
@@ -113,8 +112,7 @@ async def comment_page(
         CommentEdge(cursor=encode_comment_cursor(view.key), node=node)
         for view, node in zip(views, nodes, strict=True)
     ]
-    cursors = [edge.cursor for edge in edges]
-    return CommentConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+    return connection(CommentConnection, edges, has_next)
 
 
 @strawberry.type
@@ -132,10 +130,9 @@ class CommentMutation:
         text: str,
         reply_to: strawberry.ID | None = None,
     ) -> Comment:
-        viewer = info.context.require_viewer()
+        info.context.require_viewer()
         video = parse_id(video_id, "video_id")
         answered = parse_optional_id(reply_to, "reply_to")
-        await require_terms(info, viewer)
         view = await info.context.services.comments.post(
             await info.context.audience(), video, text, answered
         )

@@ -11,7 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from storage.errors import MediaRejected, StorageUnavailable
-from workflows.errors import InvalidInput, Missing, Refused, Throttled
+from workflows.errors import (
+    InvalidInput,
+    Missing,
+    NotSignedIn,
+    Refused,
+    Suspended,
+    TermsRequired,
+    Throttled,
+)
 
 
 class ApiError(Exception):
@@ -102,6 +110,12 @@ def as_api_error(error: BaseException) -> ApiError | None:
         return NotFound(error.message)
     if isinstance(error, Refused):
         return Forbidden(error.message)
+    if isinstance(error, NotSignedIn):
+        return Unauthenticated(error.message)
+    if isinstance(error, Suspended):
+        return AccountSuspended()
+    if isinstance(error, TermsRequired):
+        return TermsNotAccepted(error.version, error.url)
     if isinstance(error, StorageUnavailable):
         return ServiceUnavailable("media storage is unavailable, try again shortly")
     return None

@@ -19,11 +19,11 @@ from beanie import PydanticObjectId
 
 from models.block import BlockEdge
 from models.follow import FollowEdge
+from models.user import UserDocument
 from models.video import VideoView
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
-from resolvers.errors import BadUserInput, NotFound
-from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
+from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
 from resolvers.users import User, load_user
 from resolvers.videos import VideoConnection, video_connection
 from rules.ids import parse_id
@@ -85,7 +85,7 @@ async def follow_page(
     size, key = page_size(first), decode_cursor(after)
     audience = await info.context.audience()
     if user_id in audience.hidden_users:
-        return UserConnection(edges=[], page_info=page_info_of([], False))
+        return connection(UserConnection, [], has_next=False)
     found, has_next = await info.context.repos.follows.page(
         user_id=user_id, followers=followers, first=size, after=key, audience=audience
     )
@@ -93,30 +93,14 @@ async def follow_page(
         UserEdge.from_follow(edge, edge.follower_id if followers else edge.followee_id)
         for edge in found
     ]
-    return UserConnection(edges=edges, page_info=page_info_of([e.cursor for e in edges], has_next))
+    return connection(UserConnection, edges, has_next)
 
 
-async def _target(info: Info, raw: strawberry.ID) -> tuple[PydanticObjectId, PydanticObjectId]:
-    """(the viewer, the user to follow or unfollow), checked; NOT_FOUND for a user the
-    viewer may not see (unknown, blocked either way, suspended)."""
-    viewer = info.context.require_viewer()
-    target = parse_id(raw, "user_id")
-    if target == viewer:
-        raise BadUserInput("user_id", "you cannot follow yourself")
-    audience = await info.context.audience()
-    if await info.context.repos.users.visible_card(target, audience) is None:
-        raise NotFound("no user has this id")
-    return viewer, target
-
-
-async def _fresh_user(info: Info, user_id: PydanticObjectId, followed: bool) -> User:
+def _followed_now(info: Info, user: UserDocument, followed: bool) -> User:
     """The user as stored now (the counters just written), and whether the viewer follows."""
-    doc = await info.context.repos.users.get(user_id)
-    if doc is None:
-        raise NotFound("no user has this id")
-    viewer = info.context.require_viewer()
-    info.context.loaders.follows.prime((viewer, user_id), followed)
-    return User.from_document(doc)
+    assert user.id is not None
+    info.context.loaders.follows.prime((info.context.require_viewer(), user.id), followed)
+    return User.from_document(user)
 
 
 @strawberry.type
@@ -151,15 +135,18 @@ class FollowMutation:
         "NOT_FOUND for an unknown user."
     )
     async def follow(self, info: Info, user_id: strawberry.ID) -> User:
-        viewer, target = await _target(info, user_id)
-        await info.context.services.following.follow(viewer, target)
-        return await _fresh_user(info, target, followed=True)
+        info.context.require_viewer()
+        target = parse_id(user_id, "user_id")
+        user = await info.context.services.relations.follow(await info.context.audience(), target)
+        return _followed_now(info, user, followed=True)
 
     @strawberry.mutation(
         description="Stop following a climber. Idempotent: returns them, not followed by you, "
         "with their counts, whether or not you followed them."
     )
     async def unfollow(self, info: Info, user_id: strawberry.ID) -> User:
-        viewer, target = await _target(info, user_id)
-        await info.context.services.following.unfollow(viewer, target)
-        return await _fresh_user(info, target, followed=False)
+        info.context.require_viewer()
+        target = parse_id(user_id, "user_id")
+        relations = info.context.services.relations
+        user = await relations.unfollow(await info.context.audience(), target)
+        return _followed_now(info, user, followed=False)

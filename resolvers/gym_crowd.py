@@ -15,11 +15,11 @@ from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.paging import (
     PageInfo,
+    connection,
     decode_cursor,
     decode_ladder_cursor,
     encode_cursor,
     encode_ladder_cursor,
-    page_info_of,
     page_size,
 )
 from resolvers.users import User, load_user
@@ -156,9 +156,7 @@ async def also_topped_page(
         )
         for user_id, day in found.climbers
     ]
-    return AlsoToppedConnection(
-        edges=edges, page_info=page_info_of([e.cursor for e in edges], found.has_next)
-    )
+    return connection(AlsoToppedConnection, edges, found.has_next)
 
 
 async def also_topped_count(info: Info, croix_id: PydanticObjectId) -> int | None:
@@ -204,9 +202,7 @@ class GymCrowdQuery:
             )
             for entry in found.entries
         ]
-        return LadderConnection(
-            edges=edges, page_info=page_info_of([e.cursor for e in edges], found.has_next)
-        )
+        return connection(LadderConnection, edges, found.has_next)
 
     @strawberry.field(
         name="myLadderRank",

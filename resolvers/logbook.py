@@ -16,7 +16,6 @@ from models.climb_session import (
     ClimbSession,
     CroixChanges,
     CroixEntry,
-    SessionChanges,
 )
 from resolvers.climbing import VideoStatus
 from resolvers.context import Info
@@ -29,6 +28,7 @@ from rules.days import parse_logbook_day
 from rules.ids import parse_id, parse_optional_id
 from rules.text import text_block
 from storage.kinds import MediaKind
+from workflows.croix_log import KEEP, SessionEdit
 
 PAGE_DEFAULT = 100
 PAGE_MAX = 200
@@ -63,10 +63,7 @@ async def _own_croix(info: Info, raw_id: str) -> PydanticObjectId:
 
 
 async def _existing_gym(info: Info, raw_id: str | None) -> PydanticObjectId | None:
-    gym_id = parse_optional_id(raw_id, "gym_id")
-    if gym_id is not None and not await info.context.repos.gyms.exists(gym_id):
-        raise BadUserInput("gym_id", "no gym with this id")
-    return gym_id
+    return await info.context.croix_log.existing_gym(raw_id)
 
 
 async def _photo(info: Info, viewer: PydanticObjectId, url: str) -> str:
@@ -143,20 +140,14 @@ class LogbookMutation:
         feeling: int | None = strawberry.UNSET,
         notes: str | None = strawberry.UNSET,
     ) -> Session:
-        session_id = await _own_session(info, id, "id")
-        changes: SessionChanges = {}
-        if date is not None:
-            changes["date"] = midnight_utc(parse_logbook_day(date))
-        if gym_id is not strawberry.UNSET:
-            changes["gym_id"] = await _existing_gym(info, gym_id)
-        if feeling is not strawberry.UNSET:
-            changes["feeling"] = logbook_rules.check_feeling(feeling)
-        if notes is not strawberry.UNSET:
-            changes["notes"] = _notes(notes)
         viewer = info.context.require_viewer()
-        updated = await info.context.repos.sessions.update(session_id, viewer, changes)
-        if updated is None:  # deleted since the ownership check
-            raise NotFound("no session with this id")
+        edit = SessionEdit(
+            date=date,
+            gym_id=KEEP if gym_id is strawberry.UNSET else gym_id,
+            feeling=KEEP if feeling is strawberry.UNSET else feeling,
+            notes=KEEP if notes is strawberry.UNSET else notes,
+        )
+        updated = await info.context.croix_log.update_session(viewer, id, edit)
         return Session.from_document(updated)
 
     @strawberry.mutation(

@@ -12,11 +12,11 @@ from resolvers.paging import (
     PAGE_DEFAULT,
     PAGE_MAX,
     PageInfo,
+    connection,
     decode_cursor,
     decode_day_cursor,
     encode_cursor,
     encode_day_cursor,
-    page_info_of,
     page_size,
 )
 
@@ -73,9 +73,7 @@ class LogbookPageQuery:
             )
             for doc in found
         ]
-        return SessionConnection(
-            edges=edges, page_info=page_info_of([e.cursor for e in edges], has_next)
-        )
+        return connection(SessionConnection, edges, has_next)
 
     @strawberry.field(
         name="myCroixPage",
@@ -98,6 +96,4 @@ class LogbookPageQuery:
             )
             for item in found
         ]
-        return CroixConnection(
-            edges=edges, page_info=page_info_of([e.cursor for e in edges], has_next)
-        )
+        return connection(CroixConnection, edges, has_next)

@@ -16,7 +16,7 @@ from models.report import CLOSED, COMMENT, OPEN, VIDEO, ReportCaseDocument
 from resolvers.climbing import iso_utc
 from resolvers.comments import Comment, comments_with_videos
 from resolvers.context import Info
-from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
+from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
 from resolvers.reports import ReportReason
 from resolvers.users import User, load_user
 from resolvers.videos import Video, with_authors
@@ -234,8 +234,7 @@ class ModerationQuery:
             ReportCaseEdge(cursor=encode_cursor(case.first_report_at, _id(case)), node=node)
             for case, node in zip(cases, nodes, strict=True)
         ]
-        cursors = [edge.cursor for edge in edges]
-        return ReportCaseConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+        return connection(ReportCaseConnection, edges, has_next)
 
     @strawberry.field(
         name="moderationLog",
@@ -253,8 +252,7 @@ class ModerationQuery:
             )
             for entry in found
         ]
-        cursors = [edge.cursor for edge in edges]
-        return ModerationLogConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+        return connection(ModerationLogConnection, edges, has_next)
 
     @strawberry.field(
         name="moderationStats",

@@ -22,7 +22,7 @@ from resolvers.comments import Comment, comments_with_videos
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.moderation import ModerationAction
-from resolvers.paging import PageInfo, decode_cursor, encode_cursor, page_info_of, page_size
+from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
 from resolvers.users import User, load_user
 from resolvers.videos import Video, with_authors
 from rules.ids import parse_optional_id
@@ -159,8 +159,7 @@ class NotificationQuery:
             NotificationEdge(cursor=encode_cursor(*view.key), node=node)
             for view, node in zip(views, nodes, strict=True)
         ]
-        cursors = [edge.cursor for edge in edges]
-        return NotificationConnection(edges=edges, page_info=page_info_of(cursors, has_next))
+        return connection(NotificationConnection, edges, has_next)
 
     @strawberry.field(name="unreadNotificationCount", description="Your unread notifications.")
     async def unread_notification_count(self, info: Info) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 
 import strawberry
 from beanie import PydanticObjectId
@@ -47,6 +49,31 @@ def page_info_of(cursors: list[str], has_next: bool) -> PageInfo:
         has_previous_page=False,
         start_cursor=cursors[0] if cursors else None,
     )
+
+
+class Edge(Protocol):
+    """What every connection's edge type has: its cursor."""
+
+    @property
+    def cursor(self) -> str: ...
+
+
+EdgeT = TypeVar("EdgeT", bound=Edge)
+ConnectionT = TypeVar("ConnectionT")
+
+
+def connection(
+    kind: Callable[..., ConnectionT], edges: Sequence[EdgeT], has_next: bool
+) -> ConnectionT:
+    """The one connection builder: a page of `edges` (in order, each with its cursor) as
+    the connection type `kind` (`edges` and `pageInfo`), for any node.
+
+    The Strawberry types stay declared per node (`VideoConnection`, `UserEdge`, ...):
+    a generic type would rename them in the schema the app was written against. The
+    repositories fetch `first + 1` rows and say `has_next`; `page_size` and the
+    `decode_…cursor` functions above read `first` and `after`.
+    """
+    return kind(edges=list(edges), page_info=page_info_of([e.cursor for e in edges], has_next))
 
 
 def offset_page(

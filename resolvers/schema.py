@@ -8,7 +8,6 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -19,7 +18,11 @@ from resolvers.comments import CommentMutation
 from resolvers.devices import DeviceMutation
 from resolvers.extensions.document_gate import DocumentLimits
 from resolvers.extensions.error_policy import ErrorPolicy
-from resolvers.extensions.executor_fence import check_fast_executor
+from resolvers.extensions.executor_fence import (
+    StockExecutionContext,
+    built_schema,
+    check_fast_executor,
+)
 from resolvers.extensions.fast_executor import FastFieldsExecutionContext
 from resolvers.extensions.validation_queue import VALIDATION_SECONDS_PER_MINUTE
 from resolvers.follows import FollowMutation, FollowQuery
@@ -113,12 +116,12 @@ def build_schema(
         config=StrawberryConfig(auto_camel_case=False),
         extensions=extensions,
         execution_context_class=(
-            FastFieldsExecutionContext if fast_executor else StrawberryGraphQLCoreExecutionContext
+            FastFieldsExecutionContext if fast_executor else StockExecutionContext
         ),
     )
     schema.document_limits = limits
     if fast_executor:
-        check_fast_executor(schema._schema, sample=("Video", "grade"))
+        check_fast_executor(built_schema(schema), sample=("Video", "grade"))
     return schema
 
 

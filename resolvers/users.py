@@ -7,13 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from beanie import PydanticObjectId
 
-from models.user import DuplicateAccountError, ProfileChanges, UserCard, UserDocument
+from models.user import UserCard, UserDocument
 from resolvers.context import Info
-from resolvers.errors import BadUserInput, NotFound, Unauthenticated
-from resolvers.terms import require_terms
+from resolvers.errors import Unauthenticated
 from rules import accounts as account_rules
 from rules.ids import parse_id
-from storage.kinds import MediaKind
 
 if TYPE_CHECKING:  # these modules import this one: resolve their types lazily
     from resolvers.follows import UserConnection
@@ -162,31 +160,5 @@ class UserMutation:
         avatar_url: str | None = None,
     ) -> User:
         viewer = info.context.require_viewer()
-        words = info.context.policy.blocked_words
-        changes: ProfileChanges = {}
-        if pseudo is not None:
-            changes["pseudo"], changes["pseudo_normalized"] = account_rules.normalize_pseudo(pseudo)
-            words.check(changes["pseudo"], "pseudo")
-        if bio is not None:
-            changes["bio"] = account_rules.clean_bio(bio)
-            words.check(changes["bio"], "bio")
-        if pseudo is not None or bio is not None or avatar_url is not None:
-            await require_terms(info, viewer)  # each of them shows on the public profile
-        if avatar_url is not None:
-            changes["avatar_url"] = await _checked_avatar(info, viewer, avatar_url)
-        try:
-            user = await info.context.repos.users.update_profile(viewer, changes)
-        except DuplicateAccountError as error:
-            raise BadUserInput(error.field, f"this {error.field} is already taken") from error
-        if user is None:
-            raise NotFound("this account no longer exists")
+        user = await info.context.services.profiles.update(viewer, pseudo, bio, avatar_url)
         return User.from_document(user)
-
-
-async def _checked_avatar(info: Info, viewer: PydanticObjectId, url: str) -> str | None:
-    url = url.strip()
-    if not url:
-        return None
-    return await info.context.services.storage.verify_media_url(
-        url, kind=MediaKind.AVATAR, owner_id=str(viewer), field="avatar_url"
-    )

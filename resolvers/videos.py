@@ -9,7 +9,6 @@ graphql-core more than all the video's other fields: bench/RESULTS.md.)
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -18,31 +17,26 @@ import strawberry
 from beanie import PydanticObjectId
 
 from kit.clock import utcnow_ms
-from models.audience import FOLLOWERS, MEDIA, MODERATION, PRIVATE, PUBLIC
+from models.audience import FOLLOWERS, MEDIA, PRIVATE, PUBLIC
 from models.statuses import PROJECT
-from models.video import PROCESSING, READY, REJECTED, VideoChanges, VideoView
+from models.video import PROCESSING, READY, REJECTED, VideoView
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
-from resolvers.errors import BadUserInput, Forbidden, NotFound, Unauthenticated
+from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.paging import (
     PageInfo,
+    connection,
     decode_cursor,
     encode_cursor,
     offset_page,
-    page_info_of,
     page_size,
 )
-from resolvers.terms import require_terms
 from resolvers.users import User
-from rules import climbing as climb_rules
-from rules.ids import parse_id, parse_optional_id
-from rules.text import text_block
-from storage.kinds import MediaKind
+from rules.ids import parse_id
+from workflows.posting import NewVideo
 
 if TYPE_CHECKING:  # resolvers.comments imports this module
     from resolvers.comments import CommentConnection
-
-log = logging.getLogger(__name__)
 
 FEED_LIMIT_MAX = 50
 CroixIdArg = Annotated[
@@ -183,24 +177,6 @@ async def with_authors(info: Info, views: Sequence[VideoView]) -> list[Video]:
     return [Video.from_view(view, authors[view.user_id], viewer) for view in views]
 
 
-async def _discard_media(info: Info, owner: PydanticObjectId, video_url: str) -> None:
-    """Delete a deleted video's file, unless another of the owner's videos shows it (the
-    owner may post a stored URL again). The video is gone whatever happens here: a
-    storage failure leaves an orphan file, logged for the operator, not a failed delete.
-    """
-    if await info.context.repos.videos.owner_uses_media(owner, video_url):
-        return
-    try:
-        await info.context.services.storage.discard(video_url)
-    except Exception:
-        log.warning(
-            "deleted video's media left in storage request_id=%s url=%s",
-            info.context.request_id,
-            video_url,
-            exc_info=True,
-        )
-
-
 @strawberry.type(name="VideoEdge")
 class VideoEdge:
     cursor: str
@@ -234,7 +210,7 @@ async def video_connection(
         VideoEdge(cursor=encode_cursor(view.created_at, view.id), node=video)
         for view, video in zip(views, videos, strict=True)
     ]
-    return VideoConnection(edges=edges, page_info=page_info_of([e.cursor for e in edges], has_next))
+    return connection(VideoConnection, edges, has_next)
 
 
 @strawberry.type
@@ -264,32 +240,6 @@ class VideoQuery:
         return None if view is None else (await with_authors(info, [view]))[0]
 
 
-async def _checked_session(
-    info: Info, viewer: PydanticObjectId, raw: strawberry.ID | None
-) -> PydanticObjectId | None:
-    session_id = parse_optional_id(raw, "session_id")
-    if session_id is not None and await info.context.repos.sessions.owner_of(session_id) != viewer:
-        raise BadUserInput("session_id", "must be one of your sessions")
-    return session_id
-
-
-async def _checked_croix(
-    info: Info, viewer: PydanticObjectId, raw: strawberry.ID | None
-) -> PydanticObjectId | None:
-    croix_id = parse_optional_id(raw, "croix_id")
-    if croix_id is not None and await info.context.repos.sessions.croix_owner(croix_id) != viewer:
-        raise BadUserInput("croix_id", "must be one of your croix")
-    return croix_id
-
-
-async def _existing_video(info: Info, raw: strawberry.ID, field: str) -> PydanticObjectId:
-    """The video's id, NOT_FOUND unless it exists and the viewer may see it."""
-    video_id = parse_id(raw, field)
-    if not await info.context.repos.videos.exists(video_id, await info.context.audience()):
-        raise NotFound("no video has this id")
-    return video_id
-
-
 @strawberry.type
 class VideoMutation:
     @strawberry.mutation(name="postVideo")
@@ -306,43 +256,17 @@ class VideoMutation:
         visibility: Visibility = Visibility.PUBLIC,
     ) -> Video:
         viewer = info.context.require_viewer()
-        # Cheap checks first, so a typo is reported before any storage or DB round trip.
-        clean_color = climb_rules.normalize_color(color)
-        clean_grade = climb_rules.normalize_grade(grade)
-        clean_caption = text_block(caption, "caption", climb_rules.CAPTION_MAX)
-        await require_terms(info, viewer)
-        info.context.policy.blocked_words.check(clean_caption, "caption")
-        owned_session = await _checked_session(info, viewer, session_id)
-        owned_croix = await _checked_croix(info, viewer, croix_id)
-        url = await info.context.services.storage.verify_media_url(
-            video_url, kind=MediaKind.VIDEO, owner_id=str(viewer), field="video_url"
-        )
-        # Posting again what moderation hid would bring it back under a new id.
-        if await info.context.repos.videos.media_withheld(viewer, url, MODERATION):
-            raise Forbidden("this video was hidden by moderation and cannot be posted again")
-        if visibility is not Visibility.PRIVATE:  # published: counted until verified
-            await info.context.services.unverified_posts.spend(viewer)
-        view = await info.context.repos.videos.create(
-            user_id=viewer,
-            video_url=url,
-            caption=clean_caption,
-            color=clean_color,
-            grade=clean_grade,
+        video = NewVideo(
+            video_url=video_url,
+            color=color,
+            grade=grade,
             status=status.value,
-            session_id=owned_session,
-            croix_id=owned_croix,
+            caption=caption,
+            session_id=session_id,
+            croix_id=croix_id,
             visibility=visibility.value,
-            media_state=PROCESSING,
         )
-        # Shown to others once its file is probed (workflows.media); queued now, worked
-        # on by the media worker, so the post answers at once.
-        services = info.context.services
-        await services.media.enqueue_new(view.id)
-        # A deletion or a suspension of the account that landed while this post was in
-        # flight applies to it too.
-        if not await services.account_deletion.settle_new_video(view.id, viewer):
-            raise Unauthenticated("this account no longer exists")
-        await services.moderation.settle_new_video(view.id, viewer)
+        view = await info.context.services.posting.post(viewer, video)
         return (await with_authors(info, [view]))[0]
 
     @strawberry.mutation(
@@ -357,24 +281,14 @@ class VideoMutation:
         caption: str | None = None,
         visibility: Visibility | None = None,
     ) -> Video:
-        viewer = info.context.require_viewer()
+        info.context.require_viewer()
         target = parse_id(id, "id")
-        # Publishing goes through the terms, as postVideo does: a new caption, or any
-        # audience wider than the owner's own.
-        if caption is not None or (visibility is not None and visibility != Visibility.PRIVATE):
-            await require_terms(info, viewer)
-        changes: VideoChanges = {}
-        if caption is not None:
-            changes["caption"] = text_block(caption, "caption", climb_rules.CAPTION_MAX)
-            info.context.policy.blocked_words.check(changes["caption"], "caption")
-        if visibility is not None:
-            changes["visibility"] = visibility.value
-        if not await info.context.repos.videos.update_owned(target, viewer, changes):
-            await _existing_video(info, id, "id")  # NOT_FOUND unless the viewer sees it
-            raise Forbidden("you can only change your own videos")
-        view = await info.context.repos.videos.get_view(target, await info.context.audience())
-        if view is None:  # deleted meanwhile
-            raise NotFound("no video has this id")
+        view = await info.context.services.posting.update(
+            await info.context.audience(),
+            target,
+            caption,
+            None if visibility is None else visibility.value,
+        )
         return (await with_authors(info, [view]))[0]
 
     @strawberry.mutation(
@@ -424,12 +338,8 @@ class VideoMutation:
         "else's). True when deleted.",
     )
     async def delete_video(self, info: Info, id: strawberry.ID) -> bool:
-        viewer = info.context.require_viewer()
+        info.context.require_viewer()
         target = parse_id(id, "id")
-        video_url = await info.context.repos.videos.delete_owned(target, viewer)
-        if video_url is not None:
-            await info.context.services.comments.video_deleted(target)
-            await _discard_media(info, viewer, video_url)
-            return True
-        await _existing_video(info, id, "id")  # NOT_FOUND when there is nothing to delete
-        raise Forbidden("you can only delete your own videos")
+        posting = info.context.services.posting
+        await posting.delete(await info.context.audience(), target, info.context.request_id)
+        return True

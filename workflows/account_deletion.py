@@ -45,6 +45,7 @@ from models.account_deletion import DONE, ERASING, FINAL_CHECK, AccountDeletionR
 from models.registry import Repositories
 from storage.service import MediaStorage
 from workflows import comments as comment_erasure
+from workflows.events import Events
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 
@@ -91,6 +92,7 @@ class AccountDeletion:
         storage: MediaStorage,
         throttle: Throttle,
         token_versions: TokenVersions,
+        events: Events,
         *,
         batch_size: int = 200,
         settle_after: timedelta = timedelta(minutes=16),
@@ -101,6 +103,7 @@ class AccountDeletion:
         self.storage = storage
         self.throttle = throttle
         self.token_versions = token_versions
+        self.events = events  # erased comments take back what they caused (workflows.events)
         self.batch_size = batch_size
         self.settle_after = settle_after
         self.keep_record_for = keep_record_for
@@ -156,7 +159,9 @@ class AccountDeletion:
             return Batch(await repos.reports.delete_cases_about_batch(target.user_id, limit))
 
         async def comments(target: Target, limit: int, after: Any) -> Batch:
-            return Batch(await comment_erasure.erase_batch(repos, target.user_id, limit))
+            return Batch(
+                await comment_erasure.erase_batch(repos, self.events, target.user_id, limit)
+            )
 
         async def notifications(target: Target, limit: int, after: Any) -> Batch:
             erased = await repos.notifications.erase_batch(target.user_id, limit)

@@ -26,7 +26,8 @@ from __future__ import annotations
 from beanie import PydanticObjectId
 
 from kit.cache import Lru
-from models.audience import Audience, AudienceRepository
+from models.audience import Audience
+from models.user import AudienceRepository
 
 
 class Audiences:

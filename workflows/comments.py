@@ -22,8 +22,9 @@ from models.registry import Repositories
 from rules.blocked_words import BlockedWords
 from rules.comments import MENTIONS_MAX, clean_comment, mentioned_pseudos
 from workflows.errors import InvalidInput, Missing, Refused
+from workflows.events import Events
 from workflows.hourly_cap import HourlyCap
-from workflows.notifications import Notifications
+from workflows.terms import TermsGate
 
 
 class Comments:
@@ -32,12 +33,14 @@ class Comments:
         repos: Repositories,
         cap: HourlyCap,
         blocked_words: BlockedWords,
-        notifications: Notifications,
+        events: Events,
+        terms: TermsGate,
     ) -> None:
         self._repos = repos
         self._cap = cap
         self._blocked_words = blocked_words
-        self._notifications = notifications
+        self._events = events
+        self._terms = terms  # a comment is published text
 
     async def post(
         self,
@@ -48,6 +51,7 @@ class Comments:
     ) -> CommentView:
         """Comment on a video the author may see (or reply to one of its comments)."""
         author = _viewer(audience)
+        await self._terms.require(author)
         text = clean_comment(raw_text)
         self._blocked_words.check(text, "text")
         repos = self._repos
@@ -73,7 +77,7 @@ class Comments:
         # A suspension that landed while this comment was posted applies to it too.
         if await repos.users.is_withheld(author, SUSPENDED):
             await repos.comments.withhold(comment.id, SUSPENDED)
-        await self._notifications.commented(comment, answered)
+        await self._events.commented(comment, answered)
         return comment
 
     async def _thread(
@@ -121,28 +125,30 @@ class Comments:
 
     async def _removed(self, removed: Removed) -> None:
         await self._repos.videos.count_comments(removed.video_id, -removed.count)
-        await self._notifications.comments_removed(removed.ids)
+        await self._events.comments_removed(removed.ids)
 
     async def video_deleted(self, video_id: PydanticObjectId) -> None:
         """Delete the comments of a video just deleted (its count went with it)."""
         ids = await self._repos.comments.delete_for_video(video_id)
-        await self._notifications.comments_removed(ids)
+        await self._events.comments_removed(ids)
 
 
-async def erase_batch(repos: Repositories, user_id: PydanticObjectId, limit: int) -> int:
+async def erase_batch(
+    repos: Repositories, events: Events, user_id: PydanticObjectId, limit: int
+) -> int:
     """An account's erasure (workflows.account_deletion): delete up to `limit` comments
     under the user's videos, or failing those, of the user's own (with their threads,
     uncounted from their videos), with what they noted in inboxes; how many. Zero: none
     left."""
     under = await repos.comments.delete_under_owner_batch(user_id, limit)
     if under:
-        await repos.notifications.delete_for_comments(under)
+        await events.comments_removed(under)
         return len(under)
     authored = await repos.comments.authored_batch(user_id, limit)
     for comment in authored:
         removed = await repos.comments.delete_thread(comment)
         await repos.videos.count_comments(removed.video_id, -removed.count)
-        await repos.notifications.delete_for_comments(removed.ids)
+        await events.comments_removed(removed.ids)
     return len(authored)
 
 

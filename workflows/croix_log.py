@@ -13,13 +13,45 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import Enum
 
 from beanie import PydanticObjectId
 
-from models.climb_session import MAX_CROIX_PER_SESSION, CroixEntry, ProjectSend
+from kit.clock import midnight_utc
+from models.climb_session import (
+    MAX_CROIX_PER_SESSION,
+    ClimbSession,
+    CroixEntry,
+    ProjectSend,
+    SessionChanges,
+)
 from models.registry import Repositories
 from models.statuses import SENDS
+from rules import logbook as logbook_rules
+from rules.climbing import NOTES_MAX
+from rules.days import parse_logbook_day
+from rules.ids import parse_id, parse_optional_id
+from rules.text import text_block
 from workflows.errors import InvalidInput, Missing, Refused
+
+
+class Keep(Enum):
+    """A field of a `SessionEdit` left as it is (None clears it)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEdit:
+    """A change to a session as the caller asked for it (fields still raw)."""
+
+    date: str | None = None  # None: kept (a session always has a day)
+    gym_id: str | Keep | None = KEEP
+    feeling: int | Keep | None = KEEP
+    notes: str | Keep | None = KEEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +74,32 @@ class CroixLog:
         if owner != user_id:
             raise Refused("this session belongs to another climber")
         return session_id
+
+    async def existing_gym(self, raw_id: str | None) -> PydanticObjectId | None:
+        """The gym a session names, if any; InvalidInput for an id no gym has."""
+        gym_id = parse_optional_id(raw_id, "gym_id")
+        if gym_id is not None and not await self.repos.gyms.exists(gym_id):
+            raise InvalidInput("gym_id", "no gym with this id")
+        return gym_id
+
+    async def update_session(
+        self, user_id: PydanticObjectId, raw_id: str, edit: SessionEdit
+    ) -> ClimbSession:
+        """Change one of the user's sessions: ownership first, then each field in turn."""
+        session_id = await self.owned_session(user_id, parse_id(raw_id, "id"))
+        changes: SessionChanges = {}
+        if edit.date is not None:
+            changes["date"] = midnight_utc(parse_logbook_day(edit.date))
+        if edit.gym_id is not KEEP:
+            changes["gym_id"] = await self.existing_gym(edit.gym_id)
+        if edit.feeling is not KEEP:
+            changes["feeling"] = logbook_rules.check_feeling(edit.feeling)
+        if edit.notes is not KEEP:
+            changes["notes"] = text_block(edit.notes, "notes", NOTES_MAX)
+        updated = await self.repos.sessions.update(session_id, user_id, changes)
+        if updated is None:  # deleted since the ownership check
+            raise Missing("no session with this id")
+        return updated
 
     async def log(
         self,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from rules.errors import InvalidInput
 
-__all__ = ["InvalidInput", "Missing", "Refused", "Throttled", "WorkflowError"]
+__all__ = [
+    "InvalidInput",
+    "Missing",
+    "NotSignedIn",
+    "Refused",
+    "Suspended",
+    "TermsRequired",
+    "Throttled",
+    "WorkflowError",
+]
 
 
 class WorkflowError(Exception):
@@ -29,3 +38,24 @@ class Missing(WorkflowError):
 
 class Refused(WorkflowError):
     """The caller may not do this."""
+
+
+class NotSignedIn(WorkflowError):
+    """The caller's account is not (or no longer) one they may act as: it was deleted
+    while they held its token, or they sent none."""
+
+
+class Suspended(WorkflowError):
+    """The account is suspended: it gets no token (told only to whoever proved to own it)."""
+
+    def __init__(self) -> None:
+        super().__init__("this account is suspended")
+
+
+class TermsRequired(WorkflowError):
+    """Publishing waits until the caller accepted the current terms of use."""
+
+    def __init__(self, version: str, url: str | None) -> None:
+        super().__init__(f"accept the terms of use (version {version}) first, with acceptTerms")
+        self.version = version
+        self.url = url

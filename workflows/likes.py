@@ -13,20 +13,20 @@ from beanie import PydanticObjectId
 from models.audience import Audience
 from models.registry import Repositories
 from workflows.errors import InvalidInput, Missing
-from workflows.notifications import Notifications
+from workflows.events import Events
 
 
 class Likes:
-    def __init__(self, repos: Repositories, notifications: Notifications) -> None:
+    def __init__(self, repos: Repositories, events: Events) -> None:
         self._repos = repos
-        self._notifications = notifications
+        self._events = events
 
     async def like(self, audience: Audience, video_id: PydanticObjectId) -> None:
         """Like the video (idempotent); Missing for a video the caller may not see."""
         viewer = _viewer(audience)
         owner = await self._repos.videos.like(video_id, viewer, audience)
         if owner is not None:
-            await self._notifications.liked(video_id, owner, viewer)
+            await self._events.liked(video_id, owner, viewer)
         elif not await self._repos.videos.exists(video_id, audience):
             raise Missing("no video has this id")
 
@@ -35,7 +35,7 @@ class Likes:
         viewer = _viewer(audience)
         owner = await self._repos.videos.unlike(video_id, viewer, audience)
         if owner is not None:
-            await self._notifications.unliked(video_id, owner, viewer)
+            await self._events.unliked(video_id, owner, viewer)
         elif not await self._repos.videos.exists(video_id, audience):
             raise Missing("no video has this id")
 

@@ -38,7 +38,7 @@ from models.moderation_log import ModerationLogEntry
 from models.registry import Repositories
 from models.report import COMMENT, DISMISSED, UPHELD, VIDEO, ReportCaseDocument
 from workflows.errors import InvalidInput, Missing, Refused
-from workflows.notifications import Notifications
+from workflows.events import Events
 from workflows.token_versions import TokenVersions
 
 HIDE = "HIDE"
@@ -63,11 +63,11 @@ class Moderation:
         self,
         repos: Repositories,
         token_versions: TokenVersions,
-        notifications: Notifications | None = None,
+        events: Events,
     ) -> None:
         self._repos = repos
         self._token_versions = token_versions
-        self._notifications = notifications or Notifications(repos)
+        self._events = events  # told what a decision did (workflows.events)
         self._swept = False  # has this process swept once yet
 
     async def moderate(
@@ -182,7 +182,7 @@ class Moderation:
         if action in (HIDE, SUSPEND_USER):
             told += await self._repos.reports.reporters(case.target_type, case.target_id)
         for user_id in dict.fromkeys(told):
-            await self._notifications.moderated(
+            await self._events.moderated(
                 user_id, action, case_id=case.id, video_id=video_id, comment_id=comment_id
             )
 

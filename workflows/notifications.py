@@ -1,7 +1,7 @@
 """What lands in a climber's notifications inbox, and what is taken back.
 
-The use cases that cause a notification call this module (workflows.likes,
-workflows.following, workflows.comments, workflows.moderation); it decides:
+The inbox listens to the use cases' events (workflows.events: likes, relations,
+comments, moderation tell it, through the `Events` protocol it implements); it decides:
 
 - none for one's own actions;
 - never across a block: the actor could act only on what their audience let them see

@@ -15,20 +15,23 @@ from rules.blocked_words import BlockedWords
 from rules.crowd import CIRCUIT_MATCH_DAYS, CROWD_MIN_CLIMBERS
 from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion
+from workflows.accounts import Accounts
 from workflows.audiences import Audiences
-from workflows.blocking import Blocking
 from workflows.comments import Comments
 from workflows.data_export import DataExports
 from workflows.email_verification import EmailVerification
-from workflows.following import Following
 from workflows.likes import Likes
 from workflows.media import MediaWork
 from workflows.moderation import Moderation
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
+from workflows.posting import Posting
+from workflows.profiles import Profiles
 from workflows.push import Devices
+from workflows.relations import Relations
 from workflows.report_weight import DEFAULT_WEIGHT_TO_HIDE
 from workflows.reporting import Reporting
+from workflows.terms import TermsGate
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
 from workflows.unverified_posts import UnverifiedPosts
@@ -69,14 +72,18 @@ class Services:
     password_resets: PasswordResets
     account_deletion: AccountDeletion
     data_exports: DataExports
-    blocking: Blocking
     moderation: Moderation
     reporting: Reporting
     notifications: Notifications
     likes: Likes
-    following: Following
+    relations: Relations
     comments: Comments
     devices: Devices
     media: MediaWork
     email_verification: EmailVerification
     unverified_posts: UnverifiedPosts
+    terms: TermsGate
+    # The use cases built of the services above.
+    accounts: Accounts
+    posting: Posting
+    profiles: Profiles

@@ -41,10 +41,10 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
 
 from resolvers.extensions.document_cache import DocumentCache
 from resolvers.extensions.document_shape import shape_rule
+from resolvers.extensions.executor_fence import built_schema, validate_document
 from resolvers.extensions.query_cost import over_budget
 from resolvers.extensions.validation_queue import (
     VALIDATION_SECONDS_PER_MINUTE,
@@ -204,7 +204,7 @@ class DocumentGate(SchemaExtension):
         context = self.execution_context
         node = context.graphql_document
         if node is not None:
-            schema = context.schema._schema
+            schema = built_schema(context.schema)
             variables = context.variables or {}
             rules = (*context.validation_rules, *self.rules)
             document = self.document

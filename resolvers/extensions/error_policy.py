@@ -18,6 +18,7 @@ from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import ServiceUnavailable, as_api_error
 from resolvers.extensions.document_gate import strip_suggestions
+from resolvers.extensions.executor_fence import built_schema
 from resolvers.extensions.operation_label import root_field_label
 
 log = logging.getLogger("resolvers.errors")
@@ -95,7 +96,7 @@ class ErrorPolicy(SchemaExtension):
                 log_fields["operation"] = self.execution_context.operation_name
             # The metrics' label (api/metrics.py): from the schema, not the client.
             log_fields["root_field"] = root_field_label(
-                self.execution_context.schema._schema,
+                built_schema(self.execution_context.schema),
                 self.execution_context.graphql_document,
                 self.execution_context.operation_name,
             )

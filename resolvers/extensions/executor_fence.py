@@ -15,7 +15,11 @@ graphql-core 3.3):
 - `graphql.pyutils.gather_with_cancel`, `Path`, `Undefined`.
 
 Strawberry (0.341):
-- `strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext` (subclassed);
+- `strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext` (subclassed; the stock
+  executor too) and `validate_document` (the document gate and its validation queue);
+- `Schema._schema`, the graphql-core schema Strawberry built: read by `built_schema`
+  below and nowhere else (the limits, the error policy's label, persisted queries and
+  trusted documents all ask it);
 - `strawberry.types.execution.ExecutionContext._provided_operation_name`, the name the
   client sent (its `operation_name` falls back to the first operation's): the document
   gate reads it to refuse several operations without a name;
@@ -23,6 +27,9 @@ Strawberry (0.341):
   definition (`extensions["strawberry-definition"]`) has `is_basic_field`, `python_name`,
   `default_resolver`; an object type's definition has `origin`; an enum's GraphQL type
   has `wrapped_cls`.
+
+The rest of the code reaches these internals only through this module (or the fast
+executor itself): an import-linter contract in pyproject.toml keeps it so.
 
 pyproject.toml bounds both packages to the minors these were read from; the front-door
 suite also runs with `GRAPHQL_EXECUTOR=stock` in CI (.ci/run), so any answer that differs
@@ -34,7 +41,8 @@ from __future__ import annotations
 import inspect
 
 from graphql import GraphQLObjectType, GraphQLSchema
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry import Schema
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.types.execution import ExecutionContext
 
 from resolvers.extensions.plain_fields import LEAF, OBJECT, OBJECTS, plain_field
@@ -51,6 +59,23 @@ _METHODS: dict[str, tuple[str, ...]] = {
     "handle_field_error": ("raw_error", "return_type", "field_details_list", "path"),
     "settle_in_background": (),
 }  # fmt: skip
+
+
+__all__ = [
+    "ExecutorDrift",
+    "StockExecutionContext",
+    "built_schema",
+    "check_fast_executor",
+    "validate_document",
+]
+
+# Strawberry's own executor (GRAPHQL_EXECUTOR=stock), the one the fast executor subclasses.
+StockExecutionContext = StrawberryGraphQLCoreExecutionContext
+
+
+def built_schema(schema: Schema) -> GraphQLSchema:
+    """The graphql-core schema Strawberry built from ours: the one read of `_schema`."""
+    return schema._schema
 
 
 class ExecutorDrift(RuntimeError):

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
-from strawberry.schema.schema import validate_document
 
 from kit.budget import Budget
+from resolvers.extensions.executor_fence import validate_document
 
 # A client address may keep the validator busy this long per minute: some 10 to 50 of
 # the largest legal documents, thousands of the app's (~1 ms each, and validated once).

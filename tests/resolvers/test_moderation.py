@@ -36,6 +36,7 @@ from tests.support.safety import (
 from tests.support.videos import VIDEO, accounts, post_held_before_insert, post_video
 from workflows.errors import InvalidInput
 from workflows.moderation import Moderation
+from workflows.notifications import Notifications
 from workflows.reporting import Reporting
 from workflows.token_versions import TokenVersions
 
@@ -229,7 +230,7 @@ async def _settling_a_suspended_author_s_video(
     troll, fan = await accounts(api, 2)
     video = PydanticObjectId((await post_video(api, troll))["id"])
     repos = Repositories()
-    moderation = Moderation(repos, TokenVersions(repos.users))
+    moderation = Moderation(repos, TokenVersions(repos.users), Notifications(repos))
     await repos.users.withhold(PydanticObjectId(troll.id), "suspended")
     return troll, fan, video, repos, moderation
 
@@ -414,7 +415,7 @@ async def test_the_moderation_workflow_runs_without_http(api: Api, db: Any) -> N
     await established(reporter)
     video = (await post_video(api, owner))["id"]
     repos = Repositories()
-    moderation = Moderation(repos, TokenVersions(repos.users))
+    moderation = Moderation(repos, TokenVersions(repos.users), Notifications(repos))
     reporting = Reporting(repos, moderation, weight_to_hide=1)
     await reporting.report_video(Audience(viewer_id=PydanticObjectId(reporter.id)),
                                  PydanticObjectId(video), "SPAM", None)  # fmt: skip

@@ -25,6 +25,7 @@ from models.registry import DOCUMENT_MODELS, Repositories
 from storage.local import LocalStorage
 from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion, Batch, Step, Target
+from workflows.notifications import Notifications
 from workflows.throttle import Rules, Throttle
 from workflows.token_versions import TokenVersions
 
@@ -61,7 +62,12 @@ def deletion(root: Path, **options: Any) -> AccountDeletion:
     options.setdefault("batch_size", BATCH)
     options.setdefault("settle_after", timedelta(0))
     return AccountDeletion(
-        repos, storage, Throttle(repos.auth_attempts, rules), TokenVersions(repos.users), **options
+        repos,
+        storage,
+        Throttle(repos.auth_attempts, rules),
+        TokenVersions(repos.users),
+        Notifications(repos),
+        **options,
     )
 
 

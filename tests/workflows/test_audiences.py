@@ -9,8 +9,9 @@ from types import SimpleNamespace
 import pytest
 from beanie import PydanticObjectId
 
-from models.audience import MODERATOR, Audience, AudienceRepository
+from models.audience import MODERATOR, Audience
 from models.registry import Repositories
+from models.user import AudienceRepository
 from workflows.audiences import Audiences
 
 

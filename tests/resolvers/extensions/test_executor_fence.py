@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from resolvers.extensions import executor_fence
@@ -36,3 +39,55 @@ def test_the_stock_executor_serves_without_the_check() -> None:
 
     schema = build_schema(fast_executor=False)
     assert schema.execution_context_class is StrawberryGraphQLCoreExecutionContext
+
+
+# import-linter sees an external package whole (`graphql`, `strawberry`), never its
+# submodules, so this fence is kept by reading the imports, as a contract would.
+_INTERNALS = (
+    "graphql.execution",
+    "graphql.pyutils",
+    "strawberry.schema.schema",
+    "strawberry.types.execution",
+)
+_FENCED = {"resolvers/extensions/executor_fence.py", "resolvers/extensions/fast_executor.py"}
+_SERVED = ("api", "resolvers", "workflows", "models", "storage", "rules", "kit", "tools")
+
+
+def _imported(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_internals_and_the_built_schema_are_reached_only_behind_the_fence() -> None:
+    root = Path(__file__).resolve().parents[3]
+    crossing: list[str] = []
+    for folder in _SERVED:
+        for path in sorted((root / folder).rglob("*.py")):
+            name = path.relative_to(root).as_posix()
+            if name in _FENCED:
+                continue
+            source = path.read_text(encoding="utf-8")
+            tree = ast.parse(source)
+            for module in _imported(tree):
+                if module.startswith(_INTERNALS):
+                    crossing.append(f"{name} imports {module}")
+            reads = [
+                node
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute) and node.attr == "_schema"
+            ]
+            if reads:
+                crossing.append(f"{name} reads ._schema (use executor_fence.built_schema)")
+    assert crossing == []
+
+
+def test_the_fence_check_itself_catches_a_crossing() -> None:
+    """The reader above sees both kinds of crossing (else its test could not fail)."""
+    tree = ast.parse("from strawberry.schema.schema import validate_document\nx = s._schema\n")
+    assert any(module.startswith(_INTERNALS) for module in _imported(tree))
+    assert any(isinstance(n, ast.Attribute) and n.attr == "_schema" for n in ast.walk(tree))
