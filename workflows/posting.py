@@ -132,6 +132,12 @@ class Posting:
         if visibility is not None:
             changes["visibility"] = visibility
         videos = self._parts.repos.videos
+        if visibility is not None and visibility != PRIVATE:
+            # Publishing a private video is a post for the unverified accounts' daily
+            # limit: else posting PRIVATE, then widening, would go round it.
+            current = await videos.get_view(video_id, audience)
+            if current is not None and current.user_id == owner and current.visibility == PRIVATE:
+                await self._parts.unverified_posts.spend(owner)
         if not await videos.update_owned(video_id, owner, changes):
             await self._must_see(audience, video_id)
             raise Refused("you can only change your own videos")

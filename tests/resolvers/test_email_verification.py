@@ -31,6 +31,11 @@ MY_ACCOUNT = "{ myAccount { email email_verified } }"
 VERIFY = "mutation Verify($token: String!) { verifyEmail(token: $token) }"
 RESEND = "mutation { resendVerification }"
 VERIFY_URL = "https://app.perfect-boulder.test/verify?token={token}"
+UPDATE_VIDEO = """
+mutation Update($id: ID!, $visibility: Visibility) {
+  updateVideo(id: $id, visibility: $visibility) { id visibility }
+}
+"""
 
 
 @pytest.fixture
@@ -250,7 +255,15 @@ async def test_an_unverified_account_publishes_three_videos_a_day(
     fourth = await post()
     assert code_of(fourth["errors"][0]) == "RATE_LIMITED"
     assert "verify your e-mail" in fourth["errors"][0]["message"]
-    assert "errors" not in await post("PRIVATE")  # seen by nobody else: not counted
+    private = await post("PRIVATE")  # seen by nobody else: not counted
+    assert "errors" not in private
+    # ... until it is published: widening it is a post like any other.
+    for visibility in ("PUBLIC", "FOLLOWERS"):
+        widened = await mail_api.execute(
+            UPDATE_VIDEO, {"id": private["data"]["postVideo"]["id"], "visibility": visibility},
+            climber.token,
+        )  # fmt: skip
+        assert code_of(widened["errors"][0]) == "RATE_LIMITED", widened
     concurrent = await asyncio.gather(*(post() for _ in range(3)))
     assert all(code_of(body["errors"][0]) == "RATE_LIMITED" for body in concurrent)
 
