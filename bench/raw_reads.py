@@ -31,11 +31,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bench.raw_viewer import Refused, Viewer, ViewerCheck, visible_comments, visible_videos
+from models.notification import ACTORS_SHOWN_MAX
 from rules.crowd import crowd_grade, grade_order
 
 GONE_PSEUDO = "[deleted account]"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_USERS = {"pseudo": 1, "avatar_url": 1}
+_USERS = {"pseudo": 1, "avatar_url": 1, "withheld": 1}
 _THREAD_ORDER = [("thread_at", 1), ("thread_id", 1), ("depth", 1), ("created_at", 1), ("_id", 1)]
 _COMMENT_FIELDS = dict.fromkeys(
     ("text", "user_id", "reply_to", "thread_id", "thread_at", "depth", "mentions",
@@ -100,6 +101,34 @@ class RawReads:
         if not ids:
             return {}
         return {u["_id"]: u async for u in self.db.users.find({"_id": {"$in": ids}}, _USERS)}
+
+    async def _actors(
+        self, viewer: Viewer, entries: list[dict[str, Any]], stages: list[dict[str, Any]]
+    ) -> tuple[dict[ObjectId, dict[str, Any]], dict[ObjectId, list[ObjectId]]]:
+        """Each entry's first ACTORS_SHOWN actors, the most recent first, but suspended ones
+        (a moderator sees them): their cards in one query; past a suspended actor (rare),
+        the short entries' actors again, deeper (`stages`: the hidden actors' filter)."""
+        recent = {e["_id"]: list(reversed(e["recent"])) for e in entries}
+        counts = {e["_id"]: e["count"] for e in entries}
+        users: dict[ObjectId, dict[str, Any]] = {}
+        depth = ACTORS_SHOWN
+        while True:
+            wanted = {a: None for ids in recent.values() for a in ids if a not in users}
+            users.update(await self._users(list(wanted)))
+            shown = {
+                entry: [a for a in ids if viewer.moderator or not users.get(a, {}).get("withheld")]
+                for entry, ids in recent.items()
+            }
+            short = [e for e, ids in shown.items() if len(ids) < ACTORS_SHOWN < counts[e]]
+            if not short or depth >= ACTORS_SHOWN_MAX:
+                return users, {e: ids[:ACTORS_SHOWN] for e, ids in shown.items()}
+            depth = min(depth * 4, ACTORS_SHOWN_MAX)
+            pipeline = [
+                {"$match": {"_id": {"$in": short}}}, *stages,
+                {"$project": {"recent": {"$slice": [{"$ifNull": ["$_shown", "$actors"]}, -depth]}}},
+            ]  # fmt: skip
+            async for deeper in await self.db.notifications.aggregate(pipeline):
+                recent[deeper["_id"]] = list(reversed(deeper["recent"]))
 
     # --- video(id) { comments(first: 20) } ----------------------------------------------
 
@@ -185,11 +214,10 @@ class RawReads:
                 {"$project": {"video_url": 1}},
             ]
             videos = {v["_id"]: v async for v in await self.db.videos.aggregate(pipeline)}
-        wanted = {actor: None for e in entries for actor in reversed(e["recent"])}
-        users = await self._users(list(wanted))
+        users, shown = await self._actors(viewer, entries, stages)
         edges = [
             {"cursor": _b64(f"v1:{_ms(e['updated_at'])}:{e['_id']}"),
-             "node": _entry(e, videos, comments, users)}
+             "node": _entry(e, videos, comments, users, shown[e["_id"]])}
             for e in entries
         ]  # fmt: skip
         return JSONResponse({"data": {"notifications": _page(edges, len(found) > first)}})
@@ -375,6 +403,7 @@ def _entry(
     videos: dict[ObjectId, dict[str, Any]],
     comments: dict[ObjectId, dict[str, Any]],
     users: dict[ObjectId, dict[str, Any]],
+    actors: list[ObjectId],
 ) -> dict[str, Any]:
     video = videos.get(entry["video_id"]) if entry.get("video_id") else None
     comment = comments.get(entry["comment_id"]) if entry.get("comment_id") else None
@@ -388,7 +417,7 @@ def _entry(
         "read": bool(entry.get("read")),
         "actor_count": entry["count"],
         "action": entry.get("action"),
-        "actors": [_card(actor, users) for actor in reversed(entry["recent"])],
+        "actors": [_card(actor, users) for actor in actors],
         "video": None
         if video is None
         else {"id": str(video["_id"]), "video_url": video.get("video_url")},

@@ -38,6 +38,7 @@ from models.tombstone import TombstoneDocument
 from models.user import UserDocument
 
 READER = 1  # the bench viewer whose pages these are
+SUSPENDED = 42  # a liker suspended since (its account only)
 COMMENTS = 40
 SINCE_DAYS = 10
 
@@ -99,6 +100,8 @@ async def seed_reads(
     await db.comments.insert_many([_dump(c) for c in comments])
     await db.videos.update_one({"_id": video_id}, {"$set": {"comment_count": len(comments)}})
     entries = _inbox(rng, ids, [raw["_id"] for raw in mine], comments, now)
+    # Only the account is marked (not its videos or comments): the feed's figures stay.
+    await db.users.update_one({"_id": ids[SUSPENDED]}, {"$set": {"withheld": ["suspended"]}})
     await db.notifications.insert_many([_dump(e) for e in entries])
     graves = [
         TombstoneDocument(
@@ -155,10 +158,13 @@ def _inbox(
     comments: list[CommentDocument],
     now: datetime,
 ) -> list[NotificationDocument]:
-    reader, blocked, blocker = ids[READER], ids[40], ids[41]
+    reader, blocked, blocker, suspended = ids[READER], ids[40], ids[41], ids[SUSPENDED]
     entries: list[tuple[str, list[PydanticObjectId], Any, Any, str | None]] = []
     for n in range(8):  # LIKE groups
         likers = rng.sample(ids[2:], min(3 + 60 * n, len(ids) - 2))
+        likers = [liker for liker in likers if liker != suspended]
+        if n % 2 == 1:  # the latest liker suspended since: not listed, the next ones are
+            likers.append(suspended)
         entries.append(
             (
                 "LIKE",

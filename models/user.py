@@ -82,10 +82,14 @@ class UserCard:
     bio: str | None
     follower_count: int = 0
     following_count: int = 0
+    # Suspended or being deleted (models.audience): listed to nobody but moderators.
+    # Listings that filter in their query never see one; a card read by id may.
+    withheld: bool = False
 
 
 _CARD_FIELDS = {
     "pseudo": 1, "avatar_url": 1, "bio": 1, "follower_count": 1, "following_count": 1,
+    "withheld": 1,
 }  # fmt: skip
 
 
@@ -97,6 +101,7 @@ def _card(raw: Mapping[str, Any]) -> UserCard:
         bio=raw.get("bio"),
         follower_count=int(raw.get("follower_count", 0)),
         following_count=int(raw.get("following_count", 0)),
+        withheld=bool(raw.get("withheld")),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from enum import Enum
+from itertools import islice
 
 import strawberry
 from beanie import PydanticObjectId
@@ -61,13 +62,25 @@ class Notification:
     action: ModerationAction | None = strawberry.field(description="For MODERATION: what was done.")
     actor_ids: strawberry.Private[tuple[PydanticObjectId, ...]]
 
-    @strawberry.field(description="Who did it, the most recent first.")
+    @strawberry.field(
+        description="Who did it, the most recent first (a suspended account is not listed)."
+    )
     async def actors(self, info: Info, first: int = 3) -> list[User]:
         if not 0 <= first <= ACTORS_SHOWN_MAX:
             raise BadUserInput("first", f"must be between 0 and {ACTORS_SHOWN_MAX}")
-        wanted = self.actor_ids[:first]
-        cards = await asyncio.gather(*(load_user(info, user) for user in wanted))
-        return [User.from_card(user, card) for user, card in zip(wanted, cards, strict=True)]
+        # A suspended actor is not listed (the query left out blocked ones already): read
+        # on until `first` are shown, one batch through the DataLoader in the usual case.
+        moderator = (await info.context.audience()).moderator
+        shown: list[User] = []
+        rest = iter(self.actor_ids)
+        while len(shown) < first and (wanted := list(islice(rest, first - len(shown)))):
+            cards = await asyncio.gather(*(load_user(info, user) for user in wanted))
+            shown += [
+                User.from_card(user, card)
+                for user, card in zip(wanted, cards, strict=True)
+                if card is None or moderator or not card.withheld
+            ]
+        return shown
 
 
 @strawberry.type(name="NotificationEdge")

@@ -26,6 +26,7 @@ from tests.support.comments import (
 from tests.support.safety import (
     BLOCK,
     MODERATE,
+    REPORT_USER,
     UPDATE_VIDEO,
     make_moderator,
     queue,
@@ -208,6 +209,22 @@ async def test_a_group_larger_than_actors_shows_counts_all_and_shows_the_latest(
     [entry] = [edge["node"] for edge in page["notifications"]["edges"]]
     assert entry["actor_count"] == len(fans) - 1
     assert [actor["id"] for actor in entry["actors"]] == latest[1:4]
+
+
+async def test_a_suspended_actor_is_not_listed_and_the_next_ones_are(api: Api) -> None:
+    owner, first_fan, second_fan, suspended = await accounts(api, 4)
+    video = (await post_video(api, owner))["id"]
+    for fan in (first_fan, second_fan, suspended):
+        await _like(api, fan, video)
+    moderator, reporter = await accounts(api, 2)
+    await make_moderator(moderator)
+    await api.data(REPORT_USER, {"id": suspended.id, "reason": "HARASSMENT"}, reporter.token)
+    (case,) = await queue(api, moderator)
+    await api.data(MODERATE, {"case": case["id"], "action": "SUSPEND_USER"}, moderator.token)
+
+    page = await api.data(INBOX_ACTORS, {"first": 2}, owner.token)
+    [entry] = [edge["node"] for edge in page["notifications"]["edges"]]
+    assert [actor["id"] for actor in entry["actors"]] == [second_fan.id, first_fan.id]
 
 
 async def test_settings_naming_a_kind_twice_are_refused_and_change_nothing(api: Api) -> None:
