@@ -178,12 +178,8 @@ class LogbookClockRepository:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
-        if raw is None:
-            # db_quirks.UPSERT_RACE_ANSWERS_NULL. Unlike `begin` (which must own the seq
-            # it read, hence its insert-then-update), re-reading is sound here: whatever
-            # a concurrent write did meanwhile, the `settled` read back is still a seq up
-            # to which every write has ended (only `end` and `settle` move it, forward),
-            # and the repair below is guarded on the seq it read.
+        if raw is None:  # db_quirks.UPSERT_RACE_ANSWERS_NULL: unlike in `begin`, a re-read
+            # is sound: any `settled` read back is one every write up to has ended.
             raw = await _collection().find_one({"_id": user_id})
         assert raw is not None
         last_begin = raw.get("last_begin")

@@ -153,9 +153,8 @@ class LogbookSync:
             user_id, now=now, stale_after=STALE_LEASE, repair=not waiting
         )
         horizon = millis(now - self.repos.tombstones.keep)
-        # Older than deletions are remembered, or later than any pull answered (not a
-        # timestamp of this logbook's: a restored database, a forged value): the whole
-        # logbook again, as of now.
+        # Older than deletions are kept, or later than any pull answered (forged, or a
+        # restored database): the whole logbook again.
         reset = last_pulled_at is not None and not horizon <= last_pulled_at <= settled
         after = None if last_pulled_at is None or reset else math.floor(last_pulled_at)
         changes = {name: _table() for name in (SESSIONS, CROIX, GYMS)}
