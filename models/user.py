@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from beanie import Document, PydanticObjectId
+from bson import ObjectId
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
@@ -173,7 +174,7 @@ class UserRepository:
     async def get(self, user_id: PydanticObjectId) -> UserDocument | None:
         return await UserDocument.get(user_id)
 
-    async def cards(self, user_ids: Sequence[PydanticObjectId]) -> list[UserCard]:
+    async def cards(self, user_ids: Sequence[ObjectId]) -> list[UserCard]:
         """One query for a batch of ids (what the per-request DataLoader calls).
 
         Projected to the public fields and read without the ODM: full validated documents
@@ -183,7 +184,7 @@ class UserRepository:
             return []
         collection = UserDocument.get_pymongo_collection()
         cursor = collection.find({"_id": {"$in": list(user_ids)}}, _CARD_FIELDS)
-        return [_card(raw) async for raw in cursor]
+        return [_card(raw) for raw in await cursor.to_list()]
 
     async def visible_card(self, user_id: PydanticObjectId, audience: Audience) -> UserCard | None:
         """The user's card, if this audience may see them (models.audience)."""

@@ -21,6 +21,9 @@ PAGE_DEFAULT = 20
 PAGE_MAX = 50
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+# base64's URL-safe alphabet, as `base64.urlsafe_b64encode` translates to it.
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 _VERSION = "v1"
 # Far longer than any cursor we issue; refuses junk before decoding it.
 _CURSOR_MAX_LENGTH = 100
@@ -73,12 +76,14 @@ def page_size(first: int | None, field: str = "first") -> int:
 def _millis(moment: datetime) -> int:
     if moment.tzinfo is None:  # BSON dates are UTC; a naive one came back without tz
         moment = moment.replace(tzinfo=UTC)
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
+    return (moment - _EPOCH) // _MILLISECOND
 
 
-def encode_cursor(created_at: datetime, item_id: PydanticObjectId) -> str:
+def encode_cursor(created_at: datetime, item_id: PydanticObjectId | str) -> str:
+    """`item_id` as an ObjectId or its hex string (a page's objects already made it).
+    `base64.urlsafe_b64encode`'s work without its two Python calls: a page makes 20."""
     raw = f"{_VERSION}:{_millis(created_at)}:{item_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return binascii.b2a_base64(raw.encode(), newline=False).translate(_URL_SAFE).decode()
 
 
 def decode_cursor(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from beanie import PydanticObjectId
+from bson import ObjectId
 
 from models.user import DuplicateAccountError, ProfileChanges, UserCard, UserDocument
 from resolvers.context import Info
@@ -97,7 +98,7 @@ class User:
         )
 
     @classmethod
-    def from_card(cls, user_id: PydanticObjectId, card: UserCard | None) -> User:
+    def from_card(cls, user_id: ObjectId, card: UserCard | None) -> User:
         """The user `card` shows, or, when their account is gone, a stand-in: one orphan
         video or follow edge cannot null out a whole page (its user is non-null)."""
         if card is None:
