@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import strawberry
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
+from bson.tz_util import utc as DRIVER_UTC
 
 from resolvers.errors import BadUserInput
 
@@ -21,6 +22,7 @@ PAGE_DEFAULT = 20
 PAGE_MAX = 50
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
 _MILLISECOND = timedelta(milliseconds=1)
 # base64's URL-safe alphabet, as `base64.urlsafe_b64encode` translates to it.
 _URL_SAFE = bytes.maketrans(b"+/", b"-_")
@@ -74,9 +76,15 @@ def page_size(first: int | None, field: str = "first") -> int:
 
 
 def _millis(moment: datetime) -> int:
-    if moment.tzinfo is None:  # BSON dates are UTC; a naive one came back without tz
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - _EPOCH) // _MILLISECOND
+    # BSON dates are UTC: a naive one came back without tz, the driver's carry bson's UTC
+    # (a Python tzinfo an aware subtraction asks for its offset). Their wall clock is
+    # UTC's, counted from its fields; any other zone is converted first.
+    zone = moment.tzinfo
+    if zone is not None and zone is not DRIVER_UTC and zone is not UTC:
+        return (moment - _EPOCH) // _MILLISECOND
+    days = moment.toordinal() - _EPOCH_ORDINAL
+    seconds = days * 86_400 + moment.hour * 3_600 + moment.minute * 60 + moment.second
+    return seconds * 1_000 + moment.microsecond // 1_000
 
 
 def encode_cursor(created_at: datetime, item_id: PydanticObjectId | str) -> str:

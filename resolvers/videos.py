@@ -151,6 +151,8 @@ class Video:
         sent_at = row.get("sent_at")
         withheld = row.get("withheld")
         media_error = row.get("media_error")
+        visibility = row.get("visibility") or PUBLIC
+        media_state = row.get("media_state") or READY
         return cls(
             id=strawberry.ID(str(row["_id"])),
             user=author,
@@ -163,10 +165,10 @@ class Video:
             is_liked_by_me=bool(row["liked_by_me"]),
             created_at=iso_utc(row["created_at"]),
             sent_at=None if sent_at is None else iso_utc(sent_at),
-            visibility=_visibility(row.get("visibility") or PUBLIC),
+            visibility=_VISIBILITIES.get(visibility) or Visibility(visibility),
             comment_count=int(row.get("comment_count", 0)),
             hidden=_hidden(withheld) if withheld else False,
-            media_state=_media_state(row.get("media_state") or READY),
+            media_state=_MEDIA_STATES.get(media_state) or MediaState(media_state),
             media_error=None if media_error is None or row["user_id"] != viewer else media_error,
             duration_ms=row.get("duration_ms"),
             width=row.get("width"),
@@ -207,14 +209,6 @@ class Video:
 _STATUSES: dict[object, VideoStatus] = {member.value: member for member in VideoStatus}
 _VISIBILITIES: dict[object, Visibility] = {member.value: member for member in Visibility}
 _MEDIA_STATES: dict[object, MediaState] = {member.value: member for member in MediaState}
-
-
-def _visibility(value: str) -> Visibility:
-    return _VISIBILITIES.get(value) or Visibility(value)
-
-
-def _media_state(value: str) -> MediaState:
-    return _MEDIA_STATES.get(value) or MediaState(value)
 
 
 def _hidden(withheld: Sequence[str]) -> bool:
