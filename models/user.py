@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from beanie import Document, PydanticObjectId
 from bson import ObjectId
@@ -83,6 +83,18 @@ class UserCard:
     bio: str | None
     follower_count: int = 0
     following_count: int = 0
+
+
+class UserCardRow(TypedDict):
+    """A `UserCard` as the driver decoded it (`card_rows`): a page of videos builds its
+    authors straight from these, with no card copying every field in between."""
+
+    _id: ObjectId
+    pseudo: str
+    avatar_url: NotRequired[str | None]
+    bio: NotRequired[str | None]
+    follower_count: NotRequired[int]
+    following_count: NotRequired[int]
 
 
 _CARD_FIELDS = {
@@ -180,11 +192,15 @@ class UserRepository:
         Projected to the public fields and read without the ODM: full validated documents
         showed in a feed page's profile (bench/RESULTS.md).
         """
+        return [_card(raw) for raw in await self.card_rows(user_ids)]
+
+    async def card_rows(self, user_ids: Sequence[ObjectId]) -> list[UserCardRow]:
+        """`cards`, as the driver decoded them (what a page of videos builds from)."""
         if not user_ids:
             return []
         collection = UserDocument.get_pymongo_collection()
         cursor = collection.find({"_id": {"$in": list(user_ids)}}, _CARD_FIELDS)
-        return [_card(raw) for raw in await cursor.to_list()]
+        return await cursor.to_list()  # the projection's shape
 
     async def visible_card(self, user_id: PydanticObjectId, audience: Audience) -> UserCard | None:
         """The user's card, if this audience may see them (models.audience)."""

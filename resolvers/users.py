@@ -8,7 +8,13 @@ import strawberry
 from beanie import PydanticObjectId
 from bson import ObjectId
 
-from models.user import DuplicateAccountError, ProfileChanges, UserCard, UserDocument
+from models.user import (
+    DuplicateAccountError,
+    ProfileChanges,
+    UserCard,
+    UserCardRow,
+    UserDocument,
+)
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, NotFound, Unauthenticated
 from resolvers.terms import require_terms
@@ -95,6 +101,18 @@ class User:
             bio=doc.bio,
             follower_count=doc.follower_count,
             following_count=doc.following_count,
+        )
+
+    @classmethod
+    def from_card_row(cls, row: UserCardRow) -> User:
+        """What `from_document` makes of the card, straight from the row read."""
+        return cls(
+            id=strawberry.ID(str(row["_id"])),
+            pseudo=row["pseudo"],
+            avatar_url=row.get("avatar_url"),
+            bio=row.get("bio"),
+            follower_count=int(row.get("follower_count", 0)),
+            following_count=int(row.get("following_count", 0)),
         )
 
     @classmethod

@@ -23,7 +23,6 @@ from bson import ObjectId
 from kit.clock import utcnow_ms
 from models.audience import FOLLOWERS, MEDIA, MODERATION, PRIVATE, PUBLIC
 from models.statuses import PROJECT
-from models.user import UserCard
 from models.video import PROCESSING, READY, REJECTED, VideoChanges, VideoRow, VideoView
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
@@ -226,10 +225,12 @@ async def _authors(info: Info, user_ids: Sequence[ObjectId]) -> dict[ObjectId, U
     more here. Each distinct author becomes one `User`, shared by their videos.
     """
     wanted = list(dict.fromkeys(user_ids))  # distinct, in order
-    found: dict[ObjectId, UserCard] = {
-        card.id: card for card in await info.context.repos.users.cards(wanted)
-    }
-    return {user_id: User.from_card(user_id, found.get(user_id)) for user_id in wanted}
+    found = {row["_id"]: row for row in await info.context.repos.users.card_rows(wanted)}
+    authors: dict[ObjectId, User] = {}
+    for user_id in wanted:
+        row = found.get(user_id)  # None: the account is gone (`User.from_card`)
+        authors[user_id] = User.from_card(user_id, None) if row is None else User.from_card_row(row)
+    return authors
 
 
 async def with_authors(info: Info, views: Sequence[VideoView]) -> list[Video]:
