@@ -6,9 +6,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from beanie import Document, PydanticObjectId
+from bson import ObjectId
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
@@ -85,6 +86,18 @@ class UserCard:
     # Suspended or being deleted (models.audience): listed to nobody but moderators.
     # Listings that filter in their query never see one; a card read by id may.
     withheld: bool = False
+
+
+class UserCardRow(TypedDict):
+    """A `UserCard` as the driver decoded it (`card_rows`): a page of videos builds its
+    authors straight from these, with no card copying every field in between."""
+
+    _id: ObjectId
+    pseudo: str
+    avatar_url: NotRequired[str | None]
+    bio: NotRequired[str | None]
+    follower_count: NotRequired[int]
+    following_count: NotRequired[int]
 
 
 _CARD_FIELDS = {
@@ -178,17 +191,21 @@ class UserRepository:
     async def get(self, user_id: PydanticObjectId) -> UserDocument | None:
         return await UserDocument.get(user_id)
 
-    async def cards(self, user_ids: Sequence[PydanticObjectId]) -> list[UserCard]:
+    async def cards(self, user_ids: Sequence[ObjectId]) -> list[UserCard]:
         """One query for a batch of ids (what the per-request DataLoader calls).
 
         Projected to the public fields and read without the ODM: full validated documents
         showed in a feed page's profile (bench/RESULTS.md).
         """
+        return [_card(raw) for raw in await self.card_rows(user_ids)]
+
+    async def card_rows(self, user_ids: Sequence[ObjectId]) -> list[UserCardRow]:
+        """`cards`, as the driver decoded them (what a page of videos builds from)."""
         if not user_ids:
             return []
         collection = UserDocument.get_pymongo_collection()
         cursor = collection.find({"_id": {"$in": list(user_ids)}}, _CARD_FIELDS)
-        return [_card(raw) async for raw in cursor]
+        return await cursor.to_list()  # the projection's shape
 
     async def visible_card(self, user_id: PydanticObjectId, audience: Audience) -> UserCard | None:
         """The user's card, if this audience may see them (models.audience)."""

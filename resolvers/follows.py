@@ -20,7 +20,7 @@ from beanie import PydanticObjectId
 from models.block import BlockEdge
 from models.follow import FollowEdge
 from models.user import UserDocument
-from models.video import VideoView
+from models.video import VideoRow
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
@@ -118,13 +118,13 @@ class FollowQuery:
         # The followees come with the viewer's audience (one query for the request),
         # then one query for the page: never one per followed climber.
         audience = await info.context.audience()
-        views: list[VideoView] = []
+        rows: list[VideoRow] = []
         has_next = False
         if audience.followees:
-            views, has_next = await info.context.repos.videos.page(
+            rows, has_next = await info.context.repos.videos.page(
                 author_ids=audience.followees, first=size, after=key, audience=audience
             )
-        return await video_connection(info, views, has_next)
+        return await video_connection(info, rows, has_next)
 
 
 @strawberry.type

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from beanie import PydanticObjectId
+from bson import ObjectId
 
-from models.user import UserCard, UserDocument
+from models.user import UserCard, UserCardRow, UserDocument
 from resolvers.context import Info
 from resolvers.errors import Unauthenticated
 from rules import accounts as account_rules
@@ -95,7 +96,19 @@ class User:
         )
 
     @classmethod
-    def from_card(cls, user_id: PydanticObjectId, card: UserCard | None) -> User:
+    def from_card_row(cls, row: UserCardRow) -> User:
+        """What `from_document` makes of the card, straight from the row read."""
+        return cls(
+            id=strawberry.ID(str(row["_id"])),
+            pseudo=row["pseudo"],
+            avatar_url=row.get("avatar_url"),
+            bio=row.get("bio"),
+            follower_count=int(row.get("follower_count", 0)),
+            following_count=int(row.get("following_count", 0)),
+        )
+
+    @classmethod
+    def from_card(cls, user_id: ObjectId, card: UserCard | None) -> User:
         """The user `card` shows, or, when their account is gone, a stand-in: one orphan
         video or follow edge cannot null out a whole page (its user is non-null)."""
         if card is None:

@@ -1,10 +1,12 @@
 """Videos, likes and the feed.
 
-Listings come from the repository as `VideoView`s (a like count and the viewer's own
-like, never the likes array). Their authors are read together, in one query, before the
-`Video`s are built: a page of videos costs one users query however many authors it
-shows, and `Video.user` is a plain field. (An async `user` resolver per video cost
-graphql-core more than all the video's other fields: bench/RESULTS.md.)
+Listings come from the repository as `VideoRow`s, the documents as the driver decoded
+them (a like count and the viewer's own like, never the likes array), and each becomes
+its `Video` straight from there: no view in between copying every field (issue 28). A
+single video comes as a `VideoView`. Their authors are read together, in one query,
+before the `Video`s are built: a page of videos costs one users query however many
+authors it shows, and `Video.user` is a plain field. (An async `user` resolver per video
+cost graphql-core more than all the video's other fields: bench/RESULTS.md.)
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from beanie import PydanticObjectId
+from bson import ObjectId
 
 from kit.clock import utcnow_ms
 from models.audience import FOLLOWERS, MEDIA, PRIVATE, PUBLIC
 from models.statuses import PROJECT
-from models.video import PROCESSING, READY, REJECTED, VideoView
+from models.video import PROCESSING, READY, REJECTED, VideoRow, VideoView
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
@@ -134,6 +137,39 @@ class Video:
     )
 
     @classmethod
+    def from_row(cls, row: VideoRow, author: User, viewer: PydanticObjectId | None) -> Video:
+        """The video a listing's row shows (what `from_view` makes of a `VideoView`, with
+        the view's defaults for fields older documents lack), built in one step: a page
+        builds twenty, so this reads each field once and calls as little as it can."""
+        sent_at = row.get("sent_at")
+        withheld = row.get("withheld")
+        media_error = row.get("media_error")
+        visibility = row.get("visibility") or PUBLIC
+        media_state = row.get("media_state") or READY
+        return cls(
+            id=strawberry.ID(str(row["_id"])),
+            user=author,
+            video_url=row["video_url"],
+            caption=row.get("caption"),
+            color=row["color"],
+            grade=row["grade"],
+            status=_STATUSES.get(row["status"]) or VideoStatus(row["status"]),
+            like_count=int(row.get("like_count", 0)),
+            is_liked_by_me=bool(row["liked_by_me"]),
+            created_at=iso_utc(row["created_at"]),
+            sent_at=None if sent_at is None else iso_utc(sent_at),
+            visibility=_VISIBILITIES.get(visibility) or Visibility(visibility),
+            comment_count=int(row.get("comment_count", 0)),
+            hidden=_hidden(withheld) if withheld else False,
+            media_state=_MEDIA_STATES.get(media_state) or MediaState(media_state),
+            media_error=None if media_error is None or row["user_id"] != viewer else media_error,
+            duration_ms=row.get("duration_ms"),
+            width=row.get("width"),
+            height=row.get("height"),
+            poster_url=row.get("poster_url"),
+        )
+
+    @classmethod
     def from_view(
         cls, view: VideoView, author: User, viewer: PydanticObjectId | None = None
     ) -> Video:
@@ -151,8 +187,7 @@ class Video:
             sent_at=None if view.sent_at is None else iso_utc(view.sent_at),
             visibility=Visibility(view.visibility),
             comment_count=view.comment_count,
-            # Media not READY is told by `media_state`, not as moderation's `hidden`.
-            hidden=any(reason != MEDIA for reason in view.withheld),
+            hidden=_hidden(view.withheld),
             media_state=MediaState(view.media_state),
             media_error=view.media_error if view.user_id == viewer else None,
             duration_ms=view.duration_ms,
@@ -162,19 +197,48 @@ class Video:
         )
 
 
-async def with_authors(info: Info, views: Sequence[VideoView]) -> list[Video]:
-    """The videos, their authors read in one query.
+# The members by stored value, as `VideoStatus(value)` finds them, without Enum's call
+# path (a page makes 60 such lookups); the call stays for a value not found, to fail alike.
+_STATUSES: dict[object, VideoStatus] = {member.value: member for member in VideoStatus}
+_VISIBILITIES: dict[object, Visibility] = {member.value: member for member in Visibility}
+_MEDIA_STATES: dict[object, MediaState] = {member.value: member for member in MediaState}
+
+
+def _hidden(withheld: Sequence[str]) -> bool:
+    """Hidden from others for a reason moderation shows (media not READY is told by
+    `media_state`, not as `hidden`)."""
+    return any(reason != MEDIA for reason in withheld)
+
+
+async def _authors(info: Info, user_ids: Sequence[ObjectId]) -> dict[ObjectId, User]:
+    """The distinct authors of `user_ids` (in order), read in one query.
 
     A page already knows all its authors, so it asks for them at once, through the
     repository rather than the users DataLoader: the loader's future per author and its
     gather cost a page more CPU than the query itself (bench/RESULTS.md), and batch nothing
     more here. Each distinct author becomes one `User`, shared by their videos.
     """
-    wanted = list({view.user_id: None for view in views})  # distinct, in order
-    found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
-    authors = {user_id: User.from_card(user_id, found.get(user_id)) for user_id in wanted}
+    wanted = list(dict.fromkeys(user_ids))  # distinct, in order
+    found = {row["_id"]: row for row in await info.context.repos.users.card_rows(wanted)}
+    authors: dict[ObjectId, User] = {}
+    for user_id in wanted:
+        row = found.get(user_id)  # None: the account is gone (`User.from_card`)
+        authors[user_id] = User.from_card(user_id, None) if row is None else User.from_card_row(row)
+    return authors
+
+
+async def with_authors(info: Info, views: Sequence[VideoView]) -> list[Video]:
+    """The videos, their authors read in one query (`_authors`)."""
+    authors = await _authors(info, [view.user_id for view in views])
     viewer = info.context.viewer_id
     return [Video.from_view(view, authors[view.user_id], viewer) for view in views]
+
+
+async def rows_with_authors(info: Info, rows: Sequence[VideoRow]) -> list[Video]:
+    """A listing's videos, straight from its rows, their authors read in one query."""
+    authors = await _authors(info, [row["user_id"] for row in rows])
+    viewer = info.context.viewer_id
+    return [Video.from_row(row, authors[row["user_id"]], viewer) for row in rows]
 
 
 @strawberry.type(name="VideoEdge")
@@ -195,20 +259,18 @@ async def video_page(
     """One page of the feed (or of one user's videos) after an opaque cursor."""
     size = page_size(first)
     key = decode_cursor(after)
-    views, has_next = await info.context.repos.videos.page(
+    rows, has_next = await info.context.repos.videos.page(
         first=size, after=key, audience=await info.context.audience(), user_id=user_id
     )
-    return await video_connection(info, views, has_next)
+    return await video_connection(info, rows, has_next)
 
 
-async def video_connection(
-    info: Info, views: Sequence[VideoView], has_next: bool
-) -> VideoConnection:
+async def video_connection(info: Info, rows: Sequence[VideoRow], has_next: bool) -> VideoConnection:
     """A page of videos as a Relay connection, their authors loaded in one query."""
-    videos = await with_authors(info, views)
+    videos = await rows_with_authors(info, rows)
     edges = [
-        VideoEdge(cursor=encode_cursor(view.created_at, view.id), node=video)
-        for view, video in zip(views, videos, strict=True)
+        VideoEdge(cursor=encode_cursor(row["created_at"], video.id), node=video)
+        for row, video in zip(rows, videos, strict=True)
     ]
     return connection(VideoConnection, edges, has_next)
 
@@ -218,10 +280,10 @@ class VideoQuery:
     @strawberry.field(description=f"Newest first; `limit` 1 to {FEED_LIMIT_MAX}.")
     async def feed(self, info: Info, limit: int | None = 10, offset: int | None = 0) -> list[Video]:
         limit, offset = offset_page(limit, offset, default=10, maximum=FEED_LIMIT_MAX)
-        views = await info.context.repos.videos.feed(
+        rows = await info.context.repos.videos.feed(
             limit=limit, offset=offset, audience=await info.context.audience()
         )
-        return await with_authors(info, views)
+        return await rows_with_authors(info, rows)
 
     @strawberry.field(
         name="feedPage",
