@@ -9,7 +9,7 @@ Likes are an array of user ids on the video (a product decision, see DESIGN.md),
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
@@ -146,27 +146,31 @@ class VideoChanges(TypedDict, total=False):
     visibility: str
 
 
-def _view_projection(viewer: PydanticObjectId | None) -> dict[str, Any]:
-    """Inclusion-only projection: `likes` is read by the server, never returned."""
-    liked: Any = (
-        {"$literal": False}  # a bare False would mean "exclude this field"
-        if viewer is None
-        else {"$in": [viewer, {"$ifNull": ["$likes", []]}]}
-    )
-    fields = ("user_id", "video_url", "caption", "color", "grade", "status", "like_count")
-    return {
-        **dict.fromkeys(fields, 1),
-        "created_at": 1,
-        "sent_at": 1,
-        "visibility": 1,
-        "withheld": 1,
-        "comment_count": 1,
-        **dict.fromkeys(_MEDIA_FIELDS, 1),
-        "liked_by_me": liked,
-    }
+def _view_projection(
+    viewer: PydanticObjectId | None, fields: Collection[str] | None = None
+) -> dict[str, Any]:
+    """Inclusion-only projection: `likes` is read by the server, never returned. With
+    `fields` (of LISTING_OPTIONAL), a listing's: LISTING_ALWAYS and those only."""
+    wanted = LISTING_OPTIONAL if fields is None else fields
+    projection: dict[str, Any] = dict.fromkeys(LISTING_ALWAYS, 1)
+    projection.update((name, 1) for name in LISTING_OPTIONAL if name in wanted)
+    if "liked_by_me" in wanted:
+        projection["liked_by_me"] = (
+            {"$literal": False}  # a bare False would mean "exclude this field"
+            if viewer is None
+            else {"$in": [viewer, {"$ifNull": ["$likes", []]}]}
+        )
+    return projection
 
 
 _MEDIA_FIELDS = ("media_state", "media_error", "duration_ms", "width", "height", "poster_url")
+# What every listed row carries (a video's identity, author, order and climb), and what
+# a listing reads only when its query's selection needs it (resolvers.video_fields).
+LISTING_ALWAYS = ("user_id", "video_url", "color", "grade", "status", "created_at")
+LISTING_OPTIONAL = (
+    "caption", "like_count", "liked_by_me", "sent_at", "visibility", "withheld",
+    "comment_count", *_MEDIA_FIELDS,
+)  # fmt: skip
 
 
 class VideoRow(TypedDict):
@@ -174,7 +178,8 @@ class VideoRow(TypedDict):
     projected (`_view_projection`), handed on as it is. Listings build their answer's
     objects straight from it, with no view copying every field in between (issue 28:
     that copy cost a feed page ~1 M instructions of ~10 M). Fields absent in older
-    documents are absent here too: `VideoView`'s defaults say what they mean."""
+    documents are absent here too: `VideoView`'s defaults say what they mean; so are
+    those of LISTING_OPTIONAL the listing's query did not select."""
 
     _id: ObjectId
     user_id: ObjectId
@@ -184,7 +189,7 @@ class VideoRow(TypedDict):
     grade: str
     status: str
     like_count: NotRequired[int]
-    liked_by_me: bool
+    liked_by_me: NotRequired[bool]
     created_at: datetime
     sent_at: NotRequired[datetime | None]
     visibility: NotRequired[str | None]
@@ -259,10 +264,14 @@ class VideoRepository:
         return VideoView.from_document(doc)
 
     async def _rows(
-        self, pipeline: list[dict[str, Any]], viewer: PydanticObjectId | None
+        self,
+        pipeline: list[dict[str, Any]],
+        viewer: PydanticObjectId | None,
+        fields: Collection[str] | None = None,
     ) -> list[VideoRow]:
         collection = VideoDocument.get_pymongo_collection()
-        cursor = await collection.aggregate([*pipeline, {"$project": _view_projection(viewer)}])
+        projection = _view_projection(viewer, fields)
+        cursor = await collection.aggregate([*pipeline, {"$project": projection}])
         return await cursor.to_list()  # the projection's shape
 
     async def _views(
@@ -288,15 +297,23 @@ class VideoRepository:
         pipeline = db_quirks.by_id_then({"$in": list(video_ids)}, video_filter(audience))
         return await self._views(pipeline, audience.viewer_id)
 
-    async def feed(self, *, limit: int, offset: int, audience: Audience) -> list[VideoRow]:
-        """Newest first, by offset (the seed's `feed`), what this audience may see."""
+    async def feed(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        audience: Audience,
+        fields: Collection[str] | None = None,
+    ) -> list[VideoRow]:
+        """Newest first, by offset (the seed's `feed`), what this audience may see; of
+        LISTING_OPTIONAL, only `fields` when given."""
         pipeline: list[dict[str, Any]] = [
             {"$match": video_filter(audience)},
             {"$sort": NEWEST_FIRST},
             {"$skip": offset},
             {"$limit": limit},
         ]
-        return await self._rows(pipeline, audience.viewer_id)
+        return await self._rows(pipeline, audience.viewer_id, fields)
 
     async def page(
         self,
@@ -306,6 +323,7 @@ class VideoRepository:
         audience: Audience,
         user_id: PydanticObjectId | None = None,
         author_ids: Sequence[PydanticObjectId] | None = None,
+        fields: Collection[str] | None = None,
     ) -> tuple[list[VideoRow], bool]:
         """Up to `first` videos strictly after `after` (newest first), and whether more follow.
 
@@ -315,7 +333,8 @@ class VideoRepository:
         `author_ids` (the following feed), videos by any of them, in one query whatever
         their number: the `$in` on `user_videos` lets MongoDB merge the authors'
         newest-first ranges and stop at `first + 1`. Only what `audience` may see, in
-        the same `$match`: pages stay full, cursors stable.
+        the same `$match`: pages stay full, cursors stable. Of LISTING_OPTIONAL, only
+        `fields` when given.
         """
         match: dict[str, Any] = {}
         if user_id is not None:
@@ -330,7 +349,7 @@ class VideoRepository:
             {"$sort": NEWEST_FIRST},
             {"$limit": first + 1},
         ]
-        found = await self._rows(pipeline, audience.viewer_id)
+        found = await self._rows(pipeline, audience.viewer_id, fields)
         return found[:first], len(found) > first
 
     async def exists(self, video_id: PydanticObjectId, audience: Audience) -> bool:

@@ -25,6 +25,7 @@ from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
 from resolvers.users import User, load_user
+from resolvers.video_fields import listed_fields
 from resolvers.videos import VideoConnection, video_connection
 from rules.ids import parse_id
 
@@ -122,7 +123,11 @@ class FollowQuery:
         has_next = False
         if audience.followees:
             rows, has_next = await info.context.repos.videos.page(
-                author_ids=audience.followees, first=size, after=key, audience=audience
+                author_ids=audience.followees,
+                first=size,
+                after=key,
+                audience=audience,
+                fields=listed_fields(info, "edges", "node"),
             )
         return await video_connection(info, rows, has_next)
 

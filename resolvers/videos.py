@@ -35,6 +35,7 @@ from resolvers.paging import (
     page_size,
 )
 from resolvers.users import User
+from resolvers.video_fields import listed_fields
 from rules.ids import parse_id
 from workflows.posting import NewVideo
 
@@ -155,7 +156,7 @@ class Video:
             grade=row["grade"],
             status=_STATUSES.get(row["status"]) or VideoStatus(row["status"]),
             like_count=int(row.get("like_count", 0)),
-            is_liked_by_me=bool(row["liked_by_me"]),
+            is_liked_by_me=bool(row.get("liked_by_me")),
             created_at=iso_utc(row["created_at"]),
             sent_at=None if sent_at is None else iso_utc(sent_at),
             visibility=_VISIBILITIES.get(visibility) or Visibility(visibility),
@@ -260,7 +261,11 @@ async def video_page(
     size = page_size(first)
     key = decode_cursor(after)
     rows, has_next = await info.context.repos.videos.page(
-        first=size, after=key, audience=await info.context.audience(), user_id=user_id
+        first=size,
+        after=key,
+        audience=await info.context.audience(),
+        user_id=user_id,
+        fields=listed_fields(info, "edges", "node"),
     )
     return await video_connection(info, rows, has_next)
 
@@ -281,7 +286,10 @@ class VideoQuery:
     async def feed(self, info: Info, limit: int | None = 10, offset: int | None = 0) -> list[Video]:
         limit, offset = offset_page(limit, offset, default=10, maximum=FEED_LIMIT_MAX)
         rows = await info.context.repos.videos.feed(
-            limit=limit, offset=offset, audience=await info.context.audience()
+            limit=limit,
+            offset=offset,
+            audience=await info.context.audience(),
+            fields=listed_fields(info),
         )
         return await rows_with_authors(info, rows)
 
