@@ -1,10 +1,11 @@
 """Which stored fields a listing reads: those the query's selection of its videos needs.
 
-A feed page decodes twenty documents. Decoding the fields no query of the page asked for
-(the media fields, `comment_count`, `withheld`, ...) cost the feed ~0.27 M instructions
-of ~7.9 M, the whole gap to its goal (bench/RESULTS.md, round three). So a listing asks
-the repository for what its selection needs, and a field missing from a row is one
-nobody will resolve.
+A feed page decodes twenty documents, and every video probed since issue 26 carries six
+media fields, its visibility, comment count and holds: decoding and copying those for a
+query that selects none of them is work for nothing. So a listing asks the repository for
+what its selection needs, and a field missing from a row is one nobody will resolve.
+(Measured on the bench's data, whose older-style documents lack those fields, it saved
+nothing and reading the selection cost ~1 %: bench/RESULTS.md, round three.)
 
 Every field of `Video` is classified here; a test keeps it so (a new field that reads a
 stored one must say which, or a listing would answer its default). A selection holding a
