@@ -18,6 +18,7 @@ import json
 import pstats
 import tempfile
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from asgi_lifespan import LifespanManager
@@ -38,7 +39,7 @@ LAYERS = (
     ("/site-packages/", "other libraries"),
     ("/asyncio/", "asyncio"),
     ("/lib/python3", "stdlib"),
-    ("/work/", "project: {}"),
+    (f"{Path(__file__).resolve().parent.parent}/", "project: {}"),  # this checkout
 )
 
 
