@@ -103,6 +103,10 @@ def main() -> None:
     parser.add_argument("--page", choices=PAGES, required=True)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--top", type=int, default=0, help="also the top functions")
+    parser.add_argument(
+        "--sort", default="tottime", help="the top functions' order: tottime, ncalls, cumtime"
+    )
+    parser.add_argument("--apps", default="raw,api", help="comma-separated: raw, api")
     args = parser.parse_args()
     quiet_production_logging()
     with tempfile.TemporaryDirectory(prefix="layers-db-") as db_dir:
@@ -110,13 +114,13 @@ def main() -> None:
         url = database.start()
         try:
             page = asyncio.run(_seed(url))[args.page]
-            for app_name in ("raw", "api"):
+            for app_name in args.apps.split(","):
                 stats = asyncio.run(_profile(app_name, page, url, args.requests))
                 print(f"{app_name}: Python calls per request, share of profiled time")
                 for layer, calls, share in by_layer(stats, args.requests):
                     print(f"  {layer:28} {calls:8.0f}  {share:6.1%}")
                 if args.top:
-                    stats.sort_stats("tottime").print_stats(args.top)
+                    stats.sort_stats(args.sort).print_stats(args.top)
         finally:
             database.stop()
 

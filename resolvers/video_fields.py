@@ -18,7 +18,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
+from kit.cache import Lru
 from resolvers.context import Info
+from resolvers.extensions.executor_fence import field_nodes
 
 # Fields a listing's row always carries (models.video.LISTING_ALWAYS), or that read no
 # stored field of their own (`comments` is a query of its own, by the video's id).
@@ -43,10 +45,29 @@ STORED: dict[str, tuple[str, ...]] = {
 }
 
 
+# What `listed_fields` found, by its path and the ids of the field's nodes in the parsed
+# document: a cached document runs with the same nodes each time, and Strawberry's
+# `selected_fields` rebuilds the whole selection as objects on every call (some 140
+# Python calls a feed page). The entry holds the nodes, so their ids cannot be reused by
+# others while it lives; the bound keeps what it holds to a few documents' worth.
+_FOUND: Lru[tuple[object, ...], tuple[tuple[object, ...], frozenset[str] | None]] = Lru(128)
+
+
 def listed_fields(info: Info, *path: str) -> frozenset[str] | None:
     """The optional stored fields the listed videos' selection needs; `path` leads from
     the resolver's own field down to the videos (`("edges", "node")` for a connection).
-    None (read them all) for a selection holding a field not classified here."""
+    None (read them all) for a selection holding a field not classified here. Only the
+    document's text decides it (fragments included; directives are not weighed)."""
+    nodes = field_nodes(info)
+    key = (*path, *map(id, nodes))
+    found = _FOUND.get(key)
+    if found is None:
+        found = (nodes, _listed(info, path))
+        _FOUND.put(key, found)
+    return found[1]
+
+
+def _listed(info: Info, path: Sequence[str]) -> frozenset[str] | None:
     # The children of the resolver's own field (its nodes: one, or several merged).
     selections: Sequence[Selection] = [
         child for field in _fields(info.selected_fields) for child in field.selections

@@ -20,6 +20,9 @@ Strawberry (0.341):
 - `Schema._schema`, the graphql-core schema Strawberry built: read by `built_schema`
   below and nowhere else (the limits, the error policy's label, persisted queries and
   trusted documents all ask it);
+- `strawberry.types.info.Info._raw_info`, graphql-core's resolve info, read by
+  `field_nodes` below and nowhere else (the listings' field selection is remembered by
+  the parsed document's nodes, resolvers/video_fields.py);
 - `strawberry.types.execution.ExecutionContext._provided_operation_name`, the name the
   client sent (its `operation_name` falls back to the first operation's): the document
   gate reads it to refuse several operations without a name;
@@ -38,12 +41,15 @@ fails a test.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema
 from strawberry import Schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.types.execution import ExecutionContext
+from strawberry.types.info import Info
 
 from resolvers.extensions.plain_fields import LEAF, OBJECT, OBJECTS, plain_field
 
@@ -66,6 +72,7 @@ __all__ = [
     "StockExecutionContext",
     "built_schema",
     "check_fast_executor",
+    "field_nodes",
     "validate_document",
 ]
 
@@ -76,6 +83,12 @@ StockExecutionContext = StrawberryGraphQLCoreExecutionContext
 def built_schema(schema: Schema) -> GraphQLSchema:
     """The graphql-core schema Strawberry built from ours: the one read of `_schema`."""
     return schema._schema
+
+
+def field_nodes(info: Info[Any, Any]) -> tuple[object, ...]:
+    """The nodes of the parsed document the resolver's field stands for (graphql-core's
+    `field_nodes`, merged): the same objects each time a cached document runs again."""
+    return tuple(info._raw_info.field_nodes)
 
 
 class ExecutorDrift(RuntimeError):
@@ -98,6 +111,8 @@ def check_fast_executor(schema: GraphQLSchema, *, sample: tuple[str, str]) -> No
     probe = ExecutionContext(query="{ a }", schema=None, allowed_operations=(), context=None)  # type: ignore[arg-type]
     if not hasattr(probe, "_provided_operation_name"):
         problems.append("Strawberry's ExecutionContext no longer keeps _provided_operation_name")
+    if "_raw_info" not in {field.name for field in dataclasses.fields(Info)}:
+        problems.append("Strawberry's Info no longer keeps graphql-core's as _raw_info")
     type_name, field_name = sample
     parent = schema.get_type(type_name)
     if not isinstance(parent, GraphQLObjectType):

@@ -36,11 +36,14 @@ from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cance
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from resolvers.extensions.plain_fields import (
+    INT_MAX,
+    INT_MIN,
     LEAF,
     OBJECT,
     OBJECTS,
     SLOW_FIELD,
     PlainField,
+    analysed,
     plain_field,
 )
 
@@ -54,8 +57,8 @@ class _Step:
     field's analysis copied flat: this is read for every field of every object)."""
 
     __slots__ = (
-        "accepted", "attribute", "coerce", "fields", "grouped", "item_type", "kind", "name",
-        "nullable", "object_type", "origin", "type",
+        "accepted", "attribute", "coerce", "enum", "fields", "grouped", "item_type", "kind",
+        "name", "names", "nullable", "object_type", "origin", "same", "type",
     )  # fmt: skip
 
     def __init__(self, name: str, fields: FieldDetailsList, field: PlainField) -> None:
@@ -68,6 +71,9 @@ class _Step:
         self.object_type = field.object_type
         self.origin = field.origin
         self.accepted = field.accepted
+        self.same = field.same
+        self.enum = field.enum
+        self.names = field.names
         self.type = field.type
         self.item_type = field.item_type
         self.grouped: GroupedFieldSet | None = None  # sub-selection, once collected
@@ -89,12 +95,15 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # memo (collect_subfields), each entry keeps its field set alive, so that the id
         # cannot be reused by another set while this cache lives.
         self._plans: dict[int, tuple[GroupedFieldSet, list[_Step]]] = {}
+        self._known = analysed(self.schema)  # the schema's fields, looked up without a call
 
     def _plan(self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet) -> list[_Step]:
         plan = []
         for name, fields in grouped.items():
             field_name = fields[0].node.name.value
-            field = plain_field(self.schema, parent_type, field_name)
+            field = self._known.get((parent_type.name, field_name))
+            if field is None:
+                field = plain_field(self.schema, parent_type, field_name)
             for details in fields:
                 if details.node.arguments or details.node.directives:
                     field = SLOW_FIELD
@@ -124,14 +133,23 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 kind = step.kind
                 if kind:
                     try:
-                        value = getattr(source_value, step.attribute, Undefined)
+                        value: Any = getattr(source_value, step.attribute, Undefined)
                     except Exception:  # a property that raises: graphql-core reports it
                         value = Undefined
                     if value is None and step.nullable:
                         results[step.name] = None
                         continue
                     if kind == LEAF:
-                        if value.__class__ in step.accepted:
+                        cls = value.__class__
+                        # What the scalar's or the enum's serializer would answer, known
+                        # without calling it (plain_fields.PlainField.same, .names).
+                        if cls is step.same and (cls is not int or INT_MIN <= value <= INT_MAX):
+                            results[step.name] = value
+                            continue
+                        if cls is step.enum:
+                            results[step.name] = step.names[value]  # type: ignore[index]
+                            continue
+                        if cls in step.accepted:
                             try:
                                 coerced = step.coerce(value)
                             except Exception:  # graphql-core's own path reports it, below

@@ -8,17 +8,23 @@ not). What the schema says of each field is worked out once per schema and kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
 )
 
 SLOW, LEAF, OBJECT, OBJECTS = 0, 1, 2, 3
@@ -34,6 +40,13 @@ class PlainField(NamedTuple):
     object_type: Any = None  # GraphQLObjectType, for OBJECT and OBJECTS
     origin: type | None = None  # its Python class
     accepted: frozenset[type] = frozenset()  # LEAF: the value classes completed inline
+    # LEAF, without calling `coerce`: a value exactly of class `same` is its own output
+    # (an int only within GraphQL's 32 bits); an enum member's output is `names[member]`.
+    # What graphql-core's built-in scalars and Strawberry's enums answer for those, worked
+    # out here once instead of in a call per field.
+    same: type | None = None
+    enum: type | None = None
+    names: Mapping[Any, str] | None = None
     # OBJECT, OBJECTS: the field's GraphQL type and, for a list, its items' (nullable or
     # not), which graphql-core's error handling needs to know where a null stops.
     type: Any = None
@@ -42,6 +55,22 @@ class PlainField(NamedTuple):
 
 SLOW_FIELD = PlainField(SLOW)
 _ANALYSED: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], PlainField]] = WeakKeyDictionary()
+
+
+# graphql-core's built-in scalars whose serializer hands a value of this exact class back
+# as it is (`serialize_string`, `serialize_id`, `serialize_boolean`; `serialize_int` an
+# int between GRAPHQL_MIN_INT and GRAPHQL_MAX_INT, which the executor checks).
+_SAME = ((GraphQLString, str), (GraphQLID, str), (GraphQLBoolean, bool), (GraphQLInt, int))
+INT_MIN, INT_MAX = GRAPHQL_MIN_INT, GRAPHQL_MAX_INT
+
+
+def _enum_names(named: GraphQLLeafType, enum_class: type) -> dict[Any, str] | None:
+    """Each member of a Strawberry enum and the name the type serializes it to (its
+    `coerce_output_value`, asked once per member); None if one cannot be asked."""
+    try:
+        return {member: named.coerce_output_value(member) for member in enum_class}  # type: ignore[attr-defined]
+    except Exception:  # an enum the type does not serialize: every value goes its way
+        return None
 
 
 def _plain_object(type_: GraphQLOutputType) -> tuple[GraphQLObjectType, type] | None:
@@ -83,11 +112,14 @@ def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -
         # awaitable, a value for a custom scalar) goes through graphql-core.
         accepted = {str, int, float, bool}
         enum_class = getattr(named, "wrapped_cls", None)  # Strawberry's enums
+        names = None
         if isinstance(enum_class, type):
             accepted.add(enum_class)
+            names = _enum_names(named, enum_class)
         return PlainField(
             LEAF, attribute, nullable, coerce=named.coerce_output_value,
-            accepted=frozenset(accepted),
+            accepted=frozenset(accepted), same=next((c for t, c in _SAME if named is t), None),
+            enum=enum_class if names else None, names=names,
         )  # fmt: skip
     if (plain := _plain_object(named)) is not None:
         return PlainField(
@@ -104,11 +136,18 @@ def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -
     return SLOW_FIELD
 
 
-def plain_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> PlainField:
-    """What the schema says of the field `name` of `parent_type`; SLOW_FIELD if not plain."""
+def analysed(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
+    """What is known so far of `schema`'s fields, by (type name, field name): an execution
+    reads it once, then looks its fields up without a call each."""
     known = _ANALYSED.get(schema)
     if known is None:
         known = _ANALYSED[schema] = {}
+    return known
+
+
+def plain_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> PlainField:
+    """What the schema says of the field `name` of `parent_type`; SLOW_FIELD if not plain."""
+    known = analysed(schema)
     key = (parent_type.name, name)
     found = known.get(key)
     if found is None:

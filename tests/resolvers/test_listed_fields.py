@@ -32,6 +32,11 @@ SHAPES = {
     "an inline fragment and an alias": """
         { feedPage(first: 10) { edges { node { ... on Video { state: media_state
           likes: like_count } caption } } } }""",
+    # The operation of "a named fragment", another fragment: what a listing remembers of
+    # one document (by its nodes) must not answer for the other.
+    "the same operation, another fragment": """
+        query { feedPage(first: 10) { edges { node { ...V } } } }
+        fragment V on Video { caption comment_count like_count }""",
     "the offset feed": "{ feed(limit: 10) { hidden comment_count duration_ms } }",
     "a field under @include": """
         query ($f: Boolean = true) { feedPage(first: 10) { edges { node {
@@ -74,7 +79,8 @@ async def test_each_selection_answers_what_reading_every_field_answers(api: Api)
     assert [video["id"] for video in whole] == [p["id"] for p in reversed(posted)]
     assert whole[2]["is_liked_by_me"] is True
     assert whole[1]["visibility"] == "FOLLOWERS"
-    for shape, query in SHAPES.items():
+    # Twice over: the second time each listing answers from what it remembered.
+    for shape, query in [*SHAPES.items(), *SHAPES.items()]:
         variables = {"id": owner.id} if "$id" in query else None
         body = await api.execute(query, variables, viewer.token)
         assert "errors" not in body, (shape, body)

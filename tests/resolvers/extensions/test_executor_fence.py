@@ -63,6 +63,10 @@ def _imported(tree: ast.Module) -> set[str]:
     return names
 
 
+# Private attributes read only by the fence, and its function that reads each.
+_FENCED_ATTRIBUTES = {"_schema": "built_schema", "_raw_info": "field_nodes"}
+
+
 def test_internals_and_the_built_schema_are_reached_only_behind_the_fence() -> None:
     root = Path(__file__).resolve().parents[3]
     crossing: list[str] = []
@@ -76,13 +80,14 @@ def test_internals_and_the_built_schema_are_reached_only_behind_the_fence() -> N
             for module in _imported(tree):
                 if module.startswith(_INTERNALS):
                     crossing.append(f"{name} imports {module}")
-            reads = [
-                node
-                for node in ast.walk(tree)
-                if isinstance(node, ast.Attribute) and node.attr == "_schema"
-            ]
-            if reads:
-                crossing.append(f"{name} reads ._schema (use executor_fence.built_schema)")
+            for attribute, instead in _FENCED_ATTRIBUTES.items():
+                reads = [
+                    node
+                    for node in ast.walk(tree)
+                    if isinstance(node, ast.Attribute) and node.attr == attribute
+                ]
+                if reads:
+                    crossing.append(f"{name} reads .{attribute} (use executor_fence.{instead})")
     assert crossing == []
 
 

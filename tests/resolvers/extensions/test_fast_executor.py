@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 import strawberry
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
@@ -330,3 +332,77 @@ def test_a_custom_default_resolver_is_respected() -> None:
         execution_context_class=FastFieldsExecutionContext,
     )
     assert schema.execute_sync("{ spot { x } }").data == {"spot": {"x": 7}}
+
+
+class _Text(str):
+    """A str subclass: not exactly `str`, so not handed back as it is."""
+
+
+@strawberry.type
+class Leaves:
+    """One field of each kind the fast path completes without calling its serializer
+    (plain_fields.PlainField.same, .names), all nullable so one bad value nulls itself."""
+
+    id: strawberry.ID | None = None
+    name: str | None = None
+    flag: bool | None = None
+    count: int | None = None
+    ratio: float | None = None
+    grade: Grade | None = None
+
+
+# Every class a leaf may meet, at the edges graphql-core's serializers draw.
+_LEAF_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**31) - 2, max_value=-(2**31) + 1),
+    st.integers(min_value=2**31 - 2, max_value=2**31 + 1),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.text(max_size=5).map(_Text),
+    st.sampled_from(list(Grade)),
+    st.sampled_from([member.value for member in Grade]),
+    st.sampled_from([member.name for member in Grade]),
+)
+
+
+def _leaves_schemas(rows: list[dict[str, Any]]) -> tuple[strawberry.Schema, strawberry.Schema]:
+    @strawberry.type
+    class LeavesQuery:
+        @strawberry.field
+        def leaves(self) -> list[Leaves]:
+            made = []
+            for row in rows:
+                leaf = Leaves()
+                for name, value in row.items():
+                    setattr(leaf, name, value)  # any class, as a bug elsewhere could
+                made.append(leaf)
+            return made
+
+    config = StrawberryConfig(auto_camel_case=False)
+    stock = strawberry.Schema(
+        query=LeavesQuery, config=config,
+        execution_context_class=StrawberryGraphQLCoreExecutionContext,
+    )  # fmt: skip
+    fast = strawberry.Schema(
+        query=LeavesQuery, config=config, execution_context_class=FastFieldsExecutionContext
+    )
+    return stock, fast
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional=dict.fromkeys(("id", "name", "flag", "count", "ratio", "grade"), _LEAF_VALUES),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_leaf_values_of_any_class_complete_as_graphql_core_does(rows: list[dict[str, Any]]) -> None:
+    stock, fast = _leaves_schemas(rows)
+    document = "{ leaves { id name flag count ratio grade } }"
+    assert _plain(fast.execute_sync(document)) == _plain(stock.execute_sync(document))
