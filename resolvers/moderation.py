@@ -14,15 +14,17 @@ from kit.clock import utcnow
 from models.moderation_log import ModerationLogEntry
 from models.report import CLOSED, COMMENT, OPEN, VIDEO, ReportCaseDocument
 from resolvers.climbing import iso_utc
-from resolvers.comments import Comment, comments_with_videos
+from resolvers.comments import Comment, comment_of
 from resolvers.context import Info
 from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
+from resolvers.related import Named
 from resolvers.reports import ReportReason
 from resolvers.users import User, load_user
-from resolvers.videos import Video, with_authors
+from resolvers.videos import Video
 from rules.ids import parse_id
 from rules.text import text_block
 from workflows import moderation as actions
+from workflows.related import Shown
 
 NOTE_MAX = 1000
 
@@ -177,25 +179,21 @@ class ModerationStats:
     )
 
 
-async def report_cases(info: Info, cases: list[ReportCaseDocument]) -> list[ReportCase]:
-    """The cases with their videos and users, read in one query each (moderators see
-    hidden ones: the audience rule lets them)."""
-    audience = await info.context.audience()
-    video_ids = [case.target_id for case in cases if case.target_type == VIDEO]
-    views = await info.context.repos.videos.get_views(video_ids, audience)
-    videos = {video.id: video for video in await with_authors(info, views)}
-    comment_ids = [case.target_id for case in cases if case.target_type == COMMENT]
-    found_comments = await info.context.repos.comments.get_many(comment_ids)
-    comments = {c.id: c for c in await comments_with_videos(info, found_comments)}
-    wanted = list({case.target_user_id: None for case in cases})
-    found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
+def report_cases(info: Info, shown: Shown[ReportCaseDocument]) -> list[ReportCase]:
+    """The cases with the videos, comments and climbers read with them
+    (workflows.moderation_desk; moderators see hidden ones: the audience rule lets them)."""
+    named = Named(shown.related, info.context.viewer_id)
+    comments = {
+        comment_id: comment_of(view, named, named.video(view.video_id))
+        for comment_id, view in shown.related.comments.items()
+    }
     return [
         ReportCase(
             id=strawberry.ID(str(case.id)),
             target_type=ReportTarget(case.target_type),
-            video=videos.get(strawberry.ID(str(case.target_id))),
-            comment=comments.get(strawberry.ID(str(case.target_id))),
-            user=User.from_card(case.target_user_id, found.get(case.target_user_id)),
+            video=named.video(case.target_id) if case.target_type == VIDEO else None,
+            comment=comments.get(case.target_id) if case.target_type == COMMENT else None,
+            user=named.person(case.target_user_id),
             state=ReportCaseState(case.state),
             report_count=case.report_count,
             reasons=[ReasonCount(reason=ReportReason(r), count=n) for r, n in case.reasons.items()],
@@ -212,7 +210,7 @@ async def report_cases(info: Info, cases: list[ReportCaseDocument]) -> list[Repo
             resolution=None if case.resolution is None else ModerationAction(case.resolution),
             resolved_at=None if case.resolved_at is None else iso_utc(case.resolved_at),
         )
-        for case in cases
+        for case in shown.items
     ]
 
 
@@ -226,15 +224,14 @@ class ModerationQuery:
     async def moderation_queue(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> ReportCaseConnection:
-        await info.context.require_moderator()
+        audience = await info.context.require_moderator()
         size, key = page_size(first), decode_cursor(after)
-        cases, has_next = await info.context.repos.reports.open_page(first=size, after=key)
-        nodes = await report_cases(info, cases)
+        shown = await info.context.services.moderation_desk.queue(audience, size, key)
         edges = [
             ReportCaseEdge(cursor=encode_cursor(case.first_report_at, _id(case)), node=node)
-            for case, node in zip(cases, nodes, strict=True)
+            for case, node in zip(shown.items, report_cases(info, shown), strict=True)
         ]
-        return connection(ReportCaseConnection, edges, has_next)
+        return connection(ReportCaseConnection, edges, shown.has_next)
 
     @strawberry.field(
         name="moderationLog",
@@ -293,12 +290,11 @@ class ModerationMutation:
         audience = await info.context.require_moderator()
         target = parse_id(case_id, "case_id")
         clean_note = text_block(note, "note", NOTE_MAX)
-        assert audience.viewer_id is not None
-        case = await info.context.services.moderation.moderate(
+        shown = await info.context.services.moderation_desk.decide(
             # The members' names are the stored actions (their values, to mypy, are not).
+            audience,
             case_id=target,
             action=action.name,
-            moderator_id=audience.viewer_id,
             note=clean_note,
         )
-        return (await report_cases(info, [case]))[0]
+        return report_cases(info, shown)[0]
