@@ -14,13 +14,11 @@ from kit.clock import utcnow
 from models.moderation_log import ModerationLogEntry
 from models.report import CLOSED, COMMENT, OPEN, VIDEO, ReportCaseDocument
 from resolvers.climbing import iso_utc
-from resolvers.comments import Comment, comment_of
+from resolvers.comment_types import Comment, comment_of
 from resolvers.context import Info
 from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
-from resolvers.related import Named
 from resolvers.reports import ReportReason
-from resolvers.users import User, load_user
-from resolvers.videos import Video
+from resolvers.shared_types import Named, User, Video, load_user
 from rules.ids import parse_id
 from rules.text import text_block
 from workflows import moderation as actions
