@@ -289,9 +289,9 @@ class ModerationMutation:
         target = parse_id(case_id, "case_id")
         clean_note = text_block(note, "note", NOTE_MAX)
         shown = await info.context.services.moderation_desk.decide(
-            # The members' names are the stored actions (their values, to mypy, are not).
             audience,
             case_id=target,
+            # The members' names are the stored actions (their values, to mypy, are not).
             action=action.name,
             note=clean_note,
         )
