@@ -2,14 +2,15 @@
 
 Two steps, because they fail differently:
 
-- `parts_from(settings)`, before anything starts: the storage, the mailer, the policy
-  (the word list), the push client (the service account), metrics and the build's
-  identity. A configuration any of them refuses stops the start with a message, before a
-  port is opened or the database is reached.
-- `build_services(parts, stack)`, in the lifespan, once the database is connected: every
-  workflow the resolvers are handed (`workflows.services.Services`), and the work that
-  runs beside the requests (sweeps, the push worker, the media worker). What must be
-  closed at shutdown is pushed on `stack`, in the order it must close.
+- `parts_from(settings)` (api.parts), before anything starts: the storage, the mailer,
+  the policy (the word list), the push client (the service account), metrics and the
+  build's identity. A configuration any of them refuses stops the start with a message,
+  before a port is opened or the database is reached.
+- `build_services(parts, stack)`, here, in the lifespan, once the database is connected:
+  every workflow the resolvers are handed (`workflows.services.Services`), built a side at
+  a time (what both sides stand on, the account side, the content side), and the work
+  that runs beside the requests (`_schedule`: sweeps, the media worker; the push worker).
+  What must be closed at shutdown is pushed on `stack`, in the order it must close.
 
 A new workflow is built here, and only here.
 """
@@ -24,17 +25,13 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from api import wiring
-from api.build_info import BuildInfo, build_info
 from api.database import connect
-from api.metrics import Metrics
+from api.parts import Parts
 from api.settings import Settings
 from kit.background import Background
-from kit.fcm import FcmClient
-from kit.mail import Mailer
 from kit.passwords import PasswordHasher
 from kit.tokens import TokenService
 from models.registry import Repositories, logbook_repositories
-from storage.service import MediaStorage
 from workflows.account_deletion import AccountDeletion
 from workflows.accounts import Accounts, AccountsParts
 from workflows.audiences import Audiences
@@ -52,7 +49,7 @@ from workflows.profiles import Profiles
 from workflows.push import Devices, PushOutbox, PushWorker
 from workflows.relations import Relations
 from workflows.reporting import Reporting
-from workflows.services import Policy, Services
+from workflows.services import Services
 from workflows.terms import TermsGate
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions
@@ -62,38 +59,6 @@ from workflows.upload_quota import UploadQuota
 # At shutdown, background work (mail, erasure batches) gets this long before it is
 # cancelled: within Fly's kill_timeout, after uvicorn's drain. Erasures resume later.
 SHUTDOWN_GRACE_SECONDS = 3.0
-
-
-@dataclass(frozen=True, slots=True)
-class Parts:
-    """What is made from the settings alone, before the service starts."""
-
-    settings: Settings
-    secret: str
-    storage: MediaStorage
-    mailer: Mailer
-    policy: Policy
-    fcm: FcmClient | None
-    metrics: Metrics
-    build: BuildInfo
-
-
-def parts_from(settings: Settings) -> Parts:
-    """The parts the settings describe; raises ConfigurationError on any they refuse."""
-    secret = settings.resolved_jwt_secret()
-    metrics = Metrics()
-    build = build_info(settings)
-    metrics.record_build(build.labels())
-    return Parts(
-        settings=settings,
-        secret=secret,
-        storage=wiring.storage_from(settings, secret),
-        mailer=wiring.mailer(settings),
-        policy=wiring.policy(settings),  # reads the word list
-        fcm=wiring.fcm_client(settings),  # reads the service account
-        metrics=metrics,
-        build=build,
-    )
 
 
 async def build_services(parts: Parts, stack: AsyncExitStack) -> Services:
@@ -160,14 +125,10 @@ def _account_side(parts: Parts, base: _Base) -> _AccountSide:
     settings, storage, mailer, policy = parts.settings, parts.storage, parts.mailer, parts.policy
     repos, background = base.repos, base.background
     deletion = AccountDeletion(
-        repos,
-        storage,
-        base.throttle,
-        base.token_versions,
-        base.notifications,
+        repos, storage, base.throttle, base.token_versions, base.notifications,
         # An upload URL signed just before the deletion may still be used.
         settle_after=timedelta(seconds=storage.expires_in + 60),
-    )
+    )  # fmt: skip
     passwords = PasswordHasher(settings.password_hash_concurrency)
     passwords.warm_up()
     tokens = wiring.token_service(settings, parts.secret)
@@ -175,14 +136,9 @@ def _account_side(parts: Parts, base: _Base) -> _AccountSide:
         repos.users, repos.password_resets, mailer, background, settings.password_reset_url
     )
     email_verification = EmailVerification(
-        repos.users,
-        repos.email_verifications,
-        mailer,
-        background,
-        base.throttle,
-        base.token_versions,
-        settings.email_verify_url,
-    )
+        repos.users, repos.email_verifications, mailer, background, base.throttle,
+        base.token_versions, settings.email_verify_url,
+    )  # fmt: skip
     devices = Devices(repos)
     accounts = AccountsParts(
         repos, passwords, tokens, base.token_versions, base.throttle, devices, password_resets,
@@ -203,8 +159,7 @@ def _account_side(parts: Parts, base: _Base) -> _AccountSide:
 
 @dataclass(frozen=True, slots=True)
 class _ContentSide:
-    """What climbers publish and do to it: posts, media, comments, likes, follows, reports
-    and their moderation."""
+    """What climbers publish and what is done to it: posts, media, comments, moderation."""
 
     moderation: Moderation
     media: MediaWork
@@ -230,12 +185,9 @@ def _content_side(parts: Parts, base: _Base, account: _AccountSide) -> _ContentS
 
 
 def _services(
-    parts: Parts,
-    mongo: AsyncMongoClient[dict[str, Any]],
-    base: _Base,
-    account: _AccountSide,
+    parts: Parts, mongo: AsyncMongoClient[dict[str, Any]], base: _Base, account: _AccountSide,
     content: _ContentSide,
-) -> Services:
+) -> Services:  # fmt: skip
     repos, policy, notifications = base.repos, parts.policy, base.notifications
     return Services(
         policy=policy,
