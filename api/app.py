@@ -1,4 +1,4 @@
-"""The ASGI application: its parts (api.assembly), its lifetime, routes and middleware."""
+"""The ASGI application: its parts (api.parts, api.assembly), lifetime, routes and middleware."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import error_tracking, wiring
-from api.assembly import Parts, build_services, parts_from
+from api.assembly import build_services
 from api.database import ping
 from api.graphiql_assets import ASSETS_PATH, graphiql_assets
 from api.graphql_http import GraphQLApp
 from api.metrics import MetricsServer
 from api.middleware import BodyLimit, RequestLog, RequestMetrics
+from api.parts import Parts, parts_from
 from api.settings import Settings
 from resolvers.context import LifespanState, services_of
 from resolvers.schema import build_schema

@@ -17,7 +17,8 @@ from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Unauthenticated
 from resolvers.languages import preferred_language
-from resolvers.videos import Video, Visibility, with_authors
+from resolvers.shared_types import Video, Visibility
+from resolvers.videos import with_authors
 from rules import accounts as account_rules
 from workflows.email_verification import AddressTaken
 

@@ -8,7 +8,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.languages import preferred_language
-from resolvers.users import User
+from resolvers.shared_types import User
 from workflows.accounts import SignedIn, SignUp
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.context import Info
-from resolvers.follows import UserConnection, UserEdge
 from resolvers.paging import connection, decode_cursor, page_size
+from resolvers.shared_types import UserConnection, UserEdge
 from rules.ids import parse_id
 
 

@@ -1,8 +1,9 @@
-"""Comments on videos (workflows.comments): posting, deleting, a video's comments.
+"""Comments on videos (workflows.comments): posting, deleting, comments of any videos.
 
-A page of comments reads its authors and the climbers they mention in one users query,
-as a page of videos does; each comment carries the video it belongs to (the one the
-page hangs under), so `Comment.video` costs nothing more.
+Comments come with their authors and the climbers they mention, read in one users query
+(workflows.comments, workflows.related), as a page of videos does. A video's page of
+comments (`Video.comments`, resolvers.shared_types) carries the video it hangs under, so
+`Comment.video` costs nothing more there. The types are in resolvers.comment_types.
 """
 
 from __future__ import annotations
@@ -10,109 +11,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import strawberry
-from beanie import PydanticObjectId
 
 from models.comment import CommentView
-from resolvers.climbing import iso_utc
+from resolvers.comment_types import Comment as Comment  # re-exported: for resolvers.notifications
+from resolvers.comment_types import comment_of
 from resolvers.context import Info
-from resolvers.paging import (
-    PageInfo,
-    connection,
-    decode_comment_cursor,
-    encode_comment_cursor,
-    page_size,
-)
-from resolvers.users import User
-from resolvers.videos import Video, with_authors
+from resolvers.shared_types import Named
 from rules.ids import parse_id, parse_optional_id
+from workflows.related import Shown
 
 
-@strawberry.type(name="Comment", description="A climber's comment on a video.")
-class Comment:
-    id: strawberry.ID
-    text: str
-    created_at: str = strawberry.field(description="ISO-8601, UTC.")
-    user: User
-    reply_to: strawberry.ID | None = strawberry.field(
-        description="The top-level comment this reply is listed under; null for a "
-        "top-level comment (a reply to a reply joins its thread)."
-    )
-    video: Video | None = strawberry.field(
-        description="The video it is on; null if you may no longer see it."
-    )
-    mentions: list[User] = strawberry.field(
-        description="The climbers its text mentions as @pseudo (and was told so)."
-    )
-    hidden: bool = strawberry.field(
-        description="Hidden from everyone but its author and moderators (by moderation, or "
-        "its author's suspension): only they ever see true."
-    )
-
-
-@strawberry.type(name="CommentEdge")
-class CommentEdge:
-    cursor: str
-    node: Comment
-
-
-@strawberry.type(
-    name="CommentConnection",
-    description="A page of comments, oldest first, replies under their thread (Relay).",
-)
-class CommentConnection:
-    edges: list[CommentEdge]
-    page_info: PageInfo = strawberry.field(name="pageInfo")
-
-
-async def with_people(
-    info: Info, views: Sequence[CommentView], videos: dict[PydanticObjectId, Video | None]
-) -> list[Comment]:
-    """The comments, their authors and mentioned climbers read in one query."""
-    wanted = list({user: None for view in views for user in (view.user_id, *view.mentions)})
-    found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
-    people = {user_id: User.from_card(user_id, found.get(user_id)) for user_id in wanted}
-    return [
-        Comment(
-            id=strawberry.ID(str(view.id)),
-            text=view.text,
-            created_at=iso_utc(view.created_at),
-            user=people[view.user_id],
-            reply_to=None if view.reply_to is None else strawberry.ID(str(view.reply_to)),
-            video=videos.get(view.video_id),
-            mentions=[people[user] for user in view.mentions if user in found],
-            hidden=bool(view.withheld),
-        )
-        for view in views
-    ]
+def comments_of(info: Info, shown: Shown[CommentView]) -> list[Comment]:
+    """Comments of any videos, each with its video if the reader may see it."""
+    named = Named(shown.related, info.context.viewer_id)
+    return [comment_of(view, named, named.video(view.video_id)) for view in shown.items]
 
 
 async def comments_with_videos(info: Info, views: Sequence[CommentView]) -> list[Comment]:
-    """Comments of any videos: those videos read in one query (the ones the viewer may
-    see), then the people."""
+    """Comments of any videos: those videos (the ones the viewer may see) and the people
+    read with them, one query each (workflows.comments)."""
     audience = await info.context.audience()
-    video_ids = list({view.video_id: None for view in views})
-    found = await info.context.repos.videos.get_views(video_ids, audience)
-    videos: dict[PydanticObjectId, Video | None] = {
-        view.id: video for view, video in zip(found, await with_authors(info, found), strict=True)
-    }
-    return await with_people(info, views, videos)
-
-
-async def comment_page(
-    info: Info, video: Video, first: int | None, after: str | None
-) -> CommentConnection:
-    """One page of a video's comments (the video is one the viewer sees: it is listed)."""
-    size, key = page_size(first), decode_comment_cursor(after)
-    video_id = parse_id(video.id, "id")
-    views, has_next = await info.context.repos.comments.page(
-        video_id=video_id, first=size, after=key, audience=await info.context.audience()
-    )
-    nodes = await with_people(info, views, {video_id: video})
-    edges = [
-        CommentEdge(cursor=encode_comment_cursor(view.key), node=node)
-        for view, node in zip(views, nodes, strict=True)
-    ]
-    return connection(CommentConnection, edges, has_next)
+    return comments_of(info, await info.context.services.comments.shown(audience, list(views)))
 
 
 @strawberry.type
@@ -133,10 +52,10 @@ class CommentMutation:
         info.context.require_viewer()
         video = parse_id(video_id, "video_id")
         answered = parse_optional_id(reply_to, "reply_to")
-        view = await info.context.services.comments.post(
+        shown = await info.context.services.comments.post(
             await info.context.audience(), video, text, answered
         )
-        return (await comments_with_videos(info, [view]))[0]
+        return comments_of(info, shown)[0]
 
     @strawberry.mutation(
         name="deleteComment",

@@ -22,7 +22,7 @@ from resolvers.paging import (
     encode_ladder_cursor,
     page_size,
 )
-from resolvers.users import User, load_user
+from resolvers.shared_types import User, load_user
 from rules.crowd import CIRCUIT_DAYS_DEFAULT, CIRCUIT_DAYS_MAX
 from rules.ids import parse_id
 from workflows.gym_crowd import CircuitView, LadderEntryView

@@ -1,116 +1,34 @@
 """Moderation, for moderators only (FORBIDDEN for others): the queue of reported
-content, the actions on it (workflows.moderation), the log of every action, the numbers.
+content, the actions on it (workflows.moderation, workflows.moderation_desk), the log of
+every action, the numbers. The report cases' types are in resolvers.report_cases.
 """
 
 from __future__ import annotations
 
 from datetime import UTC
-from enum import Enum
 
 import strawberry
 from beanie import PydanticObjectId
 
 from kit.clock import utcnow
 from models.moderation_log import ModerationLogEntry
-from models.report import CLOSED, COMMENT, OPEN, VIDEO, ReportCaseDocument
+from models.report import ReportCaseDocument
 from resolvers.climbing import iso_utc
-from resolvers.comments import Comment, comments_with_videos
 from resolvers.context import Info
 from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
-from resolvers.reports import ReportReason
-from resolvers.users import User, load_user
-from resolvers.videos import Video, with_authors
+from resolvers.report_cases import ModerationAction as ModerationAction  # for notifications
+from resolvers.report_cases import (
+    ReportCase,
+    ReportCaseConnection,
+    ReportCaseEdge,
+    ReportTarget,
+    report_cases,
+)
+from resolvers.shared_types import User, load_user
 from rules.ids import parse_id
 from rules.text import text_block
-from workflows import moderation as actions
 
 NOTE_MAX = 1000
-
-
-@strawberry.enum(name="ModerationAction", description="What a moderator does with a case.")
-class ModerationAction(Enum):
-    HIDE = strawberry.enum_value(
-        actions.HIDE,
-        description="Hide the video or comment from everyone but its author and moderators.",
-    )
-    RESTORE = strawberry.enum_value(
-        actions.RESTORE, description="Show a hidden video or comment again."
-    )
-    DISMISS = strawberry.enum_value(
-        actions.DISMISS, description="Close the reports; the content stays as it is."
-    )
-    SUSPEND_USER = strawberry.enum_value(
-        actions.SUSPEND_USER,
-        description="Suspend the climber (the reported one, or the video's author): their "
-        "tokens are refused, log-in answers ACCOUNT_SUSPENDED, all their content is hidden.",
-    )
-    REINSTATE_USER = strawberry.enum_value(
-        actions.REINSTATE_USER, description="Lift a suspension: all back as it was."
-    )
-
-
-@strawberry.enum(name="ReportTarget")
-class ReportTarget(Enum):
-    VIDEO = "VIDEO"
-    USER = "USER"
-    COMMENT = "COMMENT"
-
-
-@strawberry.enum(name="ReportCaseState")
-class ReportCaseState(Enum):
-    OPEN = strawberry.enum_value(OPEN, description="Reports wait for a moderator.")
-    CLOSED = strawberry.enum_value(CLOSED, description="A moderator acted on them.")
-
-
-@strawberry.type(name="ReasonCount")
-class ReasonCount:
-    reason: ReportReason
-    count: int
-
-
-@strawberry.type(name="ReportDetail")
-class ReportDetail:
-    reason: ReportReason
-    details: str
-    reported_at: str
-
-
-@strawberry.type(name="ReportCase", description="One reported video or climber.")
-class ReportCase:
-    id: strawberry.ID
-    target_type: ReportTarget
-    video: Video | None = strawberry.field(
-        description="The reported video (shown even when hidden); null for a reported "
-        "climber, or a video its owner deleted."
-    )
-    comment: Comment | None = strawberry.field(
-        default=None,
-        description="The reported comment (shown even when hidden); null for other "
-        "targets, or a comment deleted since.",
-    )
-    user: User = strawberry.field(
-        description="The reported climber, or the video's or comment's author."
-    )
-    state: ReportCaseState
-    report_count: int = strawberry.field(description="Reports since the case (re)opened.")
-    reasons: list[ReasonCount]
-    details: list[ReportDetail] = strawberry.field(description="The latest written details.")
-    first_report_at: str
-    last_report_at: str
-    resolution: ModerationAction | None = strawberry.field(description="The last action taken.")
-    resolved_at: str | None
-
-
-@strawberry.type(name="ReportCaseEdge")
-class ReportCaseEdge:
-    cursor: str
-    node: ReportCase
-
-
-@strawberry.type(name="ReportCaseConnection", description="Open cases, the oldest first.")
-class ReportCaseConnection:
-    edges: list[ReportCaseEdge]
-    page_info: PageInfo = strawberry.field(name="pageInfo")
 
 
 async def _moderator_of(root: ModerationLogItem, info: Info) -> User | None:
@@ -177,45 +95,6 @@ class ModerationStats:
     )
 
 
-async def report_cases(info: Info, cases: list[ReportCaseDocument]) -> list[ReportCase]:
-    """The cases with their videos and users, read in one query each (moderators see
-    hidden ones: the audience rule lets them)."""
-    audience = await info.context.audience()
-    video_ids = [case.target_id for case in cases if case.target_type == VIDEO]
-    views = await info.context.repos.videos.get_views(video_ids, audience)
-    videos = {video.id: video for video in await with_authors(info, views)}
-    comment_ids = [case.target_id for case in cases if case.target_type == COMMENT]
-    found_comments = await info.context.repos.comments.get_many(comment_ids)
-    comments = {c.id: c for c in await comments_with_videos(info, found_comments)}
-    wanted = list({case.target_user_id: None for case in cases})
-    found = {card.id: card for card in await info.context.repos.users.cards(wanted)}
-    return [
-        ReportCase(
-            id=strawberry.ID(str(case.id)),
-            target_type=ReportTarget(case.target_type),
-            video=videos.get(strawberry.ID(str(case.target_id))),
-            comment=comments.get(strawberry.ID(str(case.target_id))),
-            user=User.from_card(case.target_user_id, found.get(case.target_user_id)),
-            state=ReportCaseState(case.state),
-            report_count=case.report_count,
-            reasons=[ReasonCount(reason=ReportReason(r), count=n) for r, n in case.reasons.items()],
-            details=[
-                ReportDetail(
-                    reason=ReportReason(d["reason"]),
-                    details=d["details"],
-                    reported_at=iso_utc(d["reported_at"]),
-                )
-                for d in case.details
-            ],
-            first_report_at=iso_utc(case.first_report_at),
-            last_report_at=iso_utc(case.last_report_at),
-            resolution=None if case.resolution is None else ModerationAction(case.resolution),
-            resolved_at=None if case.resolved_at is None else iso_utc(case.resolved_at),
-        )
-        for case in cases
-    ]
-
-
 @strawberry.type
 class ModerationQuery:
     @strawberry.field(
@@ -226,15 +105,14 @@ class ModerationQuery:
     async def moderation_queue(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> ReportCaseConnection:
-        await info.context.require_moderator()
+        audience = await info.context.require_moderator()
         size, key = page_size(first), decode_cursor(after)
-        cases, has_next = await info.context.repos.reports.open_page(first=size, after=key)
-        nodes = await report_cases(info, cases)
+        shown = await info.context.services.moderation_desk.queue(audience, size, key)
         edges = [
             ReportCaseEdge(cursor=encode_cursor(case.first_report_at, _id(case)), node=node)
-            for case, node in zip(cases, nodes, strict=True)
+            for case, node in zip(shown.items, report_cases(info, shown), strict=True)
         ]
-        return connection(ReportCaseConnection, edges, has_next)
+        return connection(ReportCaseConnection, edges, shown.has_next)
 
     @strawberry.field(
         name="moderationLog",
@@ -293,12 +171,11 @@ class ModerationMutation:
         audience = await info.context.require_moderator()
         target = parse_id(case_id, "case_id")
         clean_note = text_block(note, "note", NOTE_MAX)
-        assert audience.viewer_id is not None
-        case = await info.context.services.moderation.moderate(
-            # The members' names are the stored actions (their values, to mypy, are not).
+        shown = await info.context.services.moderation_desk.decide(
+            audience,
             case_id=target,
+            # The members' names are the stored actions (their values, to mypy, are not).
             action=action.name,
-            moderator_id=audience.viewer_id,
             note=clean_note,
         )
-        return (await report_cases(info, [case]))[0]
+        return report_cases(info, shown)[0]

@@ -6,41 +6,31 @@ its `Video` straight from there: no view in between copying every field (issue 2
 single video comes as a `VideoView`. Their authors are read together, in one query,
 before the `Video`s are built: a page of videos costs one users query however many
 authors it shows, and `Video.user` is a plain field. (An async `user` resolver per video
-cost graphql-core more than all the video's other fields: bench/RESULTS.md.)
+cost graphql-core more than all the video's other fields: bench/RESULTS.md.) The `Video`
+type is in resolvers.shared_types, with `User`: each shows pages of the other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from beanie import PydanticObjectId
 from bson import ObjectId
 
 from kit.clock import utcnow_ms
-from models.audience import FOLLOWERS, MEDIA, PRIVATE, PUBLIC
 from models.statuses import PROJECT
-from models.video import PROCESSING, READY, REJECTED, VideoRow, VideoView
-from resolvers.climbing import VideoStatus, iso_utc
+from models.video import VideoRow, VideoView
+from resolvers.climbing import VideoStatus
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
-from resolvers.paging import (
-    PageInfo,
-    connection,
-    decode_cursor,
-    encode_cursor,
-    offset_page,
-    page_size,
-)
-from resolvers.users import User
+from resolvers.paging import connection, decode_cursor, encode_cursor, offset_page, page_size
+from resolvers.shared_types import User, VideoConnection, VideoEdge, Visibility
+from resolvers.shared_types import Video as Video  # re-exported: for resolvers.notifications
 from resolvers.video_fields import listed_fields
 from rules.ids import parse_id
 from workflows.posting import NewVideo
-
-if TYPE_CHECKING:  # resolvers.comments imports this module
-    from resolvers.comments import CommentConnection
 
 FEED_LIMIT_MAX = 50
 CroixIdArg = Annotated[
@@ -50,165 +40,6 @@ CroixIdArg = Annotated[
         "project is sent, a PROJECT video is marked sent with it."
     ),
 ]
-
-
-@strawberry.enum(
-    name="Visibility", description="Who may see it besides its owner: a video, a logbook."
-)
-class Visibility(Enum):
-    PUBLIC = PUBLIC
-    FOLLOWERS = strawberry.enum_value(FOLLOWERS, description="The owner's followers only.")
-    PRIVATE = strawberry.enum_value(PRIVATE, description="Nobody but the owner.")
-
-
-@strawberry.enum(name="MediaState", description="Where a video's file stands.")
-class MediaState(Enum):
-    PROCESSING = strawberry.enum_value(
-        PROCESSING, description="Being checked; only its owner sees the video meanwhile."
-    )
-    READY = strawberry.enum_value(READY, description="Checked and shown to its audience.")
-    REJECTED = strawberry.enum_value(
-        REJECTED,
-        description="Refused (see `media_error`); its file is deleted, only its owner sees it.",
-    )
-
-
-@strawberry.type(name="Video")
-class Video:
-    id: strawberry.ID
-    user: User
-    video_url: str
-    caption: str | None
-    color: str
-    grade: str
-    status: VideoStatus
-    like_count: int
-    is_liked_by_me: bool = strawberry.field(
-        description="Whether the signed-in caller likes this video; false when anonymous."
-    )
-    created_at: str = strawberry.field(description="ISO-8601, UTC.")
-    sent_at: str | None = strawberry.field(
-        description="For a PROJECT video: when it was topped (ISO-8601, UTC); null while open."
-    )
-    visibility: Visibility = strawberry.field(
-        default=Visibility.PUBLIC, description="Who may see it besides its owner."
-    )
-    hidden: bool = strawberry.field(
-        default=False,
-        description="Hidden from everyone but its owner and moderators (by moderation, or "
-        "its owner's suspension). Only they see it, so only they ever see true.",
-    )
-    comment_count: int = strawberry.field(
-        default=0,
-        description="Comments on it, replies included (some may be hidden from you: by "
-        "moderation, or by a block).",
-    )
-
-    @strawberry.field(
-        description="Its comments, oldest first, each reply right under the comment it "
-        "answers (one level deep), by cursor; what you may not see left out."
-    )
-    async def comments(
-        self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Annotated[CommentConnection, strawberry.lazy("resolvers.comments")]:
-        from resolvers.comments import comment_page
-
-        return await comment_page(info, self, first, after)
-
-    media_state: MediaState = strawberry.field(
-        default=MediaState.READY,
-        description="Others see a video only once READY; its owner sees it at once.",
-    )
-    media_error: str | None = strawberry.field(
-        default=None, description="Why the file was REJECTED; shown to the owner only."
-    )
-    duration_ms: int | None = strawberry.field(
-        default=None, description="Length in milliseconds; null until READY."
-    )
-    width: int | None = strawberry.field(
-        default=None, description="Width as displayed (rotation applied); null until READY."
-    )
-    height: int | None = strawberry.field(
-        default=None, description="Height as displayed (rotation applied); null until READY."
-    )
-    poster_url: str | None = strawberry.field(
-        default=None,
-        description="A JPEG frame from about one second in, at most 720 px wide, to show "
-        "while the video loads; null until READY.",
-    )
-
-    @classmethod
-    def from_row(cls, row: VideoRow, author: User, viewer: PydanticObjectId | None) -> Video:
-        """The video a listing's row shows (what `from_view` makes of a `VideoView`, with
-        the view's defaults for fields older documents lack), built in one step: a page
-        builds twenty, so this reads each field once and calls as little as it can."""
-        sent_at = row.get("sent_at")
-        withheld = row.get("withheld")
-        media_error = row.get("media_error")
-        visibility = row.get("visibility") or PUBLIC
-        media_state = row.get("media_state") or READY
-        return cls(
-            id=strawberry.ID(str(row["_id"])),
-            user=author,
-            video_url=row["video_url"],
-            caption=row.get("caption"),
-            color=row["color"],
-            grade=row["grade"],
-            status=_STATUSES.get(row["status"]) or VideoStatus(row["status"]),
-            like_count=int(row.get("like_count", 0)),
-            is_liked_by_me=bool(row.get("liked_by_me")),
-            created_at=iso_utc(row["created_at"]),
-            sent_at=None if sent_at is None else iso_utc(sent_at),
-            visibility=_VISIBILITIES.get(visibility) or Visibility(visibility),
-            comment_count=int(row.get("comment_count", 0)),
-            hidden=_hidden(withheld) if withheld else False,
-            media_state=_MEDIA_STATES.get(media_state) or MediaState(media_state),
-            media_error=None if media_error is None or row["user_id"] != viewer else media_error,
-            duration_ms=row.get("duration_ms"),
-            width=row.get("width"),
-            height=row.get("height"),
-            poster_url=row.get("poster_url"),
-        )
-
-    @classmethod
-    def from_view(
-        cls, view: VideoView, author: User, viewer: PydanticObjectId | None = None
-    ) -> Video:
-        return cls(
-            id=strawberry.ID(str(view.id)),
-            user=author,
-            video_url=view.video_url,
-            caption=view.caption,
-            color=view.color,
-            grade=view.grade,
-            status=VideoStatus(view.status),
-            like_count=view.like_count,
-            is_liked_by_me=view.liked_by_me,
-            created_at=iso_utc(view.created_at),
-            sent_at=None if view.sent_at is None else iso_utc(view.sent_at),
-            visibility=Visibility(view.visibility),
-            comment_count=view.comment_count,
-            hidden=_hidden(view.withheld),
-            media_state=MediaState(view.media_state),
-            media_error=view.media_error if view.user_id == viewer else None,
-            duration_ms=view.duration_ms,
-            width=view.width,
-            height=view.height,
-            poster_url=view.poster_url,
-        )
-
-
-# The members by stored value, as `VideoStatus(value)` finds them, without Enum's call
-# path (a page makes 60 such lookups); the call stays for a value not found, to fail alike.
-_STATUSES: dict[object, VideoStatus] = {member.value: member for member in VideoStatus}
-_VISIBILITIES: dict[object, Visibility] = {member.value: member for member in Visibility}
-_MEDIA_STATES: dict[object, MediaState] = {member.value: member for member in MediaState}
-
-
-def _hidden(withheld: Sequence[str]) -> bool:
-    """Hidden from others for a reason moderation shows (media not READY is told by
-    `media_state`, not as `hidden`)."""
-    return any(reason != MEDIA for reason in withheld)
 
 
 async def _authors(info: Info, user_ids: Sequence[ObjectId]) -> dict[ObjectId, User]:
@@ -240,18 +71,6 @@ async def rows_with_authors(info: Info, rows: Sequence[VideoRow]) -> list[Video]
     authors = await _authors(info, [row["user_id"] for row in rows])
     viewer = info.context.viewer_id
     return [Video.from_row(row, authors[row["user_id"]], viewer) for row in rows]
-
-
-@strawberry.type(name="VideoEdge")
-class VideoEdge:
-    cursor: str
-    node: Video
-
-
-@strawberry.type(name="VideoConnection", description="A page of videos, newest first (Relay).")
-class VideoConnection:
-    edges: list[VideoEdge]
-    page_info: PageInfo = strawberry.field(name="pageInfo")
 
 
 async def video_page(

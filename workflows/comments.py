@@ -10,6 +10,9 @@ reads it with the video, never counting. A reply whose thread is deleted while i
 being posted would be left under nothing: the reply looks for its thread after its
 insert and removes itself if the thread went (a thread's deletion removes the replies
 inserted before it), so the count and the listing agree.
+
+What these answer with comes `Shown` (workflows.related): the comments with the videos
+they are on and the climbers they name, read for the whole page at once.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from __future__ import annotations
 from beanie import PydanticObjectId
 
 from models.audience import SUSPENDED, Audience
-from models.comment import CommentView, Removed
+from models.comment import CommentKey, CommentView, Removed
 from models.registry import Repositories
 from rules.blocked_words import BlockedWords
 from rules.comments import MENTIONS_MAX, clean_comment, mentioned_pseudos
 from workflows.errors import InvalidInput, Missing, Refused
 from workflows.events import Events
 from workflows.hourly_cap import HourlyCap
+from workflows.related import RelatedReads, Shown
 from workflows.terms import TermsGate
 
 
@@ -41,6 +45,27 @@ class Comments:
         self._blocked_words = blocked_words
         self._events = events
         self._terms = terms  # a comment is published text
+        self._related = RelatedReads(repos)
+
+    async def page(
+        self,
+        audience: Audience,
+        video_id: PydanticObjectId,
+        first: int,
+        after: CommentKey | None,
+    ) -> Shown[CommentView]:
+        """Up to `first` of a video's comments after `after` (a video the reader sees:
+        the caller shows it, so only the people are read with them)."""
+        views, has_next = await self._repos.comments.page(
+            video_id=video_id, first=first, after=after, audience=audience
+        )
+        related = await self._related.read(audience, comments=views, comments_videos=False)
+        return Shown(views, related, has_next)
+
+    async def shown(self, audience: Audience, views: list[CommentView]) -> Shown[CommentView]:
+        """Comments of any videos, with those videos (the ones the reader may see) and
+        the climbers they name."""
+        return Shown(views, await self._related.read(audience, comments=views))
 
     async def post(
         self,
@@ -48,8 +73,19 @@ class Comments:
         video_id: PydanticObjectId,
         raw_text: str,
         reply_to: PydanticObjectId | None = None,
+    ) -> Shown[CommentView]:
+        """Comment on a video the author may see (or reply to one of its comments); the
+        comment as its author sees it."""
+        comment = await self._post(audience, video_id, raw_text, reply_to)
+        return await self.shown(audience, [comment])
+
+    async def _post(
+        self,
+        audience: Audience,
+        video_id: PydanticObjectId,
+        raw_text: str,
+        reply_to: PydanticObjectId | None,
     ) -> CommentView:
-        """Comment on a video the author may see (or reply to one of its comments)."""
         author = _viewer(audience)
         await self._terms.require(author)
         text = clean_comment(raw_text)

@@ -23,6 +23,7 @@ from workflows.email_verification import EmailVerification
 from workflows.likes import Likes
 from workflows.media import MediaWork
 from workflows.moderation import Moderation
+from workflows.moderation_desk import ModerationDesk
 from workflows.notifications import Notifications
 from workflows.password_reset import PasswordResets
 from workflows.posting import Posting
@@ -73,6 +74,7 @@ class Services:
     account_deletion: AccountDeletion
     data_exports: DataExports
     moderation: Moderation
+    moderation_desk: ModerationDesk
     reporting: Reporting
     notifications: Notifications
     likes: Likes
