@@ -1,15 +1,16 @@
 """The notifications inbox (models.notification, workflows.notifications): the reader's
 entries newest first, their unread count, read marks and per-kind settings.
 
-A page reads its videos and comments in one query each (those the reader may still
-see: an entry about a video hidden since shows no video); its actors come through the
-users DataLoader, so a page costs one users query whatever its entries.
+A page is read by one workflow (workflows.notifications.page): the entries, their
+comments, their and their comments' videos (those the reader may still see: an entry
+about a video hidden since shows no video) and every climber they show, the first
+actors of each entry included, four queries whatever the page holds. `actors` reads
+through the users DataLoader, which the page primes with what it read.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from enum import Enum
 from itertools import islice
 
@@ -19,15 +20,16 @@ from beanie import PydanticObjectId
 from models.notification import ACTORS_SHOWN_MAX, KINDS, NotificationView
 from models.notification_settings import Switches
 from resolvers.climbing import iso_utc
-from resolvers.comments import Comment, comments_with_videos
+from resolvers.comment_types import Comment, comment_of
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.moderation import ModerationAction
 from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
+from resolvers.shared_types import Named, Video
 from resolvers.users import User, load_user
-from resolvers.videos import Video, with_authors
 from rules.ids import parse_optional_id
 from workflows.notifications import Switch
+from workflows.related import Shown
 
 
 @strawberry.enum(name="NotificationKind", description="What a notification is about.")
@@ -41,6 +43,11 @@ class NotificationKind(Enum):
         "MODERATION",
         description="A moderator hid or restored your content, or acted on your report.",
     )
+
+
+# How many actors an entry lists unless asked for more: the page reads that many of each
+# entry's with the rest of what it names (workflows.notifications.page).
+ACTORS_FIRST = 3
 
 
 @strawberry.type(name="Notification")
@@ -65,7 +72,7 @@ class Notification:
     @strawberry.field(
         description="Who did it, the most recent first (a suspended account is not listed)."
     )
-    async def actors(self, info: Info, first: int = 3) -> list[User]:
+    async def actors(self, info: Info, first: int = ACTORS_FIRST) -> list[User]:
         if not 0 <= first <= ACTORS_SHOWN_MAX:
             raise BadUserInput("first", f"must be between 0 and {ACTORS_SHOWN_MAX}")
         # A suspended actor is not listed (the query left out blocked ones already): read
@@ -120,40 +127,39 @@ def settings_of(switches: Switches) -> list[NotificationSetting]:
     ]
 
 
-async def notifications_of(info: Info, views: Sequence[NotificationView]) -> list[Notification]:
-    """The entries with their videos and comments, one query each."""
-    audience = await info.context.audience()
-    repos = info.context.repos
-    video_ids = list({v.video_id: None for v in views if v.video_id is not None})
-    found_videos = await repos.videos.get_views(video_ids, audience)
-    videos = {
-        view.id: video
-        for view, video in zip(found_videos, await with_authors(info, found_videos), strict=True)
-    }
-    comment_ids = [v.comment_id for v in views if v.comment_id is not None]
-    found_comments = await repos.comments.visible_many(comment_ids, audience)
-    # A comment shows with its video only: one on a video the reader may no longer see
-    # (made private, hidden) is not shown either.
-    comments = {
-        PydanticObjectId(comment.id): comment
-        for comment in await comments_with_videos(info, found_comments)
-        if comment.video is not None
-    }
-    return [
-        Notification(
-            id=strawberry.ID(str(view.id)),
-            kind=NotificationKind[view.kind],
-            created_at=iso_utc(view.created_at),
-            updated_at=iso_utc(view.updated_at),
-            read=view.read,
-            actor_count=view.actor_count,
-            video=None if view.video_id is None else videos.get(view.video_id),
-            comment=None if view.comment_id is None else comments.get(view.comment_id),
-            action=None if view.action is None else ModerationAction(view.action),
-            actor_ids=view.actors,
+def notifications_of(info: Info, shown: Shown[NotificationView]) -> list[Notification]:
+    """The entries, with the videos, comments and climbers the workflow read with them
+    (workflows.notifications.page). The climbers go into the request's users loader too,
+    so that `actors` finds its first ones there instead of in another query."""
+    named = Named(shown.related, info.context.viewer_id)
+    people = shown.related.people
+    ahead = {actor for view in shown.items for actor in view.actors[:ACTORS_FIRST]}
+    # Read and not found: an account gone since (`actors` shows its stand-in).
+    info.context.loaders.users.prime_many({user: people.get(user) for user in ahead})
+    comments = shown.related.comments
+    notifications = []
+    for view in shown.items:
+        comment = None if view.comment_id is None else comments.get(view.comment_id)
+        # A comment shows with its video only: one on a video the reader may no longer
+        # see (made private, hidden) is not shown either.
+        comment_video = None if comment is None else named.video(comment.video_id)
+        notifications.append(
+            Notification(
+                id=strawberry.ID(str(view.id)),
+                kind=NotificationKind[view.kind],
+                created_at=iso_utc(view.created_at),
+                updated_at=iso_utc(view.updated_at),
+                read=view.read,
+                actor_count=view.actor_count,
+                video=None if view.video_id is None else named.video(view.video_id),
+                comment=None
+                if comment is None or comment_video is None
+                else comment_of(comment, named, comment_video),
+                action=None if view.action is None else ModerationAction(view.action),
+                actor_ids=view.actors,
+            )
         )
-        for view in views
-    ]
+    return notifications
 
 
 @strawberry.type
@@ -164,15 +170,14 @@ class NotificationQuery:
     ) -> NotificationConnection:
         info.context.require_viewer()
         size, key = page_size(first), decode_cursor(after)
-        views, has_next = await info.context.repos.notifications.page(
-            audience=await info.context.audience(), first=size, after=key
+        shown = await info.context.services.notifications.page(
+            await info.context.audience(), size, key, actors_ahead=ACTORS_FIRST
         )
-        nodes = await notifications_of(info, views)
         edges = [
             NotificationEdge(cursor=encode_cursor(*view.key), node=node)
-            for view, node in zip(views, nodes, strict=True)
+            for view, node in zip(shown.items, notifications_of(info, shown), strict=True)
         ]
-        return connection(NotificationConnection, edges, has_next)
+        return connection(NotificationConnection, edges, shown.has_next)
 
     @strawberry.field(name="unreadNotificationCount", description="Your unread notifications.")
     async def unread_notification_count(self, info: Info) -> int:

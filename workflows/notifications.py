@@ -12,7 +12,9 @@ comments, moderation tell it, through the `Events` protocol it implements); it d
   deleted comment withdraws what it caused.
 
 Writing an entry is one upsert after one read of the recipient's settings; what a push
-needs is added by workflows.push when push is configured.
+needs is added by workflows.push when push is configured. Reading a page is four
+queries whatever it holds: the entries, their comments, every video they or their
+comments are on, every climber any of them shows (workflows.related).
 """
 
 from __future__ import annotations
@@ -25,11 +27,24 @@ from typing import Protocol
 from beanie import PydanticObjectId
 
 from kit.clock import utcnow, utcnow_ms
+from models.audience import Audience
 from models.comment import CommentView
-from models.notification import COMMENT, FOLLOW, KINDS, LIKE, MENTION, MODERATION, REPLY, Event
+from models.keyset import PageKey
+from models.notification import (
+    COMMENT,
+    FOLLOW,
+    KINDS,
+    LIKE,
+    MENTION,
+    MODERATION,
+    REPLY,
+    Event,
+    NotificationView,
+)  # fmt: skip
 from models.notification_settings import Switches
 from models.registry import Repositories
 from workflows.errors import InvalidInput, Missing
+from workflows.related import RelatedReads, Shown
 
 DEFAULT_TTL = timedelta(days=90)
 
@@ -57,6 +72,7 @@ class Notifications:
         self._repos = repos
         self._ttl = ttl
         self._pusher = pusher
+        self._related = RelatedReads(repos)
 
     async def _note(self, event: Event) -> None:
         if event.actor is not None and event.actor == event.user_id:
@@ -71,6 +87,29 @@ class Notifications:
             await self._pusher.enqueue(event, entry_id)
 
     # --- the reader's side ---------------------------------------------------------------
+
+    async def page(
+        self, audience: Audience, first: int, after: PageKey | None, *, actors_ahead: int
+    ) -> Shown[NotificationView]:
+        """A page of the reader's inbox, newest first, with what its entries name: the
+        comments the reader may see, the videos they may see of the entries and of those
+        comments (a comment shows with its video only), and the climbers: the videos' and
+        comments' authors, the mentioned, and each entry's first `actors_ahead` actors
+        (what an inbox shows of them by default)."""
+        entries, has_next = await self._repos.notifications.page(
+            audience=audience, first=first, after=after
+        )
+        comment_ids = [entry.comment_id for entry in entries if entry.comment_id is not None]
+        comments = await self._repos.comments.visible_many(
+            list(dict.fromkeys(comment_ids)), audience
+        )
+        related = await self._related.read(
+            audience,
+            comments=comments,
+            video_ids=[entry.video_id for entry in entries if entry.video_id is not None],
+            user_ids=[actor for entry in entries for actor in entry.actors[:actors_ahead]],
+        )
+        return Shown(entries, related, has_next)
 
     async def mark_read(self, user_id: PydanticObjectId, up_to: PydanticObjectId | None) -> int:
         """Mark the reader's entries read (up to `up_to` and older, when given); how many

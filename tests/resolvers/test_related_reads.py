@@ -1,14 +1,16 @@
 """What a page names besides its items (workflows.related), read once per page: the
 moderation queue's reported videos and comments, the videos those comments are on and
 every climber any of them shows come in one query per collection, whatever the page
-holds, and each lands on the right case."""
+holds, and each lands on the right case. The same for a page of the notifications
+inbox, whose entries name videos, comments and actors."""
 
 from __future__ import annotations
 
 from tests.support.client import Api
 from tests.support.comments import COMMENT, REPORT_COMMENT, comment
 from tests.support.safety import REPORT_USER, make_moderator, report_video
-from tests.support.videos import CommandLog, accounts, post_video
+from tests.support.social import FOLLOW
+from tests.support.videos import LIKE, CommandLog, accounts, post_video
 
 QUEUE = """
 query Queue {
@@ -101,3 +103,57 @@ async def test_a_posted_comment_comes_with_its_video_and_the_climbers_it_names(
         if isinstance(c["filter"].get("_id"), dict)
     ]
     assert [sorted(map(str, ids)) for ids in by_ids] == [sorted([author.id, named.id, owner.id])]
+
+
+INBOX_NAMED = """
+query Inbox {
+  notifications(first: 20) { edges { node {
+    kind actor_count actors { id pseudo }
+    video { id user { id pseudo } }
+    comment { id text user { id } mentions { id } video { id user { id } } }
+  } } }
+}
+"""
+
+
+async def test_an_inbox_page_reads_its_comments_videos_and_climbers_once_each(
+    commands: CommandLog, api: Api
+) -> None:
+    reader, other, *fans = await accounts(api, 7)
+    liked = (await post_video(api, reader))["id"]
+    elsewhere = (await post_video(api, other))["id"]
+    for fan in fans:  # a LIKE group of five: three actors shown, none read again
+        assert (await api.data(LIKE, {"id": liked}, fan.token))["likeVideo"]
+    await api.data(FOLLOW, {"id": reader.id}, fans[0].token)
+    on_mine = await comment(api, fans[1], liked, "belle voie")  # COMMENT
+    naming = await comment(api, fans[2], elsewhere, f"@{reader.pseudo} regarde")  # MENTION
+    await api.data("{ me { id } }", {}, reader.token)  # the reader's token version, known
+
+    commands.start()
+    page = (await api.data(INBOX_NAMED, {}, reader.token))["notifications"]["edges"]
+    commands.stop()
+
+    entries = {node["kind"]: node for node in (edge["node"] for edge in page)}
+    assert set(entries) == {"LIKE", "FOLLOW", "COMMENT", "MENTION"}
+    assert entries["LIKE"]["actor_count"] == 5
+    assert len(entries["LIKE"]["actors"]) == 3
+    assert {a["id"] for a in entries["LIKE"]["actors"]} <= {fan.id for fan in fans}
+    assert entries["LIKE"]["video"] == {
+        "id": liked,
+        "user": {"id": reader.id, "pseudo": reader.pseudo},
+    }
+    assert entries["FOLLOW"]["actors"] == [{"id": fans[0].id, "pseudo": fans[0].pseudo}]
+    assert entries["COMMENT"]["comment"]["id"] == on_mine["id"]
+    assert entries["COMMENT"]["comment"]["video"] == {"id": liked, "user": {"id": reader.id}}
+    mention = entries["MENTION"]["comment"]
+    assert mention["id"] == naming["id"]
+    assert mention["user"] == {"id": fans[2].id}
+    assert mention["mentions"] == [{"id": reader.id}]
+    assert mention["video"] == {"id": elsewhere, "user": {"id": other.id}}
+
+    # The entries, then one read per collection for the whole page, by id: the comments,
+    # every video (the entries' and the comments'), every climber (the actors shown too).
+    assert len(commands.commands_on("aggregate", "notifications")) == 1
+    assert len(commands.commands_on("find", "comments")) == 1
+    assert len(commands.commands_on("aggregate", "videos")) == 1
+    assert len(commands.commands_on("find", "users")) == 1
