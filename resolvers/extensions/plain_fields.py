@@ -108,19 +108,7 @@ def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -
     nullable = not isinstance(type_, GraphQLNonNull)
     named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     if isinstance(named, GraphQLLeafType):
-        # Values of these classes are completed inline; anything else (an exception, an
-        # awaitable, a value for a custom scalar) goes through graphql-core.
-        accepted = {str, int, float, bool}
-        enum_class = getattr(named, "wrapped_cls", None)  # Strawberry's enums
-        names = None
-        if isinstance(enum_class, type):
-            accepted.add(enum_class)
-            names = _enum_names(named, enum_class)
-        return PlainField(
-            LEAF, attribute, nullable, coerce=named.coerce_output_value,
-            accepted=frozenset(accepted), same=next((c for t, c in _SAME if named is t), None),
-            enum=enum_class if names else None, names=names,
-        )  # fmt: skip
+        return _leaf(named, attribute, nullable)
     if (plain := _plain_object(named)) is not None:
         return PlainField(
             OBJECT, attribute, nullable, object_type=plain[0], origin=plain[1], type=type_
@@ -134,6 +122,22 @@ def _analyse(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -
                 type=type_, item_type=item,
             )  # fmt: skip
     return SLOW_FIELD
+
+
+def _leaf(named: GraphQLLeafType, attribute: str, nullable: bool) -> PlainField:
+    # Values of these classes are completed inline; anything else (an exception, an
+    # awaitable, a value for a custom scalar) goes through graphql-core.
+    accepted = {str, int, float, bool}
+    enum_class = getattr(named, "wrapped_cls", None)  # Strawberry's enums
+    names = None
+    if isinstance(enum_class, type):
+        accepted.add(enum_class)
+        names = _enum_names(named, enum_class)
+    return PlainField(
+        LEAF, attribute, nullable, coerce=named.coerce_output_value,
+        accepted=frozenset(accepted), same=next((c for t, c in _SAME if named is t), None),
+        enum=enum_class if names else None, names=names,
+    )  # fmt: skip
 
 
 def analysed(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
