@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from beanie import PydanticObjectId
 
 from models.climb_session import ClimbSession, CroixEntry
+from resolvers import gym_crowd
 from resolvers.climbing import VideoStatus, iso_utc
 from resolvers.context import Info
+from resolvers.gym_crowd import AlsoToppedConnection
 from resolvers.gyms import Gym
 from rules.ids import parse_id
-
-if TYPE_CHECKING:  # resolvers.gym_crowd imports resolvers.users, which this module's users need
-    from resolvers.gym_crowd import AlsoToppedConnection
 
 
 def _id(value: PydanticObjectId) -> strawberry.ID:
@@ -51,19 +49,15 @@ class Croix:
     )
     async def also_topped(
         self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Annotated[AlsoToppedConnection, strawberry.lazy("resolvers.gym_crowd")]:
-        from resolvers.gym_crowd import also_topped_page
-
-        return await also_topped_page(info, parse_id(self.id, "id"), first, after)
+    ) -> AlsoToppedConnection:
+        return await gym_crowd.also_topped_page(info, parse_id(self.id, "id"), first, after)
 
     @strawberry.field(
         description="How many other climbers sent it so, from every logbook; null below "
         "CROWD_MIN_CLIMBERS (a number could point at one person) or at no gym."
     )
     async def also_topped_count(self, info: Info) -> int | None:
-        from resolvers.gym_crowd import also_topped_count
-
-        return await also_topped_count(info, parse_id(self.id, "id"))
+        return await gym_crowd.also_topped_count(info, parse_id(self.id, "id"))
 
     @classmethod
     def from_entry(cls, session_id: PydanticObjectId, entry: CroixEntry) -> Croix:
