@@ -48,7 +48,7 @@ from workflows.posting import Posting, PostingParts
 from workflows.profiles import Profiles
 from workflows.push import Devices, PushOutbox, PushWorker
 from workflows.relations import Relations
-from workflows.reporting import Reporting
+from workflows.reports import Reporting
 from workflows.services import Services
 from workflows.terms import TermsGate
 from workflows.throttle import Throttle

@@ -1,4 +1,4 @@
-"""Reporting a video, a comment or a climber to the moderators (workflows.reporting)."""
+"""Reporting a video, a comment or a climber to the moderators (workflows.reports)."""
 
 from __future__ import annotations
 

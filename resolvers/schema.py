@@ -11,7 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from resolvers.account import AccountMutation, AccountQuery
+from resolvers.accounts import AccountMutation, AccountQuery
 from resolvers.auth import AuthMutation
 from resolvers.blocks import BlockMutation, BlockQuery
 from resolvers.comments import CommentMutation

@@ -31,7 +31,7 @@ from workflows.profiles import Profiles
 from workflows.push import Devices
 from workflows.relations import Relations
 from workflows.report_weight import DEFAULT_WEIGHT_TO_HIDE
-from workflows.reporting import Reporting
+from workflows.reports import Reporting
 from workflows.terms import TermsGate
 from workflows.throttle import Throttle
 from workflows.token_versions import TokenVersions

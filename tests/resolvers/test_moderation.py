@@ -37,7 +37,7 @@ from tests.support.videos import VIDEO, accounts, post_held_before_insert, post_
 from workflows.errors import InvalidInput
 from workflows.moderation import Moderation
 from workflows.notifications import Notifications
-from workflows.reporting import Reporting
+from workflows.reports import Reporting
 from workflows.token_versions import TokenVersions
 
 
