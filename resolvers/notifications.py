@@ -4,21 +4,24 @@ entries newest first, their unread count, read marks and per-kind settings.
 A page is read by one workflow (workflows.notifications.page): the entries, their
 comments, their and their comments' videos (those the reader may still see: an entry
 about a video hidden since shows no video) and every climber they show, the first
-actors of each entry included, four queries whatever the page holds. `actors` reads
-through the users DataLoader, which the page primes with what it read.
+actors of each entry included, four queries whatever the page holds. `actors` answers
+from those (more asked for, or one not to be listed: through the users DataLoader).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from enum import Enum
 from itertools import islice
 
 import strawberry
 from beanie import PydanticObjectId
 
+from models.audience import Audience
 from models.notification import ACTORS_SHOWN_MAX, KINDS, NotificationView
 from models.notification_settings import Switches
+from models.user import UserCard
 from resolvers.climbing import iso_utc
 from resolvers.comment_types import Comment, comment_of
 from resolvers.context import Info
@@ -68,6 +71,9 @@ class Notification:
     )
     action: ModerationAction | None = strawberry.field(description="For MODERATION: what was done.")
     actor_ids: strawberry.Private[tuple[PydanticObjectId, ...]]
+    # The first ACTORS_FIRST actors as `actors` lists them, when the page read them all
+    # and each may be listed (`_ahead`): the usual `actors` costs no query and no await.
+    ahead: strawberry.Private[tuple[User, ...] | None] = None
 
     @strawberry.field(
         description="Who did it, the most recent first (a suspended account is not listed)."
@@ -75,6 +81,8 @@ class Notification:
     async def actors(self, info: Info, first: int = ACTORS_FIRST) -> list[User]:
         if not 0 <= first <= ACTORS_SHOWN_MAX:
             raise BadUserInput("first", f"must be between 0 and {ACTORS_SHOWN_MAX}")
+        if self.ahead is not None and first <= ACTORS_FIRST:
+            return list(self.ahead[:first])
         # A suspended actor is not listed (the query left out blocked ones already): read
         # on until `first` are shown, one batch through the DataLoader in the usual case.
         moderator = (await info.context.audience()).moderator
@@ -127,15 +135,10 @@ def settings_of(switches: Switches) -> list[NotificationSetting]:
     ]
 
 
-def notifications_of(info: Info, shown: Shown[NotificationView]) -> list[Notification]:
+def notifications_of(shown: Shown[NotificationView], audience: Audience) -> list[Notification]:
     """The entries, with the videos, comments and climbers the workflow read with them
-    (workflows.notifications.page). The climbers go into the request's users loader too,
-    so that `actors` finds its first ones there instead of in another query."""
-    named = Named(shown.related, info.context.viewer_id)
-    people = shown.related.people
-    ahead = {actor for view in shown.items for actor in view.actors[:ACTORS_FIRST]}
-    # Read and not found: an account gone since (`actors` shows its stand-in).
-    info.context.loaders.users.prime_many({user: people.get(user) for user in ahead})
+    (workflows.notifications.page), each entry's first actors among those."""
+    named = Named(shown.related, audience.viewer_id)
     comments = shown.related.comments
     notifications = []
     for view in shown.items:
@@ -157,9 +160,27 @@ def notifications_of(info: Info, shown: Shown[NotificationView]) -> list[Notific
                 else comment_of(comment, named, comment_video),
                 action=None if view.action is None else ModerationAction(view.action),
                 actor_ids=view.actors,
+                ahead=_ahead(view, shown.related.people, named, audience.moderator),
             )
         )
     return notifications
+
+
+def _ahead(
+    view: NotificationView,
+    cards: Mapping[PydanticObjectId, UserCard],
+    named: Named,
+    moderator: bool,
+) -> tuple[User, ...] | None:
+    """The entry's first ACTORS_FIRST actors as `actors` lists them, if the page read
+    each one and each may be listed (a suspended one is not, but to a moderator); None
+    sends `actors` to read them itself (an account gone, a suspension, more asked for)."""
+    wanted = view.actors[:ACTORS_FIRST]
+    for user in wanted:
+        card = cards.get(user)
+        if card is None or (card.withheld and not moderator):
+            return None
+    return tuple(named.person(user) for user in wanted)
 
 
 @strawberry.type
@@ -170,12 +191,13 @@ class NotificationQuery:
     ) -> NotificationConnection:
         info.context.require_viewer()
         size, key = page_size(first), decode_cursor(after)
+        audience = await info.context.audience()
         shown = await info.context.services.notifications.page(
-            await info.context.audience(), size, key, actors_ahead=ACTORS_FIRST
+            audience, size, key, actors_ahead=ACTORS_FIRST
         )
         edges = [
             NotificationEdge(cursor=encode_cursor(*view.key), node=node)
-            for view, node in zip(shown.items, notifications_of(info, shown), strict=True)
+            for view, node in zip(shown.items, notifications_of(shown, audience), strict=True)
         ]
         return connection(NotificationConnection, edges, shown.has_next)
 

@@ -222,9 +222,24 @@ async def test_a_suspended_actor_is_not_listed_and_the_next_ones_are(api: Api) -
     (case,) = await queue(api, moderator)
     await api.data(MODERATE, {"case": case["id"], "action": "SUSPEND_USER"}, moderator.token)
 
-    page = await api.data(INBOX_ACTORS, {"first": 2}, owner.token)
-    [entry] = [edge["node"] for edge in page["notifications"]["edges"]]
-    assert [actor["id"] for actor in entry["actors"]] == [second_fan.id, first_fan.id]
+    for first in (2, 3):  # 3, the default: what the page reads with the entries
+        page = await api.data(INBOX_ACTORS, {"first": first}, owner.token)
+        [entry] = [edge["node"] for edge in page["notifications"]["edges"]]
+        assert [actor["id"] for actor in entry["actors"]] == [second_fan.id, first_fan.id]
+
+
+async def test_each_count_of_actors_lists_the_start_of_the_same_list(api: Api) -> None:
+    """Up to three come with the page (workflows.notifications.page), more are read on:
+    either way, the same climbers in the same order."""
+    owner, *fans = await accounts(api, 6)
+    video = (await post_video(api, owner))["id"]
+    for fan in fans:
+        await _like(api, fan, video)
+    newest_first = [fan.id for fan in reversed(fans)]
+    for first in range(6):
+        page = await api.data(INBOX_ACTORS, {"first": first}, owner.token)
+        [entry] = [edge["node"] for edge in page["notifications"]["edges"]]
+        assert [actor["id"] for actor in entry["actors"]] == newest_first[:first], first
 
 
 async def test_settings_naming_a_kind_twice_are_refused_and_change_nothing(api: Api) -> None:
