@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import Document, PydanticObjectId
+from bson import ObjectId
 from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -87,11 +88,13 @@ class NotificationDocument(Document):
 
 @dataclass(frozen=True, slots=True)
 class NotificationView:
-    """An entry as its reader sees it: the actors they may see, newest last."""
+    """An entry as its reader sees it: the actors they may see, the most recent first
+    (as the driver decoded them: a page holds up to ACTORS_SHOWN_MAX an entry, and
+    wrapping each in a PydanticObjectId was a tenth of an inbox page's work)."""
 
     id: PydanticObjectId
     kind: str
-    actors: tuple[PydanticObjectId, ...]
+    actors: tuple[ObjectId, ...]
     actor_count: int
     video_id: PydanticObjectId | None
     comment_id: PydanticObjectId | None
@@ -147,11 +150,10 @@ def _optional_id(raw: Any) -> PydanticObjectId | None:
 
 
 def _view(raw: Mapping[str, Any]) -> NotificationView:
-    shown = [PydanticObjectId(a) for a in raw.get("_shown") or ()]
     return NotificationView(
         id=PydanticObjectId(raw["_id"]),
         kind=raw["kind"],
-        actors=tuple(reversed(shown)),  # the most recent first
+        actors=tuple(reversed(raw.get("_shown") or ())),  # the most recent first
         actor_count=int(raw["_count"]),
         video_id=_optional_id(raw.get("video_id")),
         comment_id=_optional_id(raw.get("comment_id")),

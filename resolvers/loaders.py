@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from beanie import PydanticObjectId
+from bson import ObjectId
 from strawberry.dataloader import DataLoader
 
 from models.gym import GymDocument
@@ -28,22 +29,22 @@ class _HasId(Protocol):
 ItemT = TypeVar("ItemT", bound=_HasId)
 
 
-def order_by_keys(keys: Sequence[PydanticObjectId], found: Sequence[ItemT]) -> list[ItemT | None]:
+def order_by_keys(keys: Sequence[ObjectId], found: Sequence[ItemT]) -> list[ItemT | None]:
     """Line the items up with the keys asked for (None where one is missing)."""
-    index = {item.id: item for item in found}
+    index: dict[ObjectId | None, ItemT] = {item.id: item for item in found}
     return [index.get(key) for key in keys]
 
 
 @dataclass(frozen=True, slots=True)
 class Loaders:
-    users: DataLoader[PydanticObjectId, UserCard | None]
+    users: DataLoader[ObjectId, UserCard | None]
     gyms: DataLoader[PydanticObjectId, GymDocument | None]
     # Whether the pair is a follow edge: a page of users costs one `follows` query.
     follows: DataLoader[FollowPair, bool]
 
 
 def build_loaders(repos: Repositories) -> Loaders:
-    async def load_users(keys: list[PydanticObjectId]) -> list[UserCard | None]:
+    async def load_users(keys: list[ObjectId]) -> list[UserCard | None]:
         return order_by_keys(keys, await repos.users.cards(keys))
 
     async def load_gyms(keys: list[PydanticObjectId]) -> list[GymDocument | None]:

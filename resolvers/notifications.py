@@ -16,7 +16,7 @@ from enum import Enum
 from itertools import islice
 
 import strawberry
-from beanie import PydanticObjectId
+from bson import ObjectId
 
 from models.audience import Audience
 from models.notification import ACTORS_SHOWN_MAX, KINDS, NotificationView
@@ -70,7 +70,7 @@ class Notification:
         description="The comment it is about, if any and you may still see it."
     )
     action: ModerationAction | None = strawberry.field(description="For MODERATION: what was done.")
-    actor_ids: strawberry.Private[tuple[PydanticObjectId, ...]]
+    actor_ids: strawberry.Private[tuple[ObjectId, ...]]
     # The first ACTORS_FIRST actors as `actors` lists them, when the page read them all
     # and each may be listed (`_ahead`): the usual `actors` costs no query and no await.
     ahead: strawberry.Private[tuple[User, ...] | None] = None
@@ -175,7 +175,7 @@ def notifications_of(shown: Shown[NotificationView], audience: Audience) -> list
 
 def _ahead(
     view: NotificationView,
-    cards: Mapping[PydanticObjectId, UserCard],
+    cards: Mapping[ObjectId, UserCard],
     named: Named,
     moderator: bool,
 ) -> tuple[User, ...] | None:

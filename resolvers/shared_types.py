@@ -151,7 +151,7 @@ class User:
         return cls.from_document(card)
 
 
-async def load_user(info: Info, user_id: PydanticObjectId) -> UserCard | None:
+async def load_user(info: Info, user_id: ObjectId) -> UserCard | None:
     return await info.context.loaders.users.load(user_id)
 
 
@@ -383,7 +383,7 @@ class Named:
             for video_id, view in related.videos.items()
         }
 
-    def person(self, user_id: PydanticObjectId) -> User:
+    def person(self, user_id: ObjectId) -> User:
         """The climber, or a stand-in when their account is gone (`User.from_card`)."""
         found = self.people.get(user_id)
         return User.from_card(user_id, None) if found is None else found

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from beanie import PydanticObjectId
+from bson import ObjectId
 
 from models.audience import Audience
 from models.comment import CommentView
@@ -26,6 +27,7 @@ from models.user import UserCard
 from models.video import VideoView
 
 T = TypeVar("T")
+IdT = TypeVar("IdT", bound=ObjectId)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,7 @@ class Related:
 
     videos: Mapping[PydanticObjectId, VideoView] = field(default_factory=dict)
     comments: Mapping[PydanticObjectId, CommentView] = field(default_factory=dict)
-    people: Mapping[PydanticObjectId, UserCard] = field(default_factory=dict)
+    people: Mapping[ObjectId, UserCard] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ class RelatedReads:
         comments: Sequence[CommentView] = (),
         comment_ids: Sequence[PydanticObjectId] = (),
         video_ids: Sequence[PydanticObjectId] = (),
-        user_ids: Iterable[PydanticObjectId] = (),
+        user_ids: Iterable[ObjectId] = (),
         comments_videos: bool = True,
     ) -> Related:
         """`comments` (already read) and those of `comment_ids` (read here, hidden or
@@ -82,5 +84,5 @@ class RelatedReads:
         )
 
 
-def _distinct(ids: Iterable[PydanticObjectId]) -> list[PydanticObjectId]:
+def _distinct(ids: Iterable[IdT]) -> list[IdT]:
     return list(dict.fromkeys(ids))
