@@ -41,7 +41,7 @@ from strawberry.types import ExecutionResult
 
 from api.graphiql_assets import local_page
 from api.persisted_queries import PersistedQueries, PersistedQueryRefused
-from resolvers.context import Context, get_context
+from resolvers.context import Context, get_context, request_state
 from resolvers.errors import ServiceUnavailable
 
 BAD_REQUEST = "BAD_REQUEST"
@@ -58,7 +58,7 @@ def error_body(message: str, code: str, request_id: str | None) -> bytes:
 
 def request_error(status: int, message: str, code: str, scope: Scope) -> Response:
     """A GraphQL-shaped JSON error for a request refused before any GraphQL ran."""
-    state = scope.get("state", {})
+    state = request_state(scope)
     request_id = state.get("request_id")
     if "request_log" in state:  # the outcome the metrics count (api.metrics)
         state["request_log"]["outcome"] = code
@@ -116,7 +116,7 @@ def cache_control(scope: Scope, status: int) -> str:
         return NOT_STORED
     if any(key == b"authorization" for key, _ in scope.get("headers", ())):
         return NOT_STORED
-    if scope.get("state", {}).get("graphql_errors", True):  # the IDE page, or errors
+    if request_state(scope).get("graphql_errors", True):  # the IDE page, or errors
         return NOT_STORED
     return f"public, max-age={PUBLIC_MAX_AGE_SECONDS}"
 
@@ -174,7 +174,7 @@ class GraphQLApp(GraphQL[Context, None]):
             response = request_error(503, ServiceUnavailable().message, SERVICE_UNAVAILABLE, scope)
         if graphql_response and response.media_type == "application/json":
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if response.status_code == 200 and scope.get("state", {}).get("graphql_request_error"):
+            if response.status_code == 200 and request_state(scope).get("graphql_request_error"):
                 response.status_code = 400
         if response.status_code == 405:
             response.headers["allow"] = "POST"
@@ -184,8 +184,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         # What `cache_control` needs to know of the answer, read once the response is made.
-        request.state.graphql_errors = bool(result.errors)
-        record = getattr(request.state, "request_log", None)
+        state = request_state(request.scope)
+        state["graphql_errors"] = bool(result.errors)
+        record = state.get("request_log")
         if record is not None:  # the outcome the metrics count (api.metrics)
             record["outcome"] = _outcome(result)
         processed = await super().process_result(request, result)
@@ -193,7 +194,7 @@ class GraphQLApp(GraphQL[Context, None]):
             # GraphQL over HTTP: a document that did not parse or validate, or variables
             # that did not coerce, ran nothing: no `data` entry, and a 4xx (set above).
             processed.pop("data", None)
-            request.state.graphql_request_error = True
+            state["graphql_request_error"] = True
         return processed
 
     def should_render_graphql_ide(self, request: Any) -> bool:

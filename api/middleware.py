@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.graphql_http import BAD_REQUEST, request_error
 from api.logging_setup import REQUEST_ID
 from api.metrics import Metrics
+from resolvers.context import request_state
 from resolvers.extensions.document_gate import MAX_BODY_BYTES
 
 log = logging.getLogger("api.access")
@@ -67,7 +68,7 @@ class RequestLog:
         # Shared with get_context (through request.state) so that the GraphQL layer can
         # add the operation name and user id to this request's log line.
         record: dict[str, Any] = {"request_id": request_id}
-        state = scope.setdefault("state", {})
+        state = request_state(scope)
         state["request_id"] = request_id
         state["request_log"] = record
         started = time.perf_counter()
@@ -131,7 +132,7 @@ class RequestMetrics:
         finally:
             metrics.in_flight.dec()
             if scope.get("path", "") == GRAPHQL_PATH:
-                record: dict[str, Any] = scope.get("state", {}).get("request_log", {})
+                record = request_state(scope).get("request_log", {})
                 outcome = record.get("outcome") or ("ok" if status < 400 else f"HTTP_{status}")
                 label = metrics.label(record.get("operation"), record.get("root_field"))
                 metrics.observe(label, outcome, time.perf_counter() - started)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -184,6 +185,24 @@ class LifespanState(TypedDict):
     services: Services
 
 
+class RequestState(TypedDict, total=False):
+    """What one request adds to its `request.state` (the ASGI scope's "state"), by whom:
+    the keys are spelled once, here, and mypy checks every read and write."""
+
+    request_id: str  # api.middleware.RequestLog: made per request, in every log record
+    # The request's access-log line, which the GraphQL layer adds fields to (operation,
+    # root field, user, outcome) and api.middleware.RequestMetrics labels from.
+    request_log: dict[str, Any]
+    graphql_errors: bool  # api.graphql_http: the answer holds errors (not cacheable)
+    graphql_request_error: bool  # api.graphql_http: nothing ran (answered 4xx)
+
+
+def request_state(scope: MutableMapping[str, Any]) -> RequestState:
+    """The request's own state in `scope`, made empty if the server did not."""
+    state: RequestState = scope.setdefault("state", {})
+    return state
+
+
 def services_of(request: Request) -> Services:
     """The lifespan's services: the one place that reads the request (lifespan) state."""
     services: Services = request.state.services
@@ -192,12 +211,13 @@ def services_of(request: Request) -> Services:
 
 async def get_context(request: Request, response: Response) -> Context:
     services = services_of(request)
-    log: dict[str, Any] = getattr(request.state, "request_log", {})
+    state = request_state(request.scope)
+    log = state.get("request_log", {})
     context = Context(
         request=request,
         response=response,
         services=services,
-        request_id=getattr(request.state, "request_id", "-"),
+        request_id=state.get("request_id", "-"),
         log=log,
     )
     token = _bearer_token(request)
