@@ -13,8 +13,7 @@ from collections.abc import Sequence
 import strawberry
 
 from models.comment import CommentView
-from resolvers.comment_types import Comment as Comment  # re-exported: for resolvers.notifications
-from resolvers.comment_types import comment_of
+from resolvers.comment_types import Comment, comment_of
 from resolvers.context import Info
 from resolvers.shared_types import Named
 from rules.ids import parse_id, parse_optional_id

@@ -16,8 +16,8 @@ from models.report import ReportCaseDocument
 from resolvers.climbing import iso_utc
 from resolvers.context import Info
 from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
-from resolvers.report_cases import ModerationAction as ModerationAction  # for notifications
 from resolvers.report_cases import (
+    ModerationAction,
     ReportCase,
     ReportCaseConnection,
     ReportCaseEdge,

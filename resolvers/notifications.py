@@ -26,10 +26,9 @@ from resolvers.climbing import iso_utc
 from resolvers.comment_types import Comment, comment_of
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
-from resolvers.moderation import ModerationAction
 from resolvers.paging import PageInfo, connection, decode_cursor, encode_cursor, page_size
-from resolvers.shared_types import Named, Video
-from resolvers.users import User, load_user
+from resolvers.report_cases import ModerationAction
+from resolvers.shared_types import Named, User, Video, load_user
 from rules.ids import parse_optional_id
 from workflows.notifications import Switch
 from workflows.related import Shown

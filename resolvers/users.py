@@ -7,8 +7,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.errors import Unauthenticated
-from resolvers.shared_types import User as User  # re-exported: for resolvers.notifications
-from resolvers.shared_types import load_user as load_user  # re-exported: the same
+from resolvers.shared_types import User, load_user
 from rules import accounts as account_rules
 from rules.ids import parse_id
 

@@ -26,8 +26,7 @@ from resolvers.climbing import VideoStatus
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.paging import connection, decode_cursor, encode_cursor, offset_page, page_size
-from resolvers.shared_types import User, VideoConnection, VideoEdge, Visibility
-from resolvers.shared_types import Video as Video  # re-exported: for resolvers.notifications
+from resolvers.shared_types import User, Video, VideoConnection, VideoEdge, Visibility
 from resolvers.video_fields import listed_fields
 from rules.ids import parse_id
 from workflows.posting import NewVideo
