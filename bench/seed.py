@@ -28,13 +28,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from bench.seed_reads import ReadsFixture, seed_reads, stamp_logbook
 from kit.clock import midnight_utc
+from kit.cursors import encode_cursor
 from kit.passwords import PasswordHasher
 from models.climb_session import ClimbSession, CroixEntry
 from models.gym import GymDocument
 from models.registry import DOCUMENT_MODELS
 from models.user import UserDocument
 from models.video import VideoDocument
-from resolvers.paging import encode_cursor
 from rules.climbing import FONT_GRADES, HOLD_COLORS
 
 USERS = 10_050

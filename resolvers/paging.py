@@ -10,25 +10,20 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 import strawberry
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
-from bson.tz_util import utc as DRIVER_UTC
 
+from kit.cursors import EPOCH, VERSION, millis
+from kit.cursors import encode_cursor as encode_cursor  # the listings' cursors: made there
 from resolvers.errors import BadUserInput
 
 PAGE_DEFAULT = 20
 PAGE_MAX = 50
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_ORDINAL = _EPOCH.toordinal()
-_MILLISECOND = timedelta(milliseconds=1)
-# base64's URL-safe alphabet, as `base64.urlsafe_b64encode` translates to it.
-_URL_SAFE = bytes.maketrans(b"+/", b"-_")
-_VERSION = "v1"
 # Far longer than any cursor we issue; refuses junk before decoding it.
 _CURSOR_MAX_LENGTH = 100
 
@@ -102,25 +97,6 @@ def page_size(first: int | None, field: str = "first") -> int:
     return size
 
 
-def _millis(moment: datetime) -> int:
-    # BSON dates are UTC: a naive one came back without tz, the driver's carry bson's UTC
-    # (a Python tzinfo an aware subtraction asks for its offset). Their wall clock is
-    # UTC's, counted from its fields; any other zone is converted first.
-    zone = moment.tzinfo
-    if zone is not None and zone is not DRIVER_UTC and zone is not UTC:
-        return (moment - _EPOCH) // _MILLISECOND
-    days = moment.toordinal() - _EPOCH_ORDINAL
-    seconds = days * 86_400 + moment.hour * 3_600 + moment.minute * 60 + moment.second
-    return seconds * 1_000 + moment.microsecond // 1_000
-
-
-def encode_cursor(created_at: datetime, item_id: PydanticObjectId | str) -> str:
-    """`item_id` as an ObjectId or its hex string (a page's objects already made it).
-    `base64.urlsafe_b64encode`'s work without its two Python calls: a page makes 20."""
-    raw = f"{_VERSION}:{_millis(created_at)}:{item_id}"
-    return binascii.b2a_base64(raw.encode(), newline=False).translate(_URL_SAFE).decode()
-
-
 def decode_cursor(
     cursor: str | None, field: str = "after"
 ) -> tuple[datetime, PydanticObjectId] | None:
@@ -130,10 +106,10 @@ def decode_cursor(
     try:
         if len(cursor) > _CURSOR_MAX_LENGTH:
             raise ValueError("too long")
-        version, millis, item_id = base64.urlsafe_b64decode(cursor).decode().split(":")
-        if version != _VERSION:
+        version, at, item_id = base64.urlsafe_b64decode(cursor).decode().split(":")
+        if version != VERSION:
             raise ValueError("unknown cursor version")
-        return _EPOCH + timedelta(milliseconds=int(millis)), PydanticObjectId(item_id)
+        return EPOCH + timedelta(milliseconds=int(at)), PydanticObjectId(item_id)
     except (ValueError, binascii.Error, OverflowError, InvalidId) as error:
         raise BadUserInput(field, "is not a cursor this API issued") from error
 
@@ -143,7 +119,7 @@ _DAY_VERSION = "d1"
 
 
 def encode_day_cursor(day: datetime, created_at: datetime, item_id: PydanticObjectId) -> str:
-    raw = f"{_DAY_VERSION}:{_millis(day)}:{_millis(created_at)}:{item_id}"
+    raw = f"{_DAY_VERSION}:{millis(day)}:{millis(created_at)}:{item_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
@@ -160,8 +136,8 @@ def decode_day_cursor(
         if version != _DAY_VERSION:
             raise ValueError("unknown cursor version")
         return (
-            _EPOCH + timedelta(milliseconds=int(day)),
-            _EPOCH + timedelta(milliseconds=int(created)),
+            EPOCH + timedelta(milliseconds=int(day)),
+            EPOCH + timedelta(milliseconds=int(created)),
             PydanticObjectId(item_id),
         )
     except (ValueError, binascii.Error, OverflowError, InvalidId) as error:
@@ -203,7 +179,7 @@ def encode_comment_cursor(
     key: tuple[datetime, PydanticObjectId, int, datetime, PydanticObjectId],
 ) -> str:
     thread_at, thread_id, depth, created_at, item_id = key
-    times = (_millis(thread_at), _millis(created_at))
+    times = (millis(thread_at), millis(created_at))
     raw = f"{_COMMENT_VERSION}:{times[0]}:{thread_id}:{depth}:{times[1]}:{item_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
@@ -222,10 +198,10 @@ def decode_comment_cursor(
         if version != _COMMENT_VERSION or depth not in ("0", "1"):
             raise ValueError("unknown cursor version")
         return (
-            _EPOCH + timedelta(milliseconds=int(thread_at)),
+            EPOCH + timedelta(milliseconds=int(thread_at)),
             PydanticObjectId(thread_id),
             int(depth),
-            _EPOCH + timedelta(milliseconds=int(created)),
+            EPOCH + timedelta(milliseconds=int(created)),
             PydanticObjectId(item_id),
         )
     except (ValueError, binascii.Error, OverflowError, InvalidId) as error:
