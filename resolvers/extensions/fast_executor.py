@@ -27,7 +27,7 @@ internals this relies on are listed, and checked at start-up, in `executor_fence
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from graphql import GraphQLError, GraphQLObjectType
@@ -73,7 +73,7 @@ class _Step:
         self.accepted = field.accepted
         self.same = field.same
         self.enum = field.enum
-        self.names = field.names
+        self.names: Mapping[Any, str] = field.names or {}
         self.type = field.type
         self.item_type = field.item_type
         self.grouped: GroupedFieldSet | None = None  # sub-selection, once collected
@@ -146,8 +146,10 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         if cls is step.same and (cls is not int or INT_MIN <= value <= INT_MAX):
                             results[step.name] = value
                             continue
-                        if cls is step.enum:
-                            results[step.name] = step.names[value]  # type: ignore[index]
+                        # (A member the enum's iteration leaves out, a Flag's combination,
+                        # has no name here: its serializer says what it makes of it.)
+                        if cls is step.enum and (name := step.names.get(value)) is not None:
+                            results[step.name] = name
                             continue
                         if cls in step.accepted:
                             try:

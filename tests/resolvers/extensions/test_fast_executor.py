@@ -11,7 +11,7 @@ aliases, repeated fields, fragments, skip/include, unknown fields.
 from __future__ import annotations
 
 import asyncio
-from enum import Enum
+from enum import Enum, Flag
 from typing import Any
 
 import pytest
@@ -334,6 +334,14 @@ def test_a_custom_default_resolver_is_respected() -> None:
     assert schema.execute_sync("{ spot { x } }").data == {"spot": {"x": 7}}
 
 
+@strawberry.enum
+class Access(Flag):
+    """A Flag: its combinations are members its iteration leaves out."""
+
+    READ = 1
+    WRITE = 2
+
+
 class _Text(str):
     """A str subclass: not exactly `str`, so not handed back as it is."""
 
@@ -349,6 +357,7 @@ class Leaves:
     count: int | None = None
     ratio: float | None = None
     grade: Grade | None = None
+    access: Access | None = None
 
 
 # Every class a leaf may meet, at the edges graphql-core's serializers draw.
@@ -364,6 +373,7 @@ _LEAF_VALUES = st.one_of(
     st.sampled_from(list(Grade)),
     st.sampled_from([member.value for member in Grade]),
     st.sampled_from([member.name for member in Grade]),
+    st.sampled_from([Access.READ, Access.READ | Access.WRITE, Access(0)]),
 )
 
 
@@ -396,7 +406,9 @@ def _leaves_schemas(rows: list[dict[str, Any]]) -> tuple[strawberry.Schema, stra
     st.lists(
         st.fixed_dictionaries(
             {},
-            optional=dict.fromkeys(("id", "name", "flag", "count", "ratio", "grade"), _LEAF_VALUES),
+            optional=dict.fromkeys(
+                ("id", "name", "flag", "count", "ratio", "grade", "access"), _LEAF_VALUES
+            ),
         ),
         min_size=1,
         max_size=4,
@@ -404,5 +416,5 @@ def _leaves_schemas(rows: list[dict[str, Any]]) -> tuple[strawberry.Schema, stra
 )
 def test_leaf_values_of_any_class_complete_as_graphql_core_does(rows: list[dict[str, Any]]) -> None:
     stock, fast = _leaves_schemas(rows)
-    document = "{ leaves { id name flag count ratio grade } }"
+    document = "{ leaves { id name flag count ratio grade access } }"
     assert _plain(fast.execute_sync(document)) == _plain(stock.execute_sync(document))
