@@ -370,6 +370,18 @@ class VideoConnection:
     page_info: PageInfo = strawberry.field(name="pageInfo")
 
 
+def videos_connection(
+    rows: Sequence[VideoRow], videos: Sequence[Video], has_next: bool
+) -> VideoConnection:
+    """A page of videos built from its rows, as a Relay connection (each edge's cursor
+    its row's position)."""
+    edges = [
+        VideoEdge(cursor=encode_cursor(row["created_at"], video.id), node=video)
+        for row, video in zip(rows, videos, strict=True)
+    ]
+    return connection(VideoConnection, edges, has_next)
+
+
 class Named:
     """What a page names besides its items (workflows.related), as GraphQL types: each
     climber and each video built once, shared by every item naming it."""
@@ -406,12 +418,7 @@ async def _videos_of(
         fields=listed_fields(info, "edges", "node"),
     )
     viewer = info.context.viewer_id
-    videos = [Video.from_row(row, author, viewer) for row in rows]
-    edges = [
-        VideoEdge(cursor=encode_cursor(row["created_at"], video.id), node=video)
-        for row, video in zip(rows, videos, strict=True)
-    ]
-    return connection(VideoConnection, edges, has_next)
+    return videos_connection(rows, [Video.from_row(row, author, viewer) for row in rows], has_next)
 
 
 async def comment_page(

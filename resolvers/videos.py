@@ -25,8 +25,8 @@ from models.video import VideoRow, VideoView
 from resolvers.climbing import VideoStatus
 from resolvers.context import Info
 from resolvers.errors import BadUserInput, Forbidden, NotFound
-from resolvers.paging import connection, decode_cursor, encode_cursor, offset_page, page_size
-from resolvers.shared_types import User, Video, VideoConnection, VideoEdge, Visibility
+from resolvers.paging import decode_cursor, offset_page, page_size
+from resolvers.shared_types import User, Video, VideoConnection, Visibility, videos_connection
 from resolvers.video_fields import listed_fields
 from rules.ids import parse_id
 from workflows.posting import NewVideo
@@ -90,12 +90,7 @@ async def video_page(
 
 async def video_connection(info: Info, rows: Sequence[VideoRow], has_next: bool) -> VideoConnection:
     """A page of videos as a Relay connection, their authors loaded in one query."""
-    videos = await rows_with_authors(info, rows)
-    edges = [
-        VideoEdge(cursor=encode_cursor(row["created_at"], video.id), node=video)
-        for row, video in zip(rows, videos, strict=True)
-    ]
-    return connection(VideoConnection, edges, has_next)
+    return videos_connection(rows, await rows_with_authors(info, rows), has_next)
 
 
 @strawberry.type

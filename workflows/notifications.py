@@ -44,7 +44,7 @@ from models.notification import (
 from models.notification_settings import Switches
 from models.registry import Repositories
 from workflows.errors import InvalidInput, Missing
-from workflows.related import RelatedReads, Shown
+from workflows.related import RelatedReads, Shown, distinct
 
 DEFAULT_TTL = timedelta(days=90)
 
@@ -100,9 +100,7 @@ class Notifications:
             audience=audience, first=first, after=after
         )
         comment_ids = [entry.comment_id for entry in entries if entry.comment_id is not None]
-        comments = await self._repos.comments.visible_many(
-            list(dict.fromkeys(comment_ids)), audience
-        )
+        comments = await self._repos.comments.visible_many(distinct(comment_ids), audience)
         related = await self._related.read(
             audience,
             comments=comments,

@@ -68,15 +68,15 @@ class RelatedReads:
         it), and the people: `user_ids`, the videos' authors, the comments' authors and
         the climbers they mention."""
         repos = self._repos
-        named = [*comments, *await repos.comments.get_many(_distinct(comment_ids))]
+        named = [*comments, *await repos.comments.get_many(distinct(comment_ids))]
         wanted_videos = [*video_ids, *(c.video_id for c in named)] if comments_videos else video_ids
-        videos = await repos.videos.get_views(_distinct(wanted_videos), audience)
+        videos = await repos.videos.get_views(distinct(wanted_videos), audience)
         wanted_people = [
             *user_ids,
             *(video.user_id for video in videos),
             *(user for comment in named for user in (comment.user_id, *comment.mentions)),
         ]
-        cards = await repos.users.cards(_distinct(wanted_people))
+        cards = await repos.users.cards(distinct(wanted_people))
         return Related(
             videos={video.id: video for video in videos},
             comments={comment.id: comment for comment in named},
@@ -84,5 +84,6 @@ class RelatedReads:
         )
 
 
-def _distinct(ids: Iterable[IdT]) -> list[IdT]:
+def distinct(ids: Iterable[IdT]) -> list[IdT]:
+    """The ids, each once, in their first order (a page names many twice)."""
     return list(dict.fromkeys(ids))

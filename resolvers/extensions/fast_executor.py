@@ -30,14 +30,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from graphql import GraphQLError, GraphQLObjectType
+from graphql import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT, GraphQLError, GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from resolvers.extensions.plain_fields import (
-    INT_MAX,
-    INT_MIN,
     LEAF,
     OBJECT,
     OBJECTS,
@@ -143,7 +141,9 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         cls = value.__class__
                         # What the scalar's or the enum's serializer would answer, known
                         # without calling it (plain_fields.PlainField.same, .names).
-                        if cls is step.same and (cls is not int or INT_MIN <= value <= INT_MAX):
+                        if cls is step.same and (
+                            cls is not int or GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT
+                        ):
                             results[step.name] = value
                             continue
                         # (A member the enum's iteration leaves out, a Flag's combination,

@@ -13,8 +13,6 @@ from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from graphql import (
-    GRAPHQL_MAX_INT,
-    GRAPHQL_MIN_INT,
     GraphQLBoolean,
     GraphQLID,
     GraphQLInt,
@@ -61,7 +59,6 @@ _ANALYSED: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], PlainField]] =
 # as it is (`serialize_string`, `serialize_id`, `serialize_boolean`; `serialize_int` an
 # int between GRAPHQL_MIN_INT and GRAPHQL_MAX_INT, which the executor checks).
 _SAME = ((GraphQLString, str), (GraphQLID, str), (GraphQLBoolean, bool), (GraphQLInt, int))
-INT_MIN, INT_MAX = GRAPHQL_MIN_INT, GRAPHQL_MAX_INT
 
 
 def _enum_names(named: GraphQLLeafType, enum_class: type) -> dict[Any, str] | None:
